@@ -1,0 +1,315 @@
+/*
+ * Order intake: a validated TMF622 order becomes a sales order, its items
+ * and their service codes, and the first state change, in one transaction.
+ *
+ * Idempotency. The stored document is kept as jsonb; jsonb equality ignores
+ * key order and white space, so "the same order again" means the same
+ * content under the same account and externalId, however it is formatted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "common/audit.h"
+#include "orders/orders.h"
+#include "orders/orders_internal.h"
+
+#define ORDER_COLUMNS                                                          \
+    "SELECT o.account_id, o.order_id, o.order_number, o.external_id,"          \
+    " a.account_number, o.state, o.requested_start_date"                       \
+    " FROM orders.sales_order o"                                               \
+    " JOIN accounts.billing_account a USING (account_id)"
+
+static int read_order(const tl_row *row, orders_order_t *out, tl_err *err)
+{
+    const char *number = NULL;
+    const char *ext = NULL;
+    const char *acct = NULL;
+    const char *state = NULL;
+    int isnull = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (tl_row_int64(row, "account_id", &out->account_id, err) < 0 ||
+        tl_row_int64(row, "order_id", &out->order_id, err) < 0 ||
+        tl_row_text(row, "order_number", &number, err) < 0 ||
+        tl_row_text(row, "external_id", &ext, err) < 0 ||
+        tl_row_text(row, "account_number", &acct, err) < 0 ||
+        tl_row_text(row, "state", &state, err) < 0 ||
+        tl_row_date_opt(row, "requested_start_date", &out->requested_start_date,
+                        &isnull, err) < 0)
+        return TL_ERROR;
+    snprintf(out->order_number, sizeof(out->order_number), "%s", number);
+    snprintf(out->external_id, sizeof(out->external_id), "%s", ext);
+    snprintf(out->account_number, sizeof(out->account_number), "%s", acct);
+    snprintf(out->state, sizeof(out->state), "%s", state);
+    return 0;
+}
+
+static int get_one(orders_order_t *out, tl_db *db, const char *name,
+                   const char *sql, const tl_params *p, tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_row row;
+    int rc;
+
+    rc = tl_db_query_one(db, &res, name, sql, p, err);
+    if (rc <= 0)
+        return rc;
+    row.res = res;
+    row.row = 0;
+    rc = read_order(&row, out, err);
+    PQclear(res);
+    return rc < 0 ? rc : 1;
+}
+
+int orders_get(orders_order_t *out, tl_db *db, const char *order_number,
+               tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_text(&p, order_number);
+    rc = get_one(out, db, "orders_get",
+                 ORDER_COLUMNS " WHERE o.order_number = $1", &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_order", "order",
+                          "order %s does not exist", order_number);
+    return 0;
+}
+
+typedef struct submit_ctx {
+    order_doc *doc;
+    const json_t *doc_json;
+    const char *doc_text;
+    const char *actor;
+    orders_submit_result *result;
+} submit_ctx;
+
+/* Looks for an order with the same account and externalId. Returns 1 when
+ * one exists (result filled, created 0), 0 when none, or a negative
+ * status; a different document under the same externalId is
+ * TL_EDUPLICATE. */
+static int find_existing(submit_ctx *ctx, tl_db *db, tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_params p;
+    tl_row row;
+    int same = 0;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->doc->account.account_id);
+    tl_params_text(&p, ctx->doc->external_id);
+    tl_params_text(&p, ctx->doc_text);
+    rc = tl_db_query_one(db, &res, "orders_find_external",
+                         "SELECT o.account_id, o.order_id, o.order_number,"
+                         " o.external_id, a.account_number, o.state,"
+                         " o.requested_start_date,"
+                         " (o.document = $3::jsonb) AS same"
+                         " FROM orders.sales_order o"
+                         " JOIN accounts.billing_account a USING (account_id)"
+                         " WHERE o.account_id = $1::bigint"
+                         " AND o.external_id = $2",
+                         &p, err);
+    if (rc <= 0)
+        return rc;
+    row.res = res;
+    row.row = 0;
+    rc = read_order(&row, &ctx->result->order, err);
+    if (rc == 0)
+        rc = tl_row_bool(&row, "same", &same, err);
+    PQclear(res);
+    if (rc < 0)
+        return rc;
+    if (!same) {
+        tl_err_add(err, "duplicate", "externalId",
+                   "order %s already has externalId %s with other content; "
+                   "send a supplement to change it",
+                   ctx->result->order.order_number, ctx->doc->external_id);
+        return TL_EDUPLICATE;
+    }
+    ctx->result->created = 0;
+    return 1;
+}
+
+static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->doc->account.account_id);
+    tl_params_text(&p, ctx->doc->external_id);
+    tl_params_date(&p, ctx->doc->requested_start);
+    tl_params_text(&p, ctx->actor);
+    tl_params_text(&p, ctx->doc_text);
+    rc = get_one(&ctx->result->order, db, "orders_insert",
+                 "WITH o AS (INSERT INTO orders.sales_order (account_id,"
+                 " external_id, content_hash, state, requested_start_date,"
+                 " submitted_by, document)"
+                 " VALUES ($1::bigint, $2,"
+                 " encode(sha256(convert_to($5::jsonb::text, 'UTF8')), 'hex'),"
+                 " 'submitted', $3::date, $4, $5::jsonb) RETURNING *)"
+                 " SELECT o.account_id, o.order_id, o.order_number,"
+                 " o.external_id, a.account_number, o.state,"
+                 " o.requested_start_date FROM o"
+                 " JOIN accounts.billing_account a USING (account_id)",
+                 &p, err);
+    if (rc < 0)
+        return rc;
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->result->order.account_id);
+    tl_params_int64(&p, ctx->result->order.order_id);
+    tl_params_text(&p, ctx->actor);
+    rc = tl_db_exec(db, "orders_first_state",
+                    "INSERT INTO orders.state_change (account_id, order_id,"
+                    " seq, from_state, to_state, actor, reason)"
+                    " VALUES ($1::bigint, $2::bigint, 1, NULL, 'submitted',"
+                    " $3, 'order received')",
+                    &p, err);
+    return rc < 0 ? rc : 0;
+}
+
+static int insert_item(submit_ctx *ctx, tl_db *db, const order_item_doc *it,
+                       tl_err *err)
+{
+    char *chars = json_dumps(it->characteristics, JSON_COMPACT);
+    tl_params p;
+    int rc;
+
+    if (chars == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->result->order.account_id);
+    tl_params_int64(&p, ctx->result->order.order_id);
+    tl_params_text(&p, it->id);
+    tl_params_text(&p, it->action);
+    tl_params_text(&p, it->product_id);
+    tl_params_int64(&p, it->address_id);
+    tl_params_text(&p, chars);
+    rc = tl_db_exec(db, "orders_item_insert",
+                    "INSERT INTO orders.order_item (account_id, order_id,"
+                    " item_id, action, product_id, address_id,"
+                    " characteristics)"
+                    " VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6::bigint,"
+                    " $7::jsonb)",
+                    &p, err);
+    free(chars);
+    if (rc < 0)
+        return rc;
+    /* Each item sells every service code of its product; mapping
+     * characteristics to specific codes comes with the product rules. */
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->result->order.account_id);
+    tl_params_int64(&p, ctx->result->order.order_id);
+    tl_params_text(&p, it->id);
+    tl_params_text(&p, it->product_id);
+    tl_params_int64(&p, it->quantity);
+    rc = tl_db_exec(db, "orders_item_codes_insert",
+                    "INSERT INTO orders.order_item_code (account_id,"
+                    " order_id, item_id, code, quantity)"
+                    " SELECT $1::bigint, $2::bigint, $3, code, $5::int"
+                    " FROM catalog.product_component WHERE product_id = $4",
+                    &p, err);
+    return rc < 0 ? rc : 0;
+}
+
+static int submit_tx(tl_db *db, void *cls, tl_err *err)
+{
+    submit_ctx *ctx = cls;
+    size_t i;
+    int rc;
+
+    rc = find_existing(ctx, db, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    rc = insert_order(ctx, db, err);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < ctx->doc->n_items; i++) {
+        rc = insert_item(ctx, db, &ctx->doc->items[i], err);
+        if (rc < 0)
+            return rc;
+    }
+    ctx->result->created = 1;
+    return tl_audit(db, ctx->actor, "order.submit", "order",
+                    ctx->result->order.order_number,
+                    ctx->result->order.account_id, NULL, ctx->doc_json, err);
+}
+
+int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
+                  const char *actor, tl_err *err)
+{
+    order_doc *d = NULL;
+    char *text = NULL;
+    submit_ctx ctx;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    d = malloc(sizeof(*d));
+    if (d == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    rc = order_doc_read(d, db, doc, err);
+    if (rc < 0)
+        goto cleanup;
+    text = json_dumps(doc, JSON_COMPACT);
+    if (text == NULL) {
+        rc = tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+        goto cleanup;
+    }
+    ctx.doc = d;
+    ctx.doc_json = doc;
+    ctx.doc_text = text;
+    ctx.actor = actor;
+    ctx.result = out;
+    rc = tl_db_run_tx(db, "orders_submit", submit_tx, &ctx, err);
+cleanup:
+    free(text);
+    order_doc_free(d);
+    free(d);
+    return rc;
+}
+
+typedef struct codes_ctx {
+    orders_item_code_fn fn;
+    void *cls;
+} codes_ctx;
+
+static int code_row(const tl_row *row, void *cls, tl_err *err)
+{
+    codes_ctx *ctx = cls;
+    orders_item_code_t c;
+
+    memset(&c, 0, sizeof(c));
+    if (tl_row_text(row, "item_id", &c.item_id, err) < 0 ||
+        tl_row_text(row, "product_id", &c.product_id, err) < 0 ||
+        tl_row_int64(row, "address_id", &c.address_id, err) < 0 ||
+        tl_row_text(row, "code", &c.code, err) < 0 ||
+        tl_row_int(row, "quantity", &c.quantity, err) < 0)
+        return TL_ERROR;
+    return ctx->fn(&c, ctx->cls, err);
+}
+
+int orders_item_codes(tl_db *db, int64_t account_id, int64_t order_id,
+                      orders_item_code_fn fn, void *cls, tl_err *err)
+{
+    codes_ctx ctx = {fn, cls};
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, account_id);
+    tl_params_int64(&p, order_id);
+    return tl_db_select(db, "orders_item_codes",
+                        "SELECT i.item_id, i.product_id, i.address_id,"
+                        " c.code, c.quantity FROM orders.order_item i"
+                        " JOIN orders.order_item_code c USING (account_id,"
+                        " order_id, item_id)"
+                        " WHERE i.account_id = $1::bigint"
+                        " AND i.order_id = $2::bigint"
+                        " ORDER BY i.item_id, c.code",
+                        &p, code_row, &ctx, err);
+}
