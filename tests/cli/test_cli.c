@@ -1,0 +1,278 @@
+/*
+ * The trunkline binary end to end: usage errors and exit codes, bad input,
+ * --help and --json on every command, and the demo's whole walk from
+ * catalog to aging against a fresh database.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/support/testdb.h"
+
+#define DEMO TL_SOURCE_DIR "/demo/"
+
+static tl_db *db;
+
+static void setup(void)
+{
+    db = tl_test_db_open();
+    ck_assert_int_eq(setenv("TRUNKLINE_DB", tl_test_db_conninfo(), 1), 0);
+    ck_assert_int_eq(setenv("TRUNKLINE_USER", "cli-test", 1), 0);
+}
+
+static void teardown(void)
+{
+    tl_test_db_close(db);
+    db = NULL;
+}
+
+typedef struct run_result {
+    int status;
+    char out[65536];
+} run_result;
+
+/* Runs the binary with args through the shell; stdout (and stderr when
+ * with_stderr) is captured. */
+static void run(run_result *r, int with_stderr, const char *args)
+{
+    char cmd[2048];
+    FILE *p;
+    size_t n = 0;
+    size_t got;
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "%s %s %s", TL_CLI_PATH, args,
+             with_stderr ? "2>&1" : "2>/dev/null");
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    while ((got = fread(r->out + n, 1, sizeof(r->out) - 1 - n, p)) > 0)
+        n += got;
+    r->out[n] = '\0';
+    st = pclose(p);
+    ck_assert_msg(WIFEXITED(st), "%s did not exit normally", args);
+    r->status = WEXITSTATUS(st);
+}
+
+static void expect(const run_result *r, int status, const char *needle)
+{
+    ck_assert_msg(r->status == status, "exit %d, expected %d; output:\n%s",
+                  r->status, status, r->out);
+    if (needle != NULL)
+        ck_assert_msg(strstr(r->out, needle) != NULL,
+                      "\"%s\" not in output:\n%s", needle, r->out);
+}
+
+static long long count(const char *sql)
+{
+    PGresult *res = PQexec(tl_db_pgconn(db), sql);
+    long long n;
+
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    n = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+START_TEST(usage_errors_exit_2)
+{
+    static run_result r;
+
+    run(&r, 1, "");
+    expect(&r, 2, "usage: trunkline COMMAND");
+    run(&r, 1, "frobnicate");
+    expect(&r, 2, "unknown command");
+    run(&r, 1, "order frobnicate");
+    expect(&r, 2, "unknown order command");
+    run(&r, 1, "bill run --cycle 40 --period 2026-11");
+    expect(&r, 2, "--cycle must be a whole number from 1 to 31");
+    run(&r, 1, "bill run --cycle 1 --period 2026-13");
+    expect(&r, 2, "--period must be a month");
+    run(&r, 1, "aging --as-of 2026-02-30");
+    expect(&r, 2, "--as-of must be a date");
+    run(&r, 1, "aging --as-of 2026-12-01 --colour");
+    expect(&r, 2, "unknown option --colour");
+    run(&r, 1, "order submit");
+    expect(&r, 2, "the order file is required");
+}
+END_TEST
+
+START_TEST(every_command_has_help)
+{
+    static const char *const commands[] = {"db migrate",
+                                           "db status",
+                                           "catalog load",
+                                           "account load",
+                                           "account show",
+                                           "contract load",
+                                           "order submit",
+                                           "order validate",
+                                           "order accept",
+                                           "order show",
+                                           "service milestone",
+                                           "service show",
+                                           "bill run",
+                                           "bill show",
+                                           "payment post",
+                                           "aging",
+                                           NULL};
+    static run_result r;
+    char args[128];
+    size_t i;
+
+    run(&r, 0, "--help");
+    expect(&r, 0, "order submit");
+    for (i = 0; commands[i] != NULL; i++) {
+        snprintf(args, sizeof(args), "%s --help", commands[i]);
+        run(&r, 0, args);
+        expect(&r, 0, "usage: trunkline ");
+        ck_assert_msg(strstr(r.out, "--json") != NULL,
+                      "%s --help does not mention --json", commands[i]);
+    }
+}
+END_TEST
+
+START_TEST(missing_and_broken_files)
+{
+    static run_result r;
+    FILE *f;
+    char path[] = "/tmp/tl-cli-XXXXXX";
+    char args[256];
+    int fd = mkstemp(path);
+
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    fputs("{\"externalId\": \"X\",\n \"externalId\": \"Y\"}", f);
+    fclose(f);
+    run(&r, 1, "order submit /nonexistent/order.json");
+    expect(&r, 4, "cannot open /nonexistent/order.json");
+    snprintf(args, sizeof(args), "order submit %s --json", path);
+    run(&r, 0, args);
+    expect(&r, 3, "\"code\": \"json_syntax\"");
+    expect(&r, 3, "line 2");
+    unlink(path);
+}
+END_TEST
+
+START_TEST(bad_order_is_refused_and_nothing_stored)
+{
+    static run_result r;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    expect(&r, 0, "3 service codes");
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order submit " DEMO "order-dia-bad.json --json");
+    expect(&r, 3, "\"field\": \"requestedStartDate\"");
+    expect(&r, 3, "\"field\": \"productOrderItem[0].productOffering.id\"");
+    expect(&r, 3, "\"code\": \"unknown_product\"");
+    expect(&r, 3,
+           "\"field\": \"productOrderItem[0].product.place[0].postcode\"");
+    run(&r, 1, "order submit " DEMO "order-dia-bad.json");
+    expect(&r, 3, "3 problems found:");
+    ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 0);
+}
+END_TEST
+
+START_TEST(demo_walk_bills_and_collects)
+{
+    static run_result r;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json --json");
+    expect(&r, 0, "\"pricesAdded\": 6");
+    run(&r, 0, "catalog load " DEMO "catalog.json --json");
+    expect(&r, 0, "\"pricesAdded\": 0");
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, "1 accounts");
+    run(&r, 0, "contract load " DEMO "harbor-health-msa.json");
+    expect(&r, 0, "agreement loaded");
+    run(&r, 0, "account show HH-1001 --json");
+    expect(&r, 0, "\"billCycleDay\": 1");
+
+    run(&r, 0, "order submit " DEMO "order-dia.json --json");
+    expect(&r, 0, "\"orderNumber\": \"SO-00000001\"");
+    expect(&r, 0, "\"created\": true");
+    run(&r, 0, "order submit " DEMO "order-dia.json");
+    expect(&r, 0, "order SO-00000001 was already submitted");
+    run(&r, 0, "order accept SO-00000001");
+    expect(&r, 0, "1 service created in inventory");
+    run(&r, 1, "order accept SO-00000001");
+    expect(&r, 5, "cannot become accepted");
+
+    run(&r, 1,
+        "service milestone --order SO-00000001 --kind "
+        "customer_accepted --date 2026-11-14");
+    expect(&r, 5, "cannot be accepted before it is installed");
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind installed "
+        "--date 2026-11-10");
+    expect(&r, 0, "installed 2026-11-10");
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind "
+        "customer_accepted --date 2026-11-14 --json");
+    expect(&r, 0, "\"billingStartDate\": \"2026-11-14\"");
+    run(&r, 0, "order show SO-00000001 --json");
+    expect(&r, 0, "\"state\": \"billing\"");
+
+    run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
+    expect(&r, 0, "1 invoice, 1 posted to the AR ledger now");
+    expect(&r, 0, "2551.67");
+    run(&r, 0,
+        "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20 "
+        "--json");
+    expect(&r, 0, "\"created\": false");
+    expect(&r, 0, "\"ledgerEntriesPosted\": 0");
+    ck_assert_int_eq(count("SELECT count(*) FROM billing.invoice"), 1);
+
+    run(&r, 0, "bill show INV-00000001");
+    expect(&r, 0, "DIA 500 Mbps port, DIA/000001, 2026-11-14 to 2026-11-30");
+    expect(&r, 0, "651.67");
+    expect(&r, 0, "due 2026-12-20");
+    run(&r, 0, "bill show INV-00000001 --json");
+    expect(&r, 0, "\"amount\": \"2551.67\"");
+    expect(&r, 0, "\"priceSource\": \"contract\"");
+
+    run(&r, 0, "aging --as-of 2026-12-27 --json");
+    expect(&r, 0, "\"1-30\": \"2551.67\"");
+    run(&r, 1,
+        "payment post --account HH-1001 --amount 2551.675 "
+        "--date 2026-12-28 --reference W1");
+    expect(&r, 3, "at most 2 decimals");
+    run(&r, 0,
+        "payment post --account HH-1001 --amount 2551.67 "
+        "--date 2026-12-28 --reference W1 --invoice INV-00000001");
+    expect(&r, 0, "USD 2551.67 applied to 1 invoice, USD 0.00 unapplied");
+    run(&r, 0,
+        "payment post --account HH-1001 --amount 2551.67 "
+        "--date 2026-12-28 --reference W1 --json");
+    expect(&r, 0, "\"created\": false");
+    run(&r, 0, "aging --as-of 2026-12-31");
+    expect(&r, 0, "(no open balances)");
+    run(&r, 0, "aging --as-of 2026-12-27");
+    expect(&r, 0, "2551.67");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, usage_errors_exit_2);
+    tcase_add_test(tc, every_command_has_help);
+    tcase_add_test(tc, missing_and_broken_files);
+    tcase_add_test(tc, bad_order_is_refused_and_nothing_stored);
+    tcase_add_test(tc, demo_walk_bills_and_collects);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
