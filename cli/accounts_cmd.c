@@ -8,70 +8,44 @@
 
 static int run_load(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1];
     accounts_load_result res;
     tl_err err = TL_ERR_INIT;
     json_t *doc = NULL;
-    int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
+    rc = cli_json_arg(c, argc, argv, "the account file", &doc);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the account file is required");
-    rc = cli_load_json_file(c, pos[0], &doc);
-    if (rc != 0)
-        return rc;
-    rc = cli_connect(c);
-    if (rc != 0)
-        goto cleanup;
+        return CLI_ARG_EXIT(rc);
     rc = accounts_load(&res, c->db, doc, c->actor, &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        goto cleanup;
-    }
-    if (c->json) {
-        rc = cli_print_json(json_pack(
+    json_decref(doc);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack(
             "{s:I, s:i, s:i, s:i, s:i}", "customerId",
             (json_int_t)res.customer_id, "customersAdded", res.customers_added,
             "accountsAdded", res.accounts_added, "sitesAdded", res.sites_added,
             "unchanged", res.unchanged));
-    } else {
-        printf("accounts loaded: %d customers, %d accounts, %d sites added; "
-               "%d unchanged\n",
-               res.customers_added, res.accounts_added, res.sites_added,
-               res.unchanged);
-        rc = CLI_EXIT_OK;
-    }
-cleanup:
-    json_decref(doc);
-    tl_err_clear(&err);
-    return rc;
+    printf("accounts loaded: %d customers, %d accounts, %d sites added; "
+           "%d unchanged\n",
+           res.customers_added, res.accounts_added, res.sites_added,
+           res.unchanged);
+    return CLI_EXIT_OK;
 }
 
 static int run_show(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1];
+    const char *number = NULL;
     accounts_account_t a;
     tl_err err = TL_ERR_INIT;
-    int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
+    rc = cli_one_arg(c, argc, argv, "the account number", &number);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the account number is required");
-    rc = cli_connect(c);
-    if (rc != 0)
-        return rc;
-    rc = accounts_get(&a, c->db, pos[0], &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
-    }
+        return CLI_ARG_EXIT(rc);
+    rc = accounts_get(&a, c->db, number, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
     if (c->json)
         return cli_print_json(json_pack(
             "{s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "accountNumber",

@@ -145,9 +145,7 @@ static int run_run(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 fail:
     json_decref(invoices);
-    rc = cli_fail(c, rc, &err);
-    tl_err_clear(&err);
-    return rc;
+    return cli_fail(c, rc, &err);
 }
 
 static int line_out(const billing_invoice_line_t *l, void *cls, tl_err *err)
@@ -180,7 +178,7 @@ static int line_out(const billing_invoice_line_t *l, void *cls, tl_err *err)
 
 static int run_show(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1];
+    const char *number = NULL;
     billing_invoice_t inv;
     tl_err err = TL_ERR_INIT;
     json_t *lines = NULL;
@@ -191,18 +189,12 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     char sub[32];
     char tax[32];
     char total[32];
-    int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
+    rc = cli_one_arg(c, argc, argv, "the invoice number", &number);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the invoice number is required");
-    rc = cli_connect(c);
-    if (rc != 0)
-        return rc;
-    rc = billing_invoice_get(&inv, c->db, pos[0], &err);
+        return CLI_ARG_EXIT(rc);
+    rc = billing_invoice_get(&inv, c->db, number, &err);
     if (rc < 0)
         goto fail;
     if (c->json) {
@@ -240,9 +232,7 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 fail:
     json_decref(lines);
-    rc = cli_fail(c, rc, &err);
-    tl_err_clear(&err);
-    return rc;
+    return cli_fail(c, rc, &err);
 }
 
 const cli_command cli_billing_commands[] = {

@@ -59,17 +59,30 @@ int cli_usage_error(const cli_ctx *c, const char *fmt, ...)
  * 0 or an exit code after printing the error. */
 int cli_connect(cli_ctx *c);
 
+/* Returned by the argument helpers below when --help was asked and the
+ * usage is already printed: the command then exits with CLI_EXIT_OK. */
+#define CLI_HELP_SHOWN (-1)
+
+/* For commands taking exactly one positional argument (what names it in
+ * the usage error) and no options of their own: parses, connects, and
+ * sets *arg. Returns 0, CLI_HELP_SHOWN, or an exit code. */
+int cli_one_arg(cli_ctx *c, int argc, char **argv, const char *what,
+                const char **arg);
+
+/* As cli_one_arg, and reads the argument as a JSON file into *doc (the
+ * caller decrefs it). */
+int cli_json_arg(cli_ctx *c, int argc, char **argv, const char *what,
+                 json_t **doc);
+
+/* The exit code for what an argument helper returned. */
+#define CLI_ARG_EXIT(rc) ((rc) == CLI_HELP_SHOWN ? CLI_EXIT_OK : (rc))
+
 /* Renders err (text on stderr, or JSON {"error": ...} on stdout with
- * --json) and returns the exit code for status. */
-int cli_fail(const cli_ctx *c, int status, const tl_err *err);
+ * --json), clears it, and returns the exit code for status. */
+int cli_fail(const cli_ctx *c, int status, tl_err *err);
 
 /* The exit code for a TL_E* status. */
 int cli_exit_code(int status);
-
-/* Reads a JSON file ("-" for stdin) into *out. Returns 0, or an exit code
- * after printing the problem (missing file, syntax error with line and
- * column, too large). */
-int cli_load_json_file(const cli_ctx *c, const char *path, json_t **out);
 
 /* Prints a JSON value on stdout and frees it; returns an exit code. */
 int cli_print_json(json_t *value);

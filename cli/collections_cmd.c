@@ -86,9 +86,7 @@ static int run_post(cli_ctx *c, int argc, char **argv)
            res.invoices_paid == 1 ? "" : "s", res.unapplied.cur, unapplied);
     return CLI_EXIT_OK;
 fail:
-    rc = cli_fail(c, rc, &err);
-    tl_err_clear(&err);
-    return rc;
+    return cli_fail(c, rc, &err);
 }
 
 typedef struct aging_out {
@@ -173,9 +171,7 @@ static int run_aging(cli_ctx *c, int argc, char **argv)
     rc = collections_aging(c->db, as_of, aging_line, &out, &err);
     if (rc < 0) {
         json_decref(out.rows);
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
+        return cli_fail(c, rc, &err);
     }
     if (c->json)
         return cli_print_json(

@@ -141,7 +141,7 @@ int cli_exit_code(int status)
     }
 }
 
-int cli_fail(const cli_ctx *c, int status, const tl_err *err)
+int cli_fail(const cli_ctx *c, int status, tl_err *err)
 {
     if (c->json) {
         json_t *e = tl_err_to_json(err);
@@ -158,6 +158,7 @@ int cli_fail(const cli_ctx *c, int status, const tl_err *err)
                 text ? text : "out of memory\n");
         free(text);
     }
+    tl_err_clear(err);
     return cli_exit_code(status);
 }
 
@@ -167,12 +168,58 @@ int cli_connect(cli_ctx *c)
     int rc;
 
     rc = tl_db_connect(&c->db, NULL, NULL, &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
-    }
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
     return 0;
+}
+
+static int one_positional(cli_ctx *c, int argc, char **argv, const char *what,
+                          const char **arg)
+{
+    const char *pos[1];
+    int npos;
+    int rc;
+
+    *arg = NULL;
+    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_HELP_SHOWN : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "%s is required", what);
+    *arg = pos[0];
+    return 0;
+}
+
+int cli_one_arg(cli_ctx *c, int argc, char **argv, const char *what,
+                const char **arg)
+{
+    int rc = one_positional(c, argc, argv, what, arg);
+
+    return rc != 0 ? rc : cli_connect(c);
+}
+
+/* The file is read before connecting, so that a missing or broken file is
+ * reported as such even when the database is down. */
+int cli_json_arg(cli_ctx *c, int argc, char **argv, const char *what,
+                 json_t **doc)
+{
+    const char *path = NULL;
+    tl_err err = TL_ERR_INIT;
+    int rc;
+
+    *doc = NULL;
+    rc = one_positional(c, argc, argv, what, &path);
+    if (rc != 0)
+        return rc;
+    rc = tl_json_load_file(doc, path, TL_JSON_MAX_BYTES, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    rc = cli_connect(c);
+    if (rc != 0) {
+        json_decref(*doc);
+        *doc = NULL;
+    }
+    return rc;
 }
 
 int cli_print_json(json_t *value)
@@ -248,18 +295,4 @@ json_t *cli_date_json(tl_date d)
     if (tl_date_format(buf, sizeof(buf), d) < 0)
         return NULL;
     return json_string(buf);
-}
-
-int cli_load_json_file(const cli_ctx *c, const char *path, json_t **out)
-{
-    tl_err err = TL_ERR_INIT;
-    int rc;
-
-    rc = tl_json_load_file(out, path, TL_JSON_MAX_BYTES, &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
-    }
-    return 0;
 }

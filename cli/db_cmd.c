@@ -27,9 +27,7 @@ static int run_migrate(cli_ctx *c, int argc, char **argv)
         return rc;
     rc = tl_migrate_apply(&applied, c->db, dir, &err);
     if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
+        return cli_fail(c, rc, &err);
     }
     if (c->json)
         return cli_print_json(
@@ -62,9 +60,7 @@ static int run_status(cli_ctx *c, int argc, char **argv)
         return rc;
     rc = tl_migrate_status(&list, &n, c->db, dir, &err);
     if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
+        return cli_fail(c, rc, &err);
     }
     if (c->json)
         arr = json_array();

@@ -17,53 +17,31 @@ static json_t *order_json(const orders_order_t *o)
                      cli_date_json(o->requested_start_date));
 }
 
-static int load_args(cli_ctx *c, int argc, char **argv, json_t **doc)
-{
-    const char *pos[1];
-    int npos;
-    int rc;
-
-    *doc = NULL;
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
-    if (rc != 0)
-        return rc > 0 ? -1 : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the order file is required");
-    rc = cli_load_json_file(c, pos[0], doc);
-    if (rc != 0)
-        return rc;
-    return cli_connect(c);
-}
-
 static int run_submit(cli_ctx *c, int argc, char **argv)
 {
     orders_submit_result res;
     tl_err err = TL_ERR_INIT;
     json_t *doc = NULL;
+    json_t *o;
     int rc;
 
-    rc = load_args(c, argc, argv, &doc);
+    rc = cli_json_arg(c, argc, argv, "the order file", &doc);
     if (rc != 0)
-        goto cleanup;
+        return CLI_ARG_EXIT(rc);
     rc = orders_submit(&res, c->db, doc, c->actor, &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        goto cleanup;
-    }
-    if (c->json) {
-        json_t *o = order_json(&res.order);
-        json_object_set_new(o, "created", json_boolean(res.created));
-        rc = cli_print_json(o);
-    } else {
-        printf("order %s %s (account %s, state %s)\n", res.order.order_number,
-               res.created ? "submitted" : "was already submitted",
-               res.order.account_number, res.order.state);
-        rc = CLI_EXIT_OK;
-    }
-cleanup:
     json_decref(doc);
-    tl_err_clear(&err);
-    return rc < 0 ? CLI_EXIT_OK : rc;
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json) {
+        o = order_json(&res.order);
+        if (o != NULL)
+            json_object_set_new(o, "created", json_boolean(res.created));
+        return cli_print_json(o);
+    }
+    printf("order %s %s (account %s, state %s)\n", res.order.order_number,
+           res.created ? "submitted" : "was already submitted",
+           res.order.account_number, res.order.state);
+    return CLI_EXIT_OK;
 }
 
 static int run_validate(cli_ctx *c, int argc, char **argv)
@@ -72,24 +50,17 @@ static int run_validate(cli_ctx *c, int argc, char **argv)
     json_t *doc = NULL;
     int rc;
 
-    rc = load_args(c, argc, argv, &doc);
+    rc = cli_json_arg(c, argc, argv, "the order file", &doc);
     if (rc != 0)
-        goto cleanup;
+        return CLI_ARG_EXIT(rc);
     rc = orders_validate(c->db, doc, &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        goto cleanup;
-    }
-    if (c->json)
-        rc = cli_print_json(json_pack("{s:b}", "valid", 1));
-    else {
-        printf("order is valid\n");
-        rc = CLI_EXIT_OK;
-    }
-cleanup:
     json_decref(doc);
-    tl_err_clear(&err);
-    return rc < 0 ? CLI_EXIT_OK : rc;
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack("{s:b}", "valid", 1));
+    printf("order is valid\n");
+    return CLI_EXIT_OK;
 }
 
 typedef struct accept_ctx {
@@ -149,27 +120,20 @@ static int service_line(const provisioning_service_t *s, void *cls, tl_err *err)
 
 static int run_accept(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1];
     accept_ctx ctx;
     tl_err err = TL_ERR_INIT;
     json_t *services = NULL;
-    int npos;
+    json_t *o;
     int rc;
 
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
-    if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the order number is required");
-    rc = cli_connect(c);
-    if (rc != 0)
-        return rc;
     memset(&ctx, 0, sizeof(ctx));
-    ctx.order_number = pos[0];
+    rc = cli_one_arg(c, argc, argv, "the order number", &ctx.order_number);
+    if (rc != 0)
+        return CLI_ARG_EXIT(rc);
     ctx.actor = c->actor;
     rc = tl_db_run_tx(c->db, "order_accept", accept_tx, &ctx, &err);
     if (rc < 0)
-        goto fail;
+        return cli_fail(c, rc, &err);
     if (c->json)
         services = json_array();
     else
@@ -178,20 +142,20 @@ static int run_accept(cli_ctx *c, int argc, char **argv)
                ctx.created == 1 ? "" : "s");
     rc = provisioning_order_services(c->db, ctx.order_number, service_line,
                                      services, &err);
-    if (rc < 0)
-        goto fail;
-    if (c->json) {
-        json_t *o = order_json(&ctx.order);
+    if (rc < 0) {
+        json_decref(services);
+        return cli_fail(c, rc, &err);
+    }
+    if (!c->json)
+        return CLI_EXIT_OK;
+    o = order_json(&ctx.order);
+    if (o != NULL) {
         json_object_set_new(o, "servicesCreated", json_integer(ctx.created));
         json_object_set_new(o, "services", services);
-        return cli_print_json(o);
+    } else {
+        json_decref(services);
     }
-    return CLI_EXIT_OK;
-fail:
-    json_decref(services);
-    rc = cli_fail(c, rc, &err);
-    tl_err_clear(&err);
-    return rc;
+    return cli_print_json(o);
 }
 
 static int history_line(const orders_state_change_t *h, void *cls, tl_err *err)
@@ -215,26 +179,21 @@ static int history_line(const orders_state_change_t *h, void *cls, tl_err *err)
 
 static int run_show(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1];
+    const char *number = NULL;
     orders_order_t o;
     tl_err err = TL_ERR_INIT;
     json_t *history = NULL;
     json_t *services = NULL;
+    json_t *obj;
     char crd[16];
-    int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
+    rc = cli_one_arg(c, argc, argv, "the order number", &number);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the order number is required");
-    rc = cli_connect(c);
-    if (rc != 0)
-        return rc;
-    rc = orders_get(&o, c->db, pos[0], &err);
+        return CLI_ARG_EXIT(rc);
+    rc = orders_get(&o, c->db, number, &err);
     if (rc < 0)
-        goto fail;
+        return cli_fail(c, rc, &err);
     if (c->json) {
         history = json_array();
         services = json_array();
@@ -246,27 +205,27 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     }
     rc = orders_history(c->db, o.account_id, o.order_id, history_line, history,
                         &err);
-    if (rc < 0)
-        goto fail;
-    if (!c->json)
+    if (rc >= 0 && !c->json)
         printf("services:\n");
-    rc = provisioning_order_services(c->db, o.order_number, service_line,
-                                     services, &err);
-    if (rc < 0)
-        goto fail;
-    if (c->json) {
-        json_t *obj = order_json(&o);
+    if (rc >= 0)
+        rc = provisioning_order_services(c->db, o.order_number, service_line,
+                                         services, &err);
+    if (rc < 0) {
+        json_decref(history);
+        json_decref(services);
+        return cli_fail(c, rc, &err);
+    }
+    if (!c->json)
+        return CLI_EXIT_OK;
+    obj = order_json(&o);
+    if (obj != NULL) {
         json_object_set_new(obj, "history", history);
         json_object_set_new(obj, "services", services);
-        return cli_print_json(obj);
+    } else {
+        json_decref(history);
+        json_decref(services);
     }
-    return CLI_EXIT_OK;
-fail:
-    json_decref(history);
-    json_decref(services);
-    rc = cli_fail(c, rc, &err);
-    tl_err_clear(&err);
-    return rc;
+    return cli_print_json(obj);
 }
 
 const cli_command cli_orders_commands[] = {

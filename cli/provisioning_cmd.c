@@ -125,33 +125,22 @@ static int run_milestone(cli_ctx *c, int argc, char **argv)
         goto fail;
     return print_service(c, &svc);
 fail:
-    rc = cli_fail(c, rc, &err);
-    tl_err_clear(&err);
-    return rc;
+    return cli_fail(c, rc, &err);
 }
 
 static int run_show(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1];
+    const char *circuit = NULL;
     provisioning_service_t svc;
     tl_err err = TL_ERR_INIT;
-    int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, NULL, pos, 1, &npos);
+    rc = cli_one_arg(c, argc, argv, "the circuit id", &circuit);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the circuit id is required");
-    rc = cli_connect(c);
-    if (rc != 0)
-        return rc;
-    rc = provisioning_service_get(&svc, c->db, pos[0], &err);
-    if (rc < 0) {
-        rc = cli_fail(c, rc, &err);
-        tl_err_clear(&err);
-        return rc;
-    }
+        return CLI_ARG_EXIT(rc);
+    rc = provisioning_service_get(&svc, c->db, circuit, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
     return print_service(c, &svc);
 }
 
