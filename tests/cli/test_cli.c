@@ -255,6 +255,35 @@ START_TEST(demo_walk_bills_and_collects)
 }
 END_TEST
 
+START_TEST(migrations_listed_and_edited_file_refused)
+{
+    static run_result r;
+    char dir[] = "/tmp/tl-sql-XXXXXX";
+    char cmd[512];
+    char args[256];
+
+    run(&r, 0, "db status --json");
+    expect(&r, 0, "\"name\": \"0008_collections.sql\"");
+    ck_assert_ptr_null(strstr(r.out, "\"state\": \"pending\""));
+    run(&r, 0, "db migrate");
+    expect(&r, 0, "0 migrations applied");
+    /* the same migrations with one applied file edited */
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd),
+             "cp %s/sql/*.sql %s && echo '-- edited' >> %s/0003_accounts.sql",
+             TL_SOURCE_DIR, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(args, sizeof(args), "db migrate --dir %s", dir);
+    run(&r, 1, args);
+    expect(&r, 5, "0003_accounts.sql was changed after it was applied");
+    snprintf(args, sizeof(args), "db status --dir %s", dir);
+    run(&r, 0, args);
+    expect(&r, 0, "changed");
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -269,6 +298,7 @@ int main(void)
     tcase_add_test(tc, missing_and_broken_files);
     tcase_add_test(tc, bad_order_is_refused_and_nothing_stored);
     tcase_add_test(tc, demo_walk_bills_and_collects);
+    tcase_add_test(tc, migrations_listed_and_edited_file_refused);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
