@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/json.h"
 #include "orders/orders.h"
 #include "provisioning/provisioning.h"
 
@@ -228,6 +229,280 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     return cli_print_json(obj);
 }
 
+static int run_supplement(cli_ctx *c, int argc, char **argv)
+{
+    const char *reason = NULL;
+    const cli_opt opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
+    const char *pos[2];
+    orders_supplement_result res;
+    tl_err err = TL_ERR_INIT;
+    json_t *doc = NULL;
+    json_t *o;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 2, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 2)
+        return cli_usage_error(c, "the order number and the order file are "
+                                  "required");
+    if (reason == NULL)
+        return cli_usage_error(c, "--reason is required");
+    rc = tl_json_load_file(&doc, pos[1], TL_JSON_MAX_BYTES, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    rc = cli_connect(c);
+    if (rc == 0) {
+        rc =
+            orders_supplement(&res, c->db, pos[0], doc, reason, c->actor, &err);
+        rc = rc < 0 ? cli_fail(c, rc, &err) : 0;
+    }
+    json_decref(doc);
+    if (rc != 0)
+        return rc;
+    if (c->json) {
+        o = order_json(&res.order);
+        if (o != NULL) {
+            json_object_set_new(o, "version", json_integer(res.version));
+            json_object_set_new(o, "created", json_boolean(res.created));
+        }
+        return cli_print_json(o);
+    }
+    if (res.created)
+        printf("order %s is now version %d (%s)\n", res.order.order_number,
+               res.version, reason);
+    else
+        printf("order %s already is this document (version %d); nothing "
+               "changed\n",
+               res.order.order_number, res.version);
+    return CLI_EXIT_OK;
+}
+
+static int run_cancel(cli_ctx *c, int argc, char **argv)
+{
+    const char *reason = NULL;
+    const cli_opt opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    orders_order_t o;
+    tl_err err = TL_ERR_INIT;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the order number is required");
+    if (reason == NULL)
+        return cli_usage_error(c, "--reason is required");
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = orders_cancel(&o, c->db, pos[0], reason, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(order_json(&o));
+    printf("order %s is %s\n", o.order_number, o.state);
+    return CLI_EXIT_OK;
+}
+
+static int change_line(const orders_change_t *ch, void *cls, tl_err *err)
+{
+    json_t *arr = cls;
+
+    (void)err;
+    if (arr != NULL)
+        return json_array_append_new(arr, json_pack("{s:s, s:s, s:s?, s:s?}",
+                                                    "path", ch->path, "change",
+                                                    ch->kind, "from", ch->from,
+                                                    "to", ch->to)) == 0
+                   ? 0
+                   : TL_ERROR;
+    if (strcmp(ch->kind, "added") == 0)
+        printf("  + %s: %s\n", ch->path, ch->to);
+    else if (strcmp(ch->kind, "removed") == 0)
+        printf("  - %s: %s\n", ch->path, ch->from);
+    else
+        printf("  ~ %s: %s -> %s\n", ch->path, ch->from, ch->to);
+    return 0;
+}
+
+static int run_diff(cli_ctx *c, int argc, char **argv)
+{
+    const char *from_text = "1";
+    const char *to_text = NULL;
+    const cli_opt opts[] = {
+        {"from", &from_text, NULL}, {"to", &to_text, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    orders_order_t o;
+    tl_err err = TL_ERR_INIT;
+    json_t *changes = NULL;
+    int64_t from = 1;
+    int64_t to = 0;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the order number is required");
+    if (cli_int_arg(c, "from", from_text, 1, 100000, &from) != 0)
+        return CLI_EXIT_USAGE;
+    if (to_text != NULL && cli_int_arg(c, "to", to_text, 1, 100000, &to) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = orders_get(&o, c->db, pos[0], &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (to_text == NULL)
+        to = o.version;
+    if (c->json)
+        changes = json_array();
+    else
+        printf("order %s, version %lld -> %lld:\n", o.order_number,
+               (long long)from, (long long)to);
+    rc = orders_diff(c->db, pos[0], (int)from, (int)to, change_line, changes,
+                     &err);
+    if (rc < 0) {
+        json_decref(changes);
+        return cli_fail(c, rc, &err);
+    }
+    if (c->json)
+        return cli_print_json(json_pack(
+            "{s:s, s:I, s:I, s:o}", "orderNumber", o.order_number, "from",
+            (json_int_t)from, "to", (json_int_t)to, "changes", changes));
+    if (rc == 0)
+        printf("  (no differences)\n");
+    return CLI_EXIT_OK;
+}
+
+typedef struct queue_out {
+    json_t *rows;
+    int csv;
+    int count;
+} queue_out;
+
+/* CSV fields are quoted when they hold a comma, quote or line break. */
+static void csv_field(const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n") != NULL) {
+        putchar('"');
+        for (; *s != '\0'; s++) {
+            if (*s == '"')
+                putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+    putchar(last ? '\n' : ',');
+}
+
+static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
+{
+    queue_out *out = cls;
+    char due[16] = "";
+    char age[16];
+    char days[16];
+
+    (void)err;
+    out->count++;
+    if (r->has_due)
+        tl_date_format(due, sizeof(due), r->due_date);
+    if (out->rows != NULL)
+        return json_array_append_new(
+                   out->rows,
+                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, "
+                             "s:s}",
+                             "orderNumber", r->order_number, "externalId",
+                             r->external_id, "accountNumber", r->account_number,
+                             "accountName", r->account_name, "state", r->state,
+                             "products", r->products, "dueDate",
+                             r->has_due ? due : NULL, "ageDays", r->age_days,
+                             "daysInState", r->days_in_state, "jeopardy",
+                             r->jeopardy)) == 0
+                   ? 0
+                   : TL_ERROR;
+    snprintf(age, sizeof(age), "%d", r->age_days);
+    snprintf(days, sizeof(days), "%d", r->days_in_state);
+    if (out->csv) {
+        csv_field(r->order_number, 0);
+        csv_field(r->external_id, 0);
+        csv_field(r->account_number, 0);
+        csv_field(r->account_name, 0);
+        csv_field(r->state, 0);
+        csv_field(r->products, 0);
+        csv_field(due, 0);
+        csv_field(age, 0);
+        csv_field(days, 0);
+        csv_field(r->jeopardy, 1);
+        return 0;
+    }
+    printf("%-12s %-10s %-16s %-10s %-10s %4s %5s %-7s %s\n", r->order_number,
+           r->account_number, r->state, r->products, due, age, days,
+           r->jeopardy, r->external_id);
+    return 0;
+}
+
+static int run_queue(cli_ctx *c, int argc, char **argv)
+{
+    const char *as_of_text = NULL;
+    const char *account = NULL;
+    const char *product = NULL;
+    int csv = 0;
+    const cli_opt opts[] = {{"as-of", &as_of_text, NULL},
+                            {"account", &account, NULL},
+                            {"product", &product, NULL},
+                            {"csv", NULL, &csv},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    orders_queue_filter filter = {NULL, NULL};
+    queue_out out = {NULL, 0, 0};
+    tl_err err = TL_ERR_INIT;
+    tl_date as_of;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the queue name is required");
+    if (cli_date_arg(c, "as-of", as_of_text, &as_of) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    filter.account_number = account;
+    filter.product_id = product;
+    out.csv = csv && !c->json;
+    if (c->json)
+        out.rows = json_array();
+    else if (out.csv)
+        printf("order_number,external_id,account_number,account_name,state,"
+               "products,due_date,age_days,days_in_state,jeopardy\n");
+    else
+        printf("%-12s %-10s %-16s %-10s %-10s %4s %5s %-7s %s\n", "order",
+               "account", "state", "products", "due", "age", "in st",
+               "jeopardy", "external id");
+    rc = orders_queue(c->db, pos[0], as_of, &filter, queue_line, &out, &err);
+    if (rc < 0) {
+        json_decref(out.rows);
+        return cli_fail(c, rc, &err);
+    }
+    if (c->json)
+        return cli_print_json(json_pack("{s:s, s:s, s:o}", "queue", pos[0],
+                                        "asOf", as_of_text, "orders",
+                                        out.rows));
+    return CLI_EXIT_OK;
+}
+
 const cli_command cli_orders_commands[] = {
     {"order", "submit", "validate and store a TMF622 product order",
      "trunkline order submit FILE [--json]\n"
@@ -241,4 +516,24 @@ const cli_command cli_orders_commands[] = {
      "trunkline order accept ORDER_NUMBER [--json]\n", run_accept},
     {"order", "show", "show an order with its history and services",
      "trunkline order show ORDER_NUMBER [--json]\n", run_show},
+    {"order", "supplement", "replace an order by a new version",
+     "trunkline order supplement ORDER_NUMBER FILE --reason TEXT [--json]\n"
+     "FILE is the whole order as it should now be (same account and\n"
+     "externalId). Allowed until provisioning starts; sending the current\n"
+     "document again changes nothing. `order diff` shows what changed.\n",
+     run_supplement},
+    {"order", "diff", "show what changed between two versions of an order",
+     "trunkline order diff ORDER_NUMBER [--from N] [--to M] [--json]\n"
+     "Defaults: from version 1 to the current version.\n",
+     run_diff},
+    {"order", "cancel", "cancel an order not installed yet",
+     "trunkline order cancel ORDER_NUMBER --reason TEXT [--json]\n",
+     run_cancel},
+    {"order", "queue", "list a pending-order queue with age and jeopardy",
+     "trunkline order queue QUEUE --as-of DATE [--account NUMBER]\n"
+     "          [--product ID] [--csv] [--json]\n"
+     "QUEUE is pending_sales, pending_provisioning, pending_installation\n"
+     "or pending_billing. Jeopardy: \"missed\" when the due date passed\n"
+     "before installation, \"at_risk\" within 5 days of it.\n",
+     run_queue},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -5,6 +5,8 @@
  * Idempotency. The stored document is kept as jsonb; jsonb equality ignores
  * key order and white space, so "the same order again" means the same
  * content under the same account and externalId, however it is formatted.
+ * Any stored version counts: a partner resending its original order after
+ * a supplement gets the order back, not a conflict.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 
 #define ORDER_COLUMNS                                                          \
     "SELECT o.account_id, o.order_id, o.order_number, o.external_id,"          \
-    " a.account_number, o.state, o.requested_start_date"                       \
+    " a.account_number, o.state, o.requested_start_date, o.version"            \
     " FROM orders.sales_order o"                                               \
     " JOIN accounts.billing_account a USING (account_id)"
 
@@ -37,7 +39,8 @@ static int read_order(const tl_row *row, orders_order_t *out, tl_err *err)
         tl_row_text(row, "account_number", &acct, err) < 0 ||
         tl_row_text(row, "state", &state, err) < 0 ||
         tl_row_date_opt(row, "requested_start_date", &out->requested_start_date,
-                        &isnull, err) < 0)
+                        &isnull, err) < 0 ||
+        tl_row_int(row, "version", &out->version, err) < 0)
         return TL_ERROR;
     snprintf(out->order_number, sizeof(out->order_number), "%s", number);
     snprintf(out->external_id, sizeof(out->external_id), "%s", ext);
@@ -108,8 +111,11 @@ static int find_existing(submit_ctx *ctx, tl_db *db, tl_err *err)
     rc = tl_db_query_one(db, &res, "orders_find_external",
                          "SELECT o.account_id, o.order_id, o.order_number,"
                          " o.external_id, a.account_number, o.state,"
-                         " o.requested_start_date,"
-                         " (o.document = $3::jsonb) AS same"
+                         " o.requested_start_date, o.version,"
+                         " EXISTS (SELECT 1 FROM orders.order_version v"
+                         "  WHERE v.account_id = o.account_id"
+                         "  AND v.order_id = o.order_id"
+                         "  AND v.document = $3::jsonb) AS same"
                          " FROM orders.sales_order o"
                          " JOIN accounts.billing_account a USING (account_id)"
                          " WHERE o.account_id = $1::bigint"
@@ -156,7 +162,7 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
                  " 'submitted', $3::date, $4, $5::jsonb) RETURNING *)"
                  " SELECT o.account_id, o.order_id, o.order_number,"
                  " o.external_id, a.account_number, o.state,"
-                 " o.requested_start_date FROM o"
+                 " o.requested_start_date, o.version FROM o"
                  " JOIN accounts.billing_account a USING (account_id)",
                  &p, err);
     if (rc < 0)
@@ -171,11 +177,22 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
                     " VALUES ($1::bigint, $2::bigint, 1, NULL, 'submitted',"
                     " $3, 'order received')",
                     &p, err);
+    if (rc < 0)
+        return rc;
+    rc = tl_db_exec(db, "orders_first_version",
+                    "INSERT INTO orders.order_version (account_id, order_id,"
+                    " version, document, requested_start_date, reason,"
+                    " created_by)"
+                    " SELECT account_id, order_id, 1, document,"
+                    " requested_start_date, 'order received', $3"
+                    " FROM orders.sales_order"
+                    " WHERE account_id = $1::bigint AND order_id = $2::bigint",
+                    &p, err);
     return rc < 0 ? rc : 0;
 }
 
-static int insert_item(submit_ctx *ctx, tl_db *db, const order_item_doc *it,
-                       tl_err *err)
+static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
+                       const order_item_doc *it, tl_err *err)
 {
     char *chars = json_dumps(it->characteristics, JSON_COMPACT);
     tl_params p;
@@ -184,8 +201,8 @@ static int insert_item(submit_ctx *ctx, tl_db *db, const order_item_doc *it,
     if (chars == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->result->order.account_id);
-    tl_params_int64(&p, ctx->result->order.order_id);
+    tl_params_int64(&p, account_id);
+    tl_params_int64(&p, order_id);
     tl_params_text(&p, it->id);
     tl_params_text(&p, it->action);
     tl_params_text(&p, it->product_id);
@@ -204,8 +221,8 @@ static int insert_item(submit_ctx *ctx, tl_db *db, const order_item_doc *it,
     /* Each item sells every service code of its product; mapping
      * characteristics to specific codes comes with the product rules. */
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->result->order.account_id);
-    tl_params_int64(&p, ctx->result->order.order_id);
+    tl_params_int64(&p, account_id);
+    tl_params_int64(&p, order_id);
     tl_params_text(&p, it->id);
     tl_params_text(&p, it->product_id);
     tl_params_int64(&p, it->quantity);
@@ -218,10 +235,23 @@ static int insert_item(submit_ctx *ctx, tl_db *db, const order_item_doc *it,
     return rc < 0 ? rc : 0;
 }
 
+int order_items_write(tl_db *db, int64_t account_id, int64_t order_id,
+                      const order_doc *d, tl_err *err)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < d->n_items; i++) {
+        rc = insert_item(db, account_id, order_id, &d->items[i], err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int submit_tx(tl_db *db, void *cls, tl_err *err)
 {
     submit_ctx *ctx = cls;
-    size_t i;
     int rc;
 
     rc = find_existing(ctx, db, err);
@@ -230,11 +260,10 @@ static int submit_tx(tl_db *db, void *cls, tl_err *err)
     rc = insert_order(ctx, db, err);
     if (rc < 0)
         return rc;
-    for (i = 0; i < ctx->doc->n_items; i++) {
-        rc = insert_item(ctx, db, &ctx->doc->items[i], err);
-        if (rc < 0)
-            return rc;
-    }
+    rc = order_items_write(db, ctx->result->order.account_id,
+                           ctx->result->order.order_id, ctx->doc, err);
+    if (rc < 0)
+        return rc;
     ctx->result->created = 1;
     return tl_audit(db, ctx->actor, "order.submit", "order",
                     ctx->result->order.order_number,

@@ -142,7 +142,8 @@ static int transition_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_text(&p, ctx->actor);
     tl_params_text(&p, ctx->reason ? ctx->reason : "");
     rc = tl_db_exec(db, "orders_state_update",
-                    "WITH upd AS (UPDATE orders.sales_order SET state = $3"
+                    "WITH upd AS (UPDATE orders.sales_order SET state = $3,"
+                    "  state_changed_at = now()"
                     "  WHERE account_id = $1::bigint"
                     "  AND order_id = $2::bigint AND state = $4)"
                     " INSERT INTO orders.state_change (account_id, order_id,"

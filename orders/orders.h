@@ -31,6 +31,7 @@ typedef struct orders_order {
     char account_number[40];
     char state[24];
     tl_date requested_start_date;
+    int version; /* current version: 1, then one more per supplement */
 } orders_order_t;
 
 typedef struct orders_submit_result {
@@ -99,5 +100,85 @@ typedef int (*orders_history_fn)(const orders_state_change_t *row, void *cls,
                                  tl_err *err);
 int orders_history(tl_db *db, int64_t account_id, int64_t order_id,
                    orders_history_fn fn, void *cls, tl_err *err);
+
+/* ---- supplements and versions ---- */
+
+typedef struct orders_supplement_result {
+    orders_order_t order;
+    int version; /* the order's version afterwards */
+    int created; /* 0 when the document equals the current version */
+} orders_supplement_result;
+
+/* Replaces a submitted, held or accepted order by a new version: doc is the
+ * whole order as it should now be (same billing account and externalId),
+ * validated like a new order, every problem reported with its path. The
+ * items and due date of the order become those of the new version and the
+ * old one is kept for orders_diff. Sending the current document again is a
+ * no-op (created 0). TL_ECONFLICT once provisioning has started. */
+int orders_supplement(orders_supplement_result *out, tl_db *db,
+                      const char *order_number, const json_t *doc,
+                      const char *reason, const char *actor, tl_err *err);
+
+/* Cancels an order that has not been installed yet, recording why. */
+int orders_cancel(orders_order_t *out, tl_db *db, const char *order_number,
+                  const char *reason, const char *actor, tl_err *err);
+
+/* One difference between two versions of an order document. */
+typedef struct orders_change {
+    const char *path; /* "requestedStartDate", "productOrderItem[id=2]...." */
+    const char *kind; /* "added", "removed" or "changed" */
+    const char *from; /* old value as text, NULL when added */
+    const char *to;   /* new value as text, NULL when removed */
+} orders_change_t;
+
+typedef int (*orders_change_fn)(const orders_change_t *change, void *cls,
+                                tl_err *err);
+
+/* Compares two order documents and calls fn for each difference, in a
+ * stable order: the due date and other order fields, then items by id
+ * (added, removed, then changed product, quantity, characteristics and
+ * place). Returns the number of differences or fn's negative status. */
+int orders_diff_docs(const json_t *from, const json_t *to, orders_change_fn fn,
+                     void *cls, tl_err *err);
+
+/* The differences between two stored versions of an order. TL_ENOTFOUND
+ * for an unknown order or version. */
+int orders_diff(tl_db *db, const char *order_number, int from_version,
+                int to_version, orders_change_fn fn, void *cls, tl_err *err);
+
+/* ---- queues ---- */
+
+/* Queue names: "pending_sales" (submitted, held), "pending_provisioning"
+ * (accepted), "pending_installation" (in_provisioning), "pending_billing"
+ * (installed, customer_accepted). */
+typedef struct orders_queue_filter {
+    const char *account_number; /* NULL: all */
+    const char *product_id;     /* NULL: all */
+} orders_queue_filter;
+
+typedef struct orders_queue_row {
+    const char *order_number;
+    const char *external_id;
+    const char *account_number;
+    const char *account_name;
+    const char *state;
+    const char *products; /* product ids, comma separated */
+    int has_due;
+    tl_date due_date; /* requested start date */
+    int age_days;     /* as_of - submission day */
+    int days_in_state;
+    /* "missed" when the due date has passed before installation, "at_risk"
+     * when it is at most 5 days away, "" otherwise */
+    const char *jeopardy;
+} orders_queue_row;
+
+typedef int (*orders_queue_fn)(const orders_queue_row *row, void *cls,
+                               tl_err *err);
+
+/* Lists a queue as of a date, by due date (no due date last), then order
+ * number. TL_EINVALID for an unknown queue name. */
+int orders_queue(tl_db *db, const char *queue, tl_date as_of,
+                 const orders_queue_filter *filter, orders_queue_fn fn,
+                 void *cls, tl_err *err);
 
 #endif

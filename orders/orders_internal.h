@@ -41,4 +41,8 @@ int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_err *err);
 
 void order_doc_free(order_doc *d);
 
+/* Writes the items of d, with their service codes, under an order. */
+int order_items_write(tl_db *db, int64_t account_id, int64_t order_id,
+                      const order_doc *d, tl_err *err);
+
 #endif

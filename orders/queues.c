@@ -1,0 +1,111 @@
+/*
+ * Pending-order queues: which orders wait on whom, for how long, and which
+ * are in jeopardy of missing (or have missed) their due date.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "orders/orders.h"
+
+/* Days before the due date at which an order not yet installed is "at
+ * risk". */
+#define ORDERS_AT_RISK_DAYS 5
+
+typedef struct queue_def {
+    const char *name;
+    const char *states; /* a PostgreSQL text[] literal */
+    int installs;       /* orders here still have to be installed */
+} queue_def;
+
+static const queue_def queues[] = {
+    {"pending_sales", "{submitted,held}", 1},
+    {"pending_provisioning", "{accepted}", 1},
+    {"pending_installation", "{in_provisioning}", 1},
+    {"pending_billing", "{installed,customer_accepted}", 0},
+};
+
+static const queue_def *find_queue(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(queues) / sizeof(queues[0]); i++)
+        if (strcmp(queues[i].name, name) == 0)
+            return &queues[i];
+    return NULL;
+}
+
+typedef struct queue_ctx {
+    orders_queue_fn fn;
+    void *cls;
+} queue_ctx;
+
+static int queue_row(const tl_row *row, void *cls, tl_err *err)
+{
+    queue_ctx *ctx = cls;
+    orders_queue_row r;
+    int isnull = 0;
+
+    memset(&r, 0, sizeof(r));
+    if (tl_row_text(row, "order_number", &r.order_number, err) < 0 ||
+        tl_row_text(row, "external_id", &r.external_id, err) < 0 ||
+        tl_row_text(row, "account_number", &r.account_number, err) < 0 ||
+        tl_row_text(row, "account_name", &r.account_name, err) < 0 ||
+        tl_row_text(row, "state", &r.state, err) < 0 ||
+        tl_row_text(row, "products", &r.products, err) < 0 ||
+        tl_row_date_opt(row, "due_date", &r.due_date, &isnull, err) < 0 ||
+        tl_row_int(row, "age_days", &r.age_days, err) < 0 ||
+        tl_row_int(row, "days_in_state", &r.days_in_state, err) < 0 ||
+        tl_row_text(row, "jeopardy", &r.jeopardy, err) < 0)
+        return TL_ERROR;
+    r.has_due = !isnull;
+    return ctx->fn(&r, ctx->cls, err);
+}
+
+int orders_queue(tl_db *db, const char *queue, tl_date as_of,
+                 const orders_queue_filter *filter, orders_queue_fn fn,
+                 void *cls, tl_err *err)
+{
+    const queue_def *q = find_queue(queue);
+    queue_ctx ctx = {fn, cls};
+    tl_params p;
+
+    if (q == NULL)
+        return tl_err_add(err, "unknown_queue", "queue",
+                          "%s is not a queue: use pending_sales, "
+                          "pending_provisioning, pending_installation or "
+                          "pending_billing",
+                          queue);
+    tl_params_init(&p);
+    tl_params_text(&p, q->states);
+    tl_params_date(&p, as_of);
+    tl_params_text(&p, filter ? filter->account_number : NULL);
+    tl_params_text(&p, filter ? filter->product_id : NULL);
+    tl_params_bool(&p, q->installs);
+    tl_params_int64(&p, ORDERS_AT_RISK_DAYS);
+    return tl_db_select(
+        db, "orders_queue",
+        "SELECT o.order_number, o.external_id, a.account_number,"
+        " a.name AS account_name, o.state,"
+        " coalesce((SELECT string_agg(DISTINCT i.product_id, ','"
+        "   ORDER BY i.product_id) FROM orders.order_item i"
+        "   WHERE i.account_id = o.account_id AND i.order_id = o.order_id),"
+        "   '') AS products,"
+        " o.requested_start_date AS due_date,"
+        " $2::date - (o.submitted_at AT TIME ZONE 'UTC')::date AS age_days,"
+        " $2::date - (o.state_changed_at AT TIME ZONE 'UTC')::date"
+        "   AS days_in_state,"
+        " CASE WHEN NOT $5::boolean OR o.requested_start_date IS NULL"
+        "   THEN ''"
+        "   WHEN o.requested_start_date < $2::date THEN 'missed'"
+        "   WHEN o.requested_start_date - $2::date <= $6::int"
+        "   THEN 'at_risk' ELSE '' END AS jeopardy"
+        " FROM orders.sales_order o"
+        " JOIN accounts.billing_account a USING (account_id)"
+        " WHERE o.state = ANY ($1::text[])"
+        " AND ($3::text IS NULL OR a.account_number = $3)"
+        " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM orders.order_item i"
+        "   WHERE i.account_id = o.account_id AND i.order_id = o.order_id"
+        "   AND i.product_id = $4))"
+        " ORDER BY o.requested_start_date NULLS LAST, o.order_number",
+        &p, queue_row, &ctx, err);
+}
