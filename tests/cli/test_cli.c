@@ -117,6 +117,10 @@ START_TEST(every_command_has_help)
                                            "bill show",
                                            "payment post",
                                            "aging",
+                                           "order supplement",
+                                           "order diff",
+                                           "order cancel",
+                                           "order queue",
                                            NULL};
     static run_result r;
     char args[128];
