@@ -503,6 +503,78 @@ static int run_queue(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+typedef struct find_out {
+    json_t *rows;
+    int count;
+} find_out;
+
+static int found_line(const orders_order_t *o, void *cls, tl_err *err)
+{
+    find_out *out = cls;
+    char due[16];
+
+    (void)err;
+    out->count++;
+    if (out->rows != NULL)
+        return json_array_append_new(out->rows, order_json(o)) == 0 ? 0
+                                                                    : TL_ERROR;
+    tl_date_format(due, sizeof(due), o->requested_start_date);
+    printf("%-12s %-10s %-17s due %s  v%d  %s\n", o->order_number,
+           o->account_number, o->state, due, o->version, o->external_id);
+    return 0;
+}
+
+/* A circuit id finds the order that created the circuit. */
+static int find_by_circuit(cli_ctx *c, const char *text, find_out *out,
+                           tl_err *err)
+{
+    provisioning_service_t svc;
+    orders_order_t o;
+    tl_err lookup = TL_ERR_INIT;
+    int rc;
+
+    rc = provisioning_service_get(&svc, c->db, text, &lookup);
+    if (rc == TL_ENOTFOUND) {
+        tl_err_clear(&lookup);
+        return 0;
+    }
+    if (rc == 0)
+        rc = orders_get(&o, c->db, svc.order_number, &lookup);
+    if (rc < 0) {
+        tl_err_copy(err, &lookup);
+        tl_err_clear(&lookup);
+        return rc;
+    }
+    return found_line(&o, out, err);
+}
+
+static int run_find(cli_ctx *c, int argc, char **argv)
+{
+    const char *text = NULL;
+    find_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    int rc;
+
+    rc = cli_one_arg(c, argc, argv, "the text to look for", &text);
+    if (rc != 0)
+        return CLI_ARG_EXIT(rc);
+    if (c->json)
+        out.rows = json_array();
+    rc = find_by_circuit(c, text, &out, &err);
+    if (rc >= 0)
+        rc = orders_find(c->db, text, found_line, &out, &err);
+    if (rc < 0) {
+        json_decref(out.rows);
+        return cli_fail(c, rc, &err);
+    }
+    if (c->json)
+        return cli_print_json(
+            json_pack("{s:s, s:o}", "query", text, "orders", out.rows));
+    if (out.count == 0)
+        printf("no order matches \"%s\"\n", text);
+    return CLI_EXIT_OK;
+}
+
 const cli_command cli_orders_commands[] = {
     {"order", "submit", "validate and store a TMF622 product order",
      "trunkline order submit FILE [--json]\n"
@@ -529,6 +601,13 @@ const cli_command cli_orders_commands[] = {
     {"order", "cancel", "cancel an order not installed yet",
      "trunkline order cancel ORDER_NUMBER --reason TEXT [--json]\n",
      run_cancel},
+    {"order", "find",
+     "find orders by number, reference, circuit, account or "
+     "address",
+     "trunkline order find TEXT [--json]\n"
+     "TEXT is an order number, the partner's externalId, a circuit id, a\n"
+     "billing account number, or part of a service address.\n",
+     run_find},
     {"order", "queue", "list a pending-order queue with age and jeopardy",
      "trunkline order queue QUEUE --as-of DATE [--account NUMBER]\n"
      "          [--product ID] [--csv] [--json]\n"

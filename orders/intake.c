@@ -342,3 +342,40 @@ int orders_item_codes(tl_db *db, int64_t account_id, int64_t order_id,
                         " ORDER BY i.item_id, c.code",
                         &p, code_row, &ctx, err);
 }
+
+typedef struct find_ctx {
+    orders_order_fn fn;
+    void *cls;
+} find_ctx;
+
+static int find_row(const tl_row *row, void *cls, tl_err *err)
+{
+    find_ctx *ctx = cls;
+    orders_order_t o;
+
+    if (read_order(row, &o, err) < 0)
+        return TL_ERROR;
+    return ctx->fn(&o, ctx->cls, err);
+}
+
+int orders_find(tl_db *db, const char *text, orders_order_fn fn, void *cls,
+                tl_err *err)
+{
+    find_ctx ctx = {fn, cls};
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_text(&p, text);
+    return tl_db_select(
+        db, "orders_find",
+        ORDER_COLUMNS
+        " WHERE o.order_number = $1 OR o.external_id = $1"
+        " OR a.account_number = $1"
+        " OR EXISTS (SELECT 1 FROM orders.order_item i"
+        "   JOIN accounts.address ad USING (address_id)"
+        "   WHERE i.account_id = o.account_id AND i.order_id = o.order_id"
+        "   AND length($1) >= 3 AND strpos(ad.normalized_key,"
+        "   upper(regexp_replace(btrim($1), '\\s+', ' ', 'g'))) > 0)"
+        " ORDER BY o.submitted_at DESC, o.order_id DESC LIMIT 200",
+        &p, find_row, &ctx, err);
+}

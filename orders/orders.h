@@ -181,4 +181,15 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
                  const orders_queue_filter *filter, orders_queue_fn fn,
                  void *cls, tl_err *err);
 
+/* ---- finding orders ---- */
+
+/* Calls fn for each order matching text: its order number, the
+ * submitter's externalId, its billing account number, or (case and space
+ * insensitive) a part of one of its service addresses; newest first, at
+ * most 200. Returns the number of orders. */
+typedef int (*orders_order_fn)(const orders_order_t *order, void *cls,
+                               tl_err *err);
+int orders_find(tl_db *db, const char *text, orders_order_fn fn, void *cls,
+                tl_err *err);
+
 #endif

@@ -121,6 +121,7 @@ START_TEST(every_command_has_help)
                                            "order diff",
                                            "order cancel",
                                            "order queue",
+                                           "order find",
                                            NULL};
     static run_result r;
     char args[128];
@@ -219,6 +220,14 @@ START_TEST(demo_walk_bills_and_collects)
     expect(&r, 0, "\"billingStartDate\": \"2026-11-14\"");
     run(&r, 0, "order show SO-00000001 --json");
     expect(&r, 0, "\"state\": \"billing\"");
+    run(&r, 0, "order find DIA/000001");
+    expect(&r, 0, "SO-00000001");
+    run(&r, 0, "order find SUMMIT-HH-DIA-0001 --json");
+    expect(&r, 0, "\"orderNumber\": \"SO-00000001\"");
+    run(&r, 0, "order find 'harbor  way'");
+    expect(&r, 0, "SO-00000001");
+    run(&r, 0, "order find NOTHING-LIKE-IT");
+    expect(&r, 0, "no order matches");
 
     run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
     expect(&r, 0, "1 invoice, 1 posted to the AR ledger now");
