@@ -1,8 +1,11 @@
 /*
  * trunkline order submit FILE | validate FILE | accept ORDER | show ORDER
  */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "common/json.h"
@@ -18,19 +21,160 @@ static json_t *order_json(const orders_order_t *o)
                      cli_date_json(o->requested_start_date));
 }
 
-static int run_submit(cli_ctx *c, int argc, char **argv)
+/* One order's outcome in a batch (a JSON array, an XML file or a
+ * folder): each order is accepted or rejected on its own. */
+typedef struct batch {
+    cli_ctx *c;
+    json_t *report; /* --json: the per-order entries */
+    int accepted;
+    int existing;
+    int rejected;
+} batch;
+
+static void report_entry(batch *b, const char *source, const char *ext,
+                         const char *status, const char *number,
+                         const tl_err *err)
+{
+    char *text;
+
+    if (b->report != NULL) {
+        json_t *e =
+            json_pack("{s:s, s:s?, s:s, s:s?}", "source", source, "externalId",
+                      ext, "status", status, "orderNumber", number);
+        if (e != NULL && err != NULL)
+            json_object_set_new(e, "error", tl_err_to_json(err));
+        json_array_append_new(b->report, e);
+        return;
+    }
+    if (err == NULL) {
+        printf("%s: %s %s (externalId %s)\n", source, number, status,
+               ext ? ext : "-");
+        return;
+    }
+    text = tl_err_to_text(err);
+    printf("%s: rejected (externalId %s): %s", source, ext ? ext : "-",
+           text ? text : "out of memory\n");
+    free(text);
+}
+
+/* Returns 0, or a negative status for a failure that must stop the batch
+ * (the database went away), as opposed to a rejected order. */
+static int submit_one(batch *b, const char *source, const json_t *doc)
+{
+    const char *ext = json_string_value(json_object_get(doc, "externalId"));
+    orders_submit_result res;
+    tl_err err = TL_ERR_INIT;
+    int rc;
+
+    rc = orders_submit(&res, b->c->db, doc, b->c->actor, &err);
+    if (rc == TL_ERROR || rc == TL_ERETRY) {
+        report_entry(b, source, ext, "failed", NULL, &err);
+        tl_err_clear(&err);
+        return rc;
+    }
+    if (rc < 0) {
+        b->rejected++;
+        report_entry(b, source, ext, "rejected", NULL, &err);
+    } else if (res.created) {
+        b->accepted++;
+        report_entry(b, source, ext, "submitted", res.order.order_number, NULL);
+    } else {
+        b->existing++;
+        report_entry(b, source, ext, "already submitted",
+                     res.order.order_number, NULL);
+    }
+    tl_err_clear(&err);
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Submits every order of a document: one object, an array of them, or a
+ * partner XML file. A file that cannot be read as a whole is one rejected
+ * entry. */
+static int submit_document(batch *b, const char *path)
+{
+    char source[4200];
+    tl_err err = TL_ERR_INIT;
+    json_t *doc = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    size_t i;
+    int rc;
+
+    if (ends_with(path, ".xml")) {
+        rc = tl_file_read(&buf, &len, path, ORDERS_XML_MAX_BYTES, &err);
+        if (rc == 0)
+            rc = orders_xml_read(&doc, buf, len, &err);
+        free(buf);
+    } else {
+        rc = tl_json_load_file(&doc, path, TL_JSON_MAX_BYTES, &err);
+    }
+    if (rc < 0) {
+        b->rejected++;
+        report_entry(b, path, NULL, "rejected", NULL, &err);
+        tl_err_clear(&err);
+        return rc == TL_ERROR ? rc : 0;
+    }
+    rc = 0;
+    if (!json_is_array(doc)) {
+        rc = submit_one(b, path, doc);
+    } else {
+        for (i = 0; rc == 0 && i < json_array_size(doc); i++) {
+            snprintf(source, sizeof(source), "%s#%zu", path, i + 1);
+            rc = submit_one(b, source, json_array_get(doc, i));
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static int order_file(const struct dirent *e)
+{
+    return e->d_name[0] != '.' &&
+           (ends_with(e->d_name, ".json") || ends_with(e->d_name, ".xml"));
+}
+
+static int submit_folder(batch *b, const char *dir)
+{
+    struct dirent **names = NULL;
+    char path[4096];
+    int n = scandir(dir, &names, order_file, alphasort);
+    int rc = 0;
+    int i;
+
+    if (n < 0) {
+        tl_err err = TL_ERR_INIT;
+        tl_err_set(&err, TL_ENOTFOUND, "file_unreadable", dir,
+                   "cannot read folder %s", dir);
+        return cli_fail(b->c, TL_ENOTFOUND, &err);
+    }
+    for (i = 0; i < n; i++) {
+        if (rc == 0) {
+            snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+            rc = submit_document(b, path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* The single-order form: one JSON object in one file. */
+static int submit_single(cli_ctx *c, json_t *doc)
 {
     orders_submit_result res;
     tl_err err = TL_ERR_INIT;
-    json_t *doc = NULL;
     json_t *o;
     int rc;
 
-    rc = cli_json_arg(c, argc, argv, "the order file", &doc);
-    if (rc != 0)
-        return CLI_ARG_EXIT(rc);
     rc = orders_submit(&res, c->db, doc, c->actor, &err);
-    json_decref(doc);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json) {
@@ -43,6 +187,65 @@ static int run_submit(cli_ctx *c, int argc, char **argv)
            res.created ? "submitted" : "was already submitted",
            res.order.account_number, res.order.state);
     return CLI_EXIT_OK;
+}
+
+static int run_submit(cli_ctx *c, int argc, char **argv)
+{
+    const char *path = NULL;
+    struct stat st;
+    batch b;
+    tl_err err = TL_ERR_INIT;
+    json_t *doc = NULL;
+    int rc;
+
+    memset(&b, 0, sizeof(b));
+    b.c = c;
+    rc = cli_one_arg(c, argc, argv, "the order file or folder", &path);
+    if (rc != 0)
+        return CLI_ARG_EXIT(rc);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (c->json)
+            b.report = json_array();
+        rc = submit_folder(&b, path);
+    } else if (!ends_with(path, ".xml")) {
+        rc = tl_json_load_file(&doc, path, TL_JSON_MAX_BYTES, &err);
+        if (rc < 0)
+            return cli_fail(c, rc, &err);
+        if (json_is_object(doc)) {
+            rc = submit_single(c, doc);
+            json_decref(doc);
+            return rc;
+        }
+        json_decref(doc);
+        if (c->json)
+            b.report = json_array();
+        rc = submit_document(&b, path);
+    } else {
+        if (c->json)
+            b.report = json_array();
+        rc = submit_document(&b, path);
+    }
+    if (rc < 0) {
+        json_decref(b.report);
+        tl_err_set(&err, rc, "batch_stopped", path,
+                   "the batch stopped on a database failure; orders listed "
+                   "above as submitted are stored");
+        return cli_fail(c, rc, &err);
+    }
+    if (rc > 0) {
+        json_decref(b.report);
+        return rc;
+    }
+    if (c->json)
+        rc = cli_print_json(json_pack(
+            "{s:i, s:i, s:i, s:o}", "submitted", b.accepted, "alreadySubmitted",
+            b.existing, "rejected", b.rejected, "orders", b.report));
+    else
+        printf("%d submitted, %d already submitted, %d rejected\n", b.accepted,
+               b.existing, b.rejected);
+    if (rc == CLI_EXIT_OK && b.rejected > 0)
+        rc = CLI_EXIT_INVALID;
+    return rc;
 }
 
 static int run_validate(cli_ctx *c, int argc, char **argv)
@@ -576,11 +779,14 @@ static int run_find(cli_ctx *c, int argc, char **argv)
 }
 
 const cli_command cli_orders_commands[] = {
-    {"order", "submit", "validate and store a TMF622 product order",
-     "trunkline order submit FILE [--json]\n"
-     "FILE is a TMF622 ProductOrder (JSON). Every problem is listed with its\n"
-     "field path and nothing is stored unless the whole order is valid.\n"
-     "Submitting the same order again returns the stored one.\n",
+    {"order", "submit", "validate and store product orders (JSON or XML)",
+     "trunkline order submit FILE|FOLDER [--json]\n"
+     "FILE is a TMF622 ProductOrder (JSON object), a JSON array of them, or\n"
+     "a partner XML file (orders/schema/partner-order-1.xsd); a FOLDER is\n"
+     "every *.json and *.xml file in it. Every problem is listed with its\n"
+     "field path and nothing of a rejected order is stored; in a batch each\n"
+     "order is accepted or rejected on its own (exit 3 if any was\n"
+     "rejected). Submitting the same order again returns the stored one.\n",
      run_submit},
     {"order", "validate", "check a TMF622 product order without storing it",
      "trunkline order validate FILE [--json]\n", run_validate},

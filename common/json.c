@@ -69,15 +69,14 @@ static int read_capped(char **out, size_t *len, FILE *f, size_t max_bytes)
     return 0;
 }
 
-int tl_json_load_file(json_t **out, const char *path, size_t max_bytes,
-                      tl_err *err)
+int tl_file_read(char **out, size_t *len, const char *path,
+                 size_t max_bytes, tl_err *err)
 {
     FILE *f = NULL;
-    char *buf = NULL;
-    size_t len = 0;
     int rc;
 
     *out = NULL;
+    *len = 0;
     if (strcmp(path, "-") == 0) {
         f = stdin;
     } else {
@@ -86,17 +85,27 @@ int tl_json_load_file(json_t **out, const char *path, size_t max_bytes,
             return tl_err_set(err, TL_ENOTFOUND, "file_unreadable", path,
                               "cannot open %s: %s", path, strerror(errno));
     }
-    rc = read_capped(&buf, &len, f, max_bytes);
-    if (rc < 0) {
+    rc = read_capped(out, len, f, max_bytes);
+    if (rc < 0)
         rc = tl_err_set(err, TL_ERROR, "file_unreadable", path,
                         "cannot read %s", path);
-        goto cleanup;
-    }
-    rc = tl_json_load_buf(out, buf, len, max_bytes, err);
-cleanup:
-    free(buf);
-    if (f != NULL && f != stdin)
+    if (f != stdin)
         fclose(f);
+    return rc;
+}
+
+int tl_json_load_file(json_t **out, const char *path, size_t max_bytes,
+                      tl_err *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    rc = tl_file_read(&buf, &len, path, max_bytes, err);
+    if (rc == 0)
+        rc = tl_json_load_buf(out, buf, len, max_bytes, err);
+    free(buf);
     return rc;
 }
 

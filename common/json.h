@@ -31,6 +31,13 @@
 int tl_json_load_buf(json_t **out, const char *buf, size_t len,
                      size_t max_bytes, tl_err *err);
 
+/* Reads a whole file ("-" for stdin) into a malloc'ed buffer (*out, *len;
+ * the caller frees it). Reads at most max_bytes + 1 bytes, so *len >
+ * max_bytes tells the file is too large. A missing or unreadable file is
+ * TL_ENOTFOUND / TL_ERROR. */
+int tl_file_read(char **out, size_t *len, const char *path,
+                 size_t max_bytes, tl_err *err);
+
 /* Reads a whole file (at most max_bytes) and parses it as tl_json_load_buf.
  * "-" reads standard input. A missing or unreadable file is TL_ENOTFOUND. */
 int tl_json_load_file(json_t **out, const char *path, size_t max_bytes,

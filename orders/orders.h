@@ -192,4 +192,20 @@ typedef int (*orders_order_fn)(const orders_order_t *order, void *cls,
 int orders_find(tl_db *db, const char *text, orders_order_fn fn, void *cls,
                 tl_err *err);
 
+/* ---- partner XML ---- */
+
+/* Largest partner XML document accepted (4 MiB). */
+#define ORDERS_XML_MAX_BYTES (4u * 1024u * 1024u)
+
+/* Where the partner order schema is: orders/schema/partner-order-1.xsd
+ * under $TRUNKLINE_HOME or the source tree. */
+const char *orders_xsd_path(void);
+
+/* Reads a partner XML document (orders/schema/partner-order-1.xsd) into a
+ * JSON array of TMF622-shaped order documents for orders_submit. A
+ * document that is not well formed, carries a DTD, is too large or breaks
+ * the schema is refused whole (TL_EINVALID, every schema violation with
+ * its line). *out is a new reference, NULL on failure. */
+int orders_xml_read(json_t **out, const char *buf, size_t len, tl_err *err);
+
 #endif

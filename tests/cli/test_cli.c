@@ -95,34 +95,24 @@ START_TEST(usage_errors_exit_2)
     run(&r, 1, "aging --as-of 2026-12-01 --colour");
     expect(&r, 2, "unknown option --colour");
     run(&r, 1, "order submit");
-    expect(&r, 2, "the order file is required");
+    expect(&r, 2, "the order file or folder is required");
 }
 END_TEST
 
 START_TEST(every_command_has_help)
 {
-    static const char *const commands[] = {"db migrate",
-                                           "db status",
-                                           "catalog load",
-                                           "account load",
-                                           "account show",
-                                           "contract load",
-                                           "order submit",
-                                           "order validate",
-                                           "order accept",
-                                           "order show",
-                                           "service milestone",
-                                           "service show",
-                                           "bill run",
-                                           "bill show",
-                                           "payment post",
-                                           "aging",
-                                           "order supplement",
-                                           "order diff",
-                                           "order cancel",
-                                           "order queue",
-                                           "order find",
-                                           NULL};
+    static const char *const commands[] = {
+        "db migrate",        "db status",
+        "catalog load",      "account load",
+        "account show",      "contract load",
+        "order submit",      "order validate",
+        "order accept",      "order show",
+        "service milestone", "service show",
+        "bill run",          "bill show",
+        "payment post",      "aging",
+        "order supplement",  "order diff",
+        "order cancel",      "order queue",
+        "order find",        NULL};
     static run_result r;
     char args[128];
     size_t i;
@@ -297,6 +287,50 @@ START_TEST(migrations_listed_and_edited_file_refused)
 }
 END_TEST
 
+#define XML TL_SOURCE_DIR "/tests/fixtures/xml/"
+
+START_TEST(partner_xml_and_batches)
+{
+    static run_result r;
+    char dir[] = "/tmp/tl-batch-XXXXXX";
+    char cmd[1024];
+    char args[256];
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    run(&r, 0, "order submit " XML "partner-orders.xml");
+    expect(&r, 3, "SO-00000001 submitted (externalId SUMMIT-X-0001)");
+    expect(&r, 3, "rejected (externalId SUMMIT-X-0002)");
+    expect(&r, 3, "[unknown_product]");
+    expect(&r, 3, "SO-00000002 submitted (externalId SUMMIT-X-0003)");
+    expect(&r, 3, "2 submitted, 0 already submitted, 1 rejected");
+    run(&r, 0, "order submit " XML "partner-orders.xml --json");
+    expect(&r, 3, "\"alreadySubmitted\": 2");
+    expect(&r, 3, "\"source\": \"" XML "partner-orders.xml#2\"");
+    /* hostile and broken files store nothing */
+    run(&r, 0, "order submit " XML "xxe.xml");
+    expect(&r, 3, "[dtd_refused]");
+    run(&r, 0, "order submit " XML "billion-laughs.xml");
+    expect(&r, 3, "0 submitted, 0 already submitted, 1 rejected");
+    run(&r, 0, "order submit " XML "schema-invalid.xml");
+    expect(&r, 3, "[xsd]");
+    ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 2);
+    /* a folder: every .json and .xml file in it, in name order */
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd),
+             "cp %sorder-dia.json %s/a.json && cp %spartner-orders.xml %s/b.xml"
+             " && echo ignored > %s/c.txt",
+             DEMO, dir, XML, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(args, sizeof(args), "order submit %s", dir);
+    run(&r, 0, args);
+    expect(&r, 3, "1 submitted, 2 already submitted, 1 rejected");
+    ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 3);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -312,6 +346,7 @@ int main(void)
     tcase_add_test(tc, bad_order_is_refused_and_nothing_stored);
     tcase_add_test(tc, demo_walk_bills_and_collects);
     tcase_add_test(tc, migrations_listed_and_edited_file_refused);
+    tcase_add_test(tc, partner_xml_and_batches);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
