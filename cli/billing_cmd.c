@@ -3,7 +3,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "billing/billing.h"
 #include "cli/cli.h"
@@ -62,17 +61,6 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
                                 ctx->actor, err);
 }
 
-static tl_date today(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    tl_date d = 0;
-
-    gmtime_r(&now, &tm);
-    tl_date_from_ymd(&d, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-    return d;
-}
-
 static int run_run(cli_ctx *c, int argc, char **argv)
 {
     const char *cycle_text = NULL;
@@ -105,7 +93,7 @@ static int run_run(cli_ctx *c, int argc, char **argv)
                                "--period must be a month YYYY-MM, not "
                                "\"%s\"",
                                period_text);
-    ctx.issue_date = today();
+    ctx.issue_date = cli_today();
     if (issue_text != NULL &&
         cli_date_arg(c, "issue-date", issue_text, &ctx.issue_date) != 0)
         return CLI_EXIT_USAGE;

@@ -94,6 +94,9 @@ int cli_date_arg(const cli_ctx *c, const char *opt, const char *text,
 int cli_int_arg(const cli_ctx *c, const char *opt, const char *text,
                 int64_t min, int64_t max, int64_t *out);
 
+/* Today's date (UTC), the default of date options. */
+tl_date cli_today(void);
+
 /* JSON builders for money and dates: {"amount": "1150.00", "currency":
  * "USD"} and "YYYY-MM-DD". NULL when memory runs out. */
 json_t *cli_money_json(const tl_money *m);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "common/json.h"
@@ -295,4 +296,15 @@ json_t *cli_date_json(tl_date d)
     if (tl_date_format(buf, sizeof(buf), d) < 0)
         return NULL;
     return json_string(buf);
+}
+
+tl_date cli_today(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    tl_date d = 0;
+
+    gmtime_r(&now, &tm);
+    tl_date_from_ymd(&d, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return d;
 }

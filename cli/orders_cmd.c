@@ -23,8 +23,33 @@ static json_t *order_json(const orders_order_t *o)
 
 /* One order's outcome in a batch (a JSON array, an XML file or a
  * folder): each order is accepted or rejected on its own. */
+/* Parses the commands that take orders in: positional arguments and
+ * --received DATE (the day the order came in, default today: requested
+ * dates before it are refused). Returns 0, CLI_HELP_SHOWN or an exit
+ * code. */
+static int parse_received(cli_ctx *c, int argc, char **argv, const char **pos,
+                          int max_pos, int *npos, tl_date *received,
+                          const char **reason)
+{
+    const char *text = NULL;
+    /* --reason only for the commands that pass somewhere to put it */
+    const cli_opt opts[] = {{"received", &text, NULL},
+                            {reason != NULL ? "reason" : NULL, reason, NULL},
+                            {NULL, NULL, NULL}};
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, max_pos, npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_HELP_SHOWN : CLI_EXIT_USAGE;
+    *received = cli_today();
+    if (text != NULL && cli_date_arg(c, "received", text, received) != 0)
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
 typedef struct batch {
     cli_ctx *c;
+    tl_date received;
     json_t *report; /* --json: the per-order entries */
     int accepted;
     int existing;
@@ -66,7 +91,7 @@ static int submit_one(batch *b, const char *source, const json_t *doc)
     tl_err err = TL_ERR_INIT;
     int rc;
 
-    rc = orders_submit(&res, b->c->db, doc, b->c->actor, &err);
+    rc = orders_submit(&res, b->c->db, doc, b->received, b->c->actor, &err);
     if (rc == TL_ERROR || rc == TL_ERETRY) {
         report_entry(b, source, ext, "failed", NULL, &err);
         tl_err_clear(&err);
@@ -167,14 +192,14 @@ static int submit_folder(batch *b, const char *dir)
 }
 
 /* The single-order form: one JSON object in one file. */
-static int submit_single(cli_ctx *c, json_t *doc)
+static int submit_single(cli_ctx *c, json_t *doc, tl_date received)
 {
     orders_submit_result res;
     tl_err err = TL_ERR_INIT;
     json_t *o;
     int rc;
 
-    rc = orders_submit(&res, c->db, doc, c->actor, &err);
+    rc = orders_submit(&res, c->db, doc, received, c->actor, &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json) {
@@ -191,18 +216,26 @@ static int submit_single(cli_ctx *c, json_t *doc)
 
 static int run_submit(cli_ctx *c, int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *pos[1];
+    const char *path;
     struct stat st;
     batch b;
     tl_err err = TL_ERR_INIT;
     json_t *doc = NULL;
+    int npos;
     int rc;
 
     memset(&b, 0, sizeof(b));
     b.c = c;
-    rc = cli_one_arg(c, argc, argv, "the order file or folder", &path);
+    rc = parse_received(c, argc, argv, pos, 1, &npos, &b.received, NULL);
     if (rc != 0)
         return CLI_ARG_EXIT(rc);
+    if (npos != 1)
+        return cli_usage_error(c, "the order file or folder is required");
+    path = pos[0];
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (c->json)
             b.report = json_array();
@@ -212,7 +245,7 @@ static int run_submit(cli_ctx *c, int argc, char **argv)
         if (rc < 0)
             return cli_fail(c, rc, &err);
         if (json_is_object(doc)) {
-            rc = submit_single(c, doc);
+            rc = submit_single(c, doc, b.received);
             json_decref(doc);
             return rc;
         }
@@ -250,14 +283,27 @@ static int run_submit(cli_ctx *c, int argc, char **argv)
 
 static int run_validate(cli_ctx *c, int argc, char **argv)
 {
+    const char *pos[1];
     tl_err err = TL_ERR_INIT;
     json_t *doc = NULL;
+    tl_date received;
+    int npos;
     int rc;
 
-    rc = cli_json_arg(c, argc, argv, "the order file", &doc);
+    rc = parse_received(c, argc, argv, pos, 1, &npos, &received, NULL);
     if (rc != 0)
         return CLI_ARG_EXIT(rc);
-    rc = orders_validate(c->db, doc, &err);
+    if (npos != 1)
+        return cli_usage_error(c, "the order file is required");
+    rc = tl_json_load_file(&doc, pos[0], TL_JSON_MAX_BYTES, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    rc = cli_connect(c);
+    if (rc != 0) {
+        json_decref(doc);
+        return rc;
+    }
+    rc = orders_validate(c->db, doc, received, &err);
     json_decref(doc);
     if (rc < 0)
         return cli_fail(c, rc, &err);
@@ -435,18 +481,18 @@ static int run_show(cli_ctx *c, int argc, char **argv)
 static int run_supplement(cli_ctx *c, int argc, char **argv)
 {
     const char *reason = NULL;
-    const cli_opt opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
     const char *pos[2];
     orders_supplement_result res;
     tl_err err = TL_ERR_INIT;
     json_t *doc = NULL;
     json_t *o;
+    tl_date received;
     int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, opts, pos, 2, &npos);
+    rc = parse_received(c, argc, argv, pos, 2, &npos, &received, &reason);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+        return CLI_ARG_EXIT(rc);
     if (npos != 2)
         return cli_usage_error(c, "the order number and the order file are "
                                   "required");
@@ -457,8 +503,8 @@ static int run_supplement(cli_ctx *c, int argc, char **argv)
         return cli_fail(c, rc, &err);
     rc = cli_connect(c);
     if (rc == 0) {
-        rc =
-            orders_supplement(&res, c->db, pos[0], doc, reason, c->actor, &err);
+        rc = orders_supplement(&res, c->db, pos[0], doc, received, reason,
+                               c->actor, &err);
         rc = rc < 0 ? cli_fail(c, rc, &err) : 0;
     }
     json_decref(doc);
@@ -780,22 +826,26 @@ static int run_find(cli_ctx *c, int argc, char **argv)
 
 const cli_command cli_orders_commands[] = {
     {"order", "submit", "validate and store product orders (JSON or XML)",
-     "trunkline order submit FILE|FOLDER [--json]\n"
+     "trunkline order submit FILE|FOLDER [--received DATE] [--json]\n"
      "FILE is a TMF622 ProductOrder (JSON object), a JSON array of them, or\n"
      "a partner XML file (orders/schema/partner-order-1.xsd); a FOLDER is\n"
      "every *.json and *.xml file in it. Every problem is listed with its\n"
      "field path and nothing of a rejected order is stored; in a batch each\n"
      "order is accepted or rejected on its own (exit 3 if any was\n"
-     "rejected). Submitting the same order again returns the stored one.\n",
+     "rejected). Submitting the same order again returns the stored one.\n"
+     "--received is the day the orders came in (default today); a\n"
+     "requested start date before it is refused.\n",
      run_submit},
     {"order", "validate", "check a TMF622 product order without storing it",
-     "trunkline order validate FILE [--json]\n", run_validate},
+     "trunkline order validate FILE [--received DATE] [--json]\n",
+     run_validate},
     {"order", "accept", "accept a submitted order and open it in provisioning",
      "trunkline order accept ORDER_NUMBER [--json]\n", run_accept},
     {"order", "show", "show an order with its history and services",
      "trunkline order show ORDER_NUMBER [--json]\n", run_show},
     {"order", "supplement", "replace an order by a new version",
-     "trunkline order supplement ORDER_NUMBER FILE --reason TEXT [--json]\n"
+     "trunkline order supplement ORDER_NUMBER FILE --reason TEXT\n"
+     "          [--received DATE] [--json]\n"
      "FILE is the whole order as it should now be (same account and\n"
      "externalId). Allowed until provisioning starts; sending the current\n"
      "document again changes nothing. `order diff` shows what changed.\n",

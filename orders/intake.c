@@ -270,8 +270,46 @@ static int submit_tx(tl_db *db, void *cls, tl_err *err)
                     ctx->result->order.account_id, NULL, ctx->doc_json, err);
 }
 
+/* An order already stored with exactly this content (any version) under
+ * the document's account and externalId: returns 1 and fills out. Checked
+ * before validation, so that resending an order is idempotent even when
+ * its requested date has passed since. */
+static int find_identical(orders_submit_result *out, tl_db *db,
+                          const json_t *doc, const char *text, tl_err *err)
+{
+    const char *ext = json_string_value(json_object_get(doc, "externalId"));
+    const char *acct = json_string_value(
+        json_object_get(json_object_get(doc, "billingAccount"), "id"));
+    PGresult *res = NULL;
+    tl_params p;
+    tl_row row;
+    int rc;
+
+    if (ext == NULL || acct == NULL)
+        return 0;
+    tl_params_init(&p);
+    tl_params_text(&p, acct);
+    tl_params_text(&p, ext);
+    tl_params_text(&p, text);
+    rc = tl_db_query_one(db, &res, "orders_find_identical",
+                         ORDER_COLUMNS
+                         " WHERE a.account_number = $1 AND o.external_id = $2"
+                         " AND EXISTS (SELECT 1 FROM orders.order_version v"
+                         "  WHERE v.account_id = o.account_id"
+                         "  AND v.order_id = o.order_id"
+                         "  AND v.document = $3::jsonb)",
+                         &p, err);
+    if (rc <= 0)
+        return rc;
+    row.res = res;
+    row.row = 0;
+    rc = read_order(&row, &out->order, err);
+    PQclear(res);
+    return rc < 0 ? rc : 1;
+}
+
 int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
-                  const char *actor, tl_err *err)
+                  tl_date received, const char *actor, tl_err *err)
 {
     order_doc *d = NULL;
     char *text = NULL;
@@ -279,17 +317,22 @@ int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    d = malloc(sizeof(*d));
-    if (d == NULL)
-        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = order_doc_read(d, db, doc, err);
-    if (rc < 0)
-        goto cleanup;
     text = json_dumps(doc, JSON_COMPACT);
-    if (text == NULL) {
+    if (text == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    rc = find_identical(out, db, doc, text, err);
+    if (rc != 0) {
+        free(text);
+        return rc < 0 ? rc : 0;
+    }
+    d = malloc(sizeof(*d));
+    if (d == NULL) {
         rc = tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
         goto cleanup;
     }
+    rc = order_doc_read(d, db, doc, received, err);
+    if (rc < 0)
+        goto cleanup;
     ctx.doc = d;
     ctx.doc_json = doc;
     ctx.doc_text = text;
@@ -298,7 +341,8 @@ int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
     rc = tl_db_run_tx(db, "orders_submit", submit_tx, &ctx, err);
 cleanup:
     free(text);
-    order_doc_free(d);
+    if (d != NULL)
+        order_doc_free(d);
     free(d);
     return rc;
 }

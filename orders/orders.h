@@ -39,18 +39,21 @@ typedef struct orders_submit_result {
     int created; /* 1 new order, 0 the same order was submitted before */
 } orders_submit_result;
 
-/* Validates a TMF622 ProductOrder and, when it is valid, stores it in state
- * submitted in one transaction. On TL_EINVALID err lists every problem with
- * its JSON path and nothing is written. Submitting the same document again
- * (same billing account and externalId, same content) returns the stored
- * order with created 0; the same externalId with other content is
- * TL_EDUPLICATE. */
+/* Validates a TMF622 ProductOrder received on day `received` and, when it
+ * is valid, stores it in state submitted in one transaction. On
+ * TL_EINVALID err lists every problem with its JSON path and nothing is
+ * written; a requested start date before the day received is one of them.
+ * Submitting the same document again (same billing account and
+ * externalId, same content as any stored version) returns the stored
+ * order with created 0, whenever it is sent; the same externalId with
+ * other content is TL_EDUPLICATE. */
 int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
-                  const char *actor, tl_err *err);
+                  tl_date received, const char *actor, tl_err *err);
 
-/* Validation only: every problem into err (TL_EINVALID), nothing written.
- * Returns 0 for a valid order. */
-int orders_validate(tl_db *db, const json_t *doc, tl_err *err);
+/* Validation only, as orders_submit would on day `received`: every problem
+ * into err (TL_EINVALID), nothing written. Returns 0 for a valid order. */
+int orders_validate(tl_db *db, const json_t *doc, tl_date received,
+                    tl_err *err);
 
 /* Finds an order by its number (SO-nnnnnnnn). TL_ENOTFOUND otherwise. */
 int orders_get(orders_order_t *out, tl_db *db, const char *order_number,
@@ -117,7 +120,8 @@ typedef struct orders_supplement_result {
  * no-op (created 0). TL_ECONFLICT once provisioning has started. */
 int orders_supplement(orders_supplement_result *out, tl_db *db,
                       const char *order_number, const json_t *doc,
-                      const char *reason, const char *actor, tl_err *err);
+                      tl_date received, const char *reason, const char *actor,
+                      tl_err *err);
 
 /* Cancels an order that has not been installed yet, recording why. */
 int orders_cancel(orders_order_t *out, tl_db *db, const char *order_number,

@@ -33,11 +33,12 @@ typedef struct order_doc {
     order_item_doc items[ORDERS_MAX_ITEMS];
 } order_doc;
 
-/* Reads and checks a TMF622 ProductOrder into d (which the caller frees
- * with order_doc_free, also on failure). Every problem goes into err with
- * its JSON path; returns TL_EINVALID when there was any, or a database
- * status when a lookup failed. */
-int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_err *err);
+/* Reads and checks a TMF622 ProductOrder received on day `received` into d
+ * (which the caller frees with order_doc_free, also on failure). Every problem
+ * goes into err with its JSON path; returns TL_EINVALID when there was any, or
+ * a database status when a lookup failed. */
+int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
+                   tl_err *err);
 
 void order_doc_free(order_doc *d);
 

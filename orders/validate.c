@@ -31,7 +31,8 @@ void order_doc_free(order_doc *d)
 
 /* requestedStartDate may be a date or a TMF date-time; the date part is
  * what a coordinator schedules against. */
-static void read_requested_date(order_doc *d, const json_t *doc, tl_err *err)
+static void read_requested_date(order_doc *d, const json_t *doc,
+                                tl_date received, tl_err *err)
 {
     const char *s = NULL;
     char day[11];
@@ -47,9 +48,17 @@ static void read_requested_date(order_doc *d, const json_t *doc, tl_err *err)
         return;
     }
     snprintf(day, sizeof(day), "%s", s);
-    if (tl_date_parse(&d->requested_start, day) != 0)
+    if (tl_date_parse(&d->requested_start, day) != 0) {
         tl_err_add(err, "format", "requestedStartDate",
                    "requestedStartDate must be a real date, not \"%s\"", s);
+    } else if (d->requested_start < received) {
+        char when[16];
+        tl_date_format(when, sizeof(when), received);
+        tl_err_add(err, "in_the_past", "requestedStartDate",
+                   "requestedStartDate %s is before the day the order was "
+                   "received (%s)",
+                   day, when);
+    }
 }
 
 static void read_account(order_doc *d, tl_db *db, const json_t *doc, int *db_rc,
@@ -235,7 +244,8 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
     read_place(it, db, product, field, db_rc, err);
 }
 
-int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_err *err)
+int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
+                   tl_err *err)
 {
     const json_t *items = NULL;
     int db_rc = 0;
@@ -246,7 +256,7 @@ int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_err *err)
         return tl_err_add(err, "type", "",
                           "a product order must be a JSON object");
     tl_json_str(doc, "externalId", "", 1, 64, &d->external_id, err);
-    read_requested_date(d, doc, err);
+    read_requested_date(d, doc, received, err);
     read_account(d, db, doc, &db_rc, err);
     tl_json_array(doc, "productOrderItem", "", 1, 1, ORDERS_MAX_ITEMS, &items,
                   err);
@@ -264,14 +274,14 @@ int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_err *err)
     return tl_err_has_problems(err) ? TL_EINVALID : 0;
 }
 
-int orders_validate(tl_db *db, const json_t *doc, tl_err *err)
+int orders_validate(tl_db *db, const json_t *doc, tl_date received, tl_err *err)
 {
     order_doc *d = malloc(sizeof(*d));
     int rc;
 
     if (d == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = order_doc_read(d, db, doc, err);
+    rc = order_doc_read(d, db, doc, received, err);
     order_doc_free(d);
     free(d);
     return rc;

@@ -169,7 +169,8 @@ static int same_order(const order_doc *d, const orders_order_t *o, tl_err *err)
 
 int orders_supplement(orders_supplement_result *out, tl_db *db,
                       const char *order_number, const json_t *doc,
-                      const char *reason, const char *actor, tl_err *err)
+                      tl_date received, const char *reason, const char *actor,
+                      tl_err *err)
 {
     order_doc *d = NULL;
     char *text = NULL;
@@ -183,7 +184,7 @@ int orders_supplement(orders_supplement_result *out, tl_db *db,
     d = malloc(sizeof(*d));
     if (d == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = order_doc_read(d, db, doc, err);
+    rc = order_doc_read(d, db, doc, received, err);
     if (rc == 0 || rc == TL_EINVALID) {
         /* report a mismatch together with the document's other problems */
         int mismatch = same_order(d, &out->order, err);

@@ -159,14 +159,21 @@ START_TEST(bad_order_is_refused_and_nothing_stored)
     expect(&r, 0, "3 service codes");
     run(&r, 0, "account load " DEMO "harbor-health.json");
     expect(&r, 0, NULL);
-    run(&r, 0, "order submit " DEMO "order-dia-bad.json --json");
+    run(&r, 0,
+        "order submit --received 2026-11-02 " DEMO "order-dia-bad.json --json");
     expect(&r, 3, "\"field\": \"requestedStartDate\"");
     expect(&r, 3, "\"field\": \"productOrderItem[0].productOffering.id\"");
     expect(&r, 3, "\"code\": \"unknown_product\"");
     expect(&r, 3,
            "\"field\": \"productOrderItem[0].product.place[0].postcode\"");
-    run(&r, 1, "order submit " DEMO "order-dia-bad.json");
+    run(&r, 1, "order submit --received 2026-11-02 " DEMO "order-dia-bad.json");
     expect(&r, 3, "3 problems found:");
+    run(&r, 1, "order validate --received 2026-11-11 " DEMO "order-dia.json");
+    expect(&r, 3,
+           "requestedStartDate 2026-11-10 is before the day the order "
+           "was received (2026-11-11) [in_the_past]");
+    run(&r, 0, "order validate --received 2026-11-10 " DEMO "order-dia.json");
+    expect(&r, 0, "order is valid");
     ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 0);
 }
 END_TEST
@@ -186,10 +193,11 @@ START_TEST(demo_walk_bills_and_collects)
     run(&r, 0, "account show HH-1001 --json");
     expect(&r, 0, "\"billCycleDay\": 1");
 
-    run(&r, 0, "order submit " DEMO "order-dia.json --json");
+    run(&r, 0,
+        "order submit --received 2026-11-02 " DEMO "order-dia.json --json");
     expect(&r, 0, "\"orderNumber\": \"SO-00000001\"");
     expect(&r, 0, "\"created\": true");
-    run(&r, 0, "order submit " DEMO "order-dia.json");
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
     expect(&r, 0, "order SO-00000001 was already submitted");
     run(&r, 0, "order accept SO-00000001");
     expect(&r, 0, "1 service created in inventory");
@@ -298,21 +306,22 @@ START_TEST(partner_xml_and_batches)
 
     run(&r, 0, "catalog load " DEMO "catalog.json");
     run(&r, 0, "account load " DEMO "harbor-health.json");
-    run(&r, 0, "order submit " XML "partner-orders.xml");
+    run(&r, 0, "order submit --received 2026-11-02 " XML "partner-orders.xml");
     expect(&r, 3, "SO-00000001 submitted (externalId SUMMIT-X-0001)");
     expect(&r, 3, "rejected (externalId SUMMIT-X-0002)");
     expect(&r, 3, "[unknown_product]");
     expect(&r, 3, "SO-00000002 submitted (externalId SUMMIT-X-0003)");
     expect(&r, 3, "2 submitted, 0 already submitted, 1 rejected");
-    run(&r, 0, "order submit " XML "partner-orders.xml --json");
+    run(&r, 0,
+        "order submit --received 2026-11-02 " XML "partner-orders.xml --json");
     expect(&r, 3, "\"alreadySubmitted\": 2");
     expect(&r, 3, "\"source\": \"" XML "partner-orders.xml#2\"");
     /* hostile and broken files store nothing */
-    run(&r, 0, "order submit " XML "xxe.xml");
+    run(&r, 0, "order submit --received 2026-11-02 " XML "xxe.xml");
     expect(&r, 3, "[dtd_refused]");
-    run(&r, 0, "order submit " XML "billion-laughs.xml");
+    run(&r, 0, "order submit --received 2026-11-02 " XML "billion-laughs.xml");
     expect(&r, 3, "0 submitted, 0 already submitted, 1 rejected");
-    run(&r, 0, "order submit " XML "schema-invalid.xml");
+    run(&r, 0, "order submit --received 2026-11-02 " XML "schema-invalid.xml");
     expect(&r, 3, "[xsd]");
     ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 2);
     /* a folder: every .json and .xml file in it, in name order */
@@ -322,7 +331,7 @@ START_TEST(partner_xml_and_batches)
              " && echo ignored > %s/c.txt",
              DEMO, dir, XML, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
-    snprintf(args, sizeof(args), "order submit %s", dir);
+    snprintf(args, sizeof(args), "order submit --received 2026-11-02 %s", dir);
     run(&r, 0, args);
     expect(&r, 3, "1 submitted, 2 already submitted, 1 rejected");
     ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 3);

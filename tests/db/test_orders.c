@@ -50,7 +50,8 @@ static orders_order_t submit(json_t *doc)
 {
     orders_submit_result res;
 
-    ck_assert_int_eq(orders_submit(&res, db, doc, "test", &err), 0);
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, tl_fx_received(), "test", &err), 0);
     return res.order;
 }
 
@@ -102,7 +103,8 @@ START_TEST(supplement_makes_a_version_and_a_readable_diff)
 
     ck_assert_int_eq(o.version, 1);
     ck_assert_int_eq(orders_supplement(&res, db, o.order_number, v2,
-                                       "moved two weeks", "test", &err),
+                                       tl_fx_received(), "moved two weeks",
+                                       "test", &err),
                      0);
     ck_assert_int_eq(res.created, 1);
     ck_assert_int_eq(res.version, 2);
@@ -115,16 +117,17 @@ START_TEST(supplement_makes_a_version_and_a_readable_diff)
                                      "orders.order_item_code"),
                      4);
     /* the same supplement again changes nothing */
-    ck_assert_int_eq(
-        orders_supplement(&res, db, o.order_number, v2, "again", "test", &err),
-        0);
+    ck_assert_int_eq(orders_supplement(&res, db, o.order_number, v2,
+                                       tl_fx_received(), "again", "test", &err),
+                     0);
     ck_assert_int_eq(res.created, 0);
     ck_assert_int_eq(res.version, 2);
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM "
                                      "orders.order_version"),
                      2);
     /* resending the original order returns the order, not a conflict */
-    ck_assert_int_eq(orders_submit(&again, db, doc, "test", &err), 0);
+    ck_assert_int_eq(
+        orders_submit(&again, db, doc, tl_fx_received(), "test", &err), 0);
     ck_assert_int_eq(again.created, 0);
     ck_assert_str_eq(again.order.order_number, o.order_number);
 
@@ -160,9 +163,9 @@ START_TEST(bad_supplement_changes_nothing)
 
     json_object_set_new(bad, "externalId", json_string("OTHER"));
     json_object_set_new(bad, "requestedStartDate", json_string("someday"));
-    ck_assert_int_eq(
-        orders_supplement(&res, db, o.order_number, bad, "x", "test", &err),
-        TL_EINVALID);
+    ck_assert_int_eq(orders_supplement(&res, db, o.order_number, bad,
+                                       tl_fx_received(), "x", "test", &err),
+                     TL_EINVALID);
     ck_assert_ptr_nonnull(find_problem("externalId"));
     ck_assert_str_eq(find_problem("externalId")->code, "mismatch");
     ck_assert_str_eq(find_problem("requestedStartDate")->code, "format");
@@ -187,9 +190,9 @@ START_TEST(no_supplement_once_provisioning_started)
     json_decref(doc);
     o = tl_fx_order(db, "HH-1001", "EXT-3", 100);
     ck_assert_str_eq(o.state, "in_provisioning");
-    ck_assert_int_eq(
-        orders_supplement(&res, db, o.order_number, v2, "late", "test", &err),
-        TL_ECONFLICT);
+    ck_assert_int_eq(orders_supplement(&res, db, o.order_number, v2,
+                                       tl_fx_received(), "late", "test", &err),
+                     TL_ECONFLICT);
     ck_assert_str_eq(err.code, "not_supplementable");
     json_decref(v2);
 }
@@ -294,6 +297,32 @@ START_TEST(queues_sort_by_due_date_and_flag_jeopardy)
 }
 END_TEST
 
+START_TEST(requested_date_in_the_past_is_refused_but_resending_is_not)
+{
+    json_t *doc = tl_fx_order_doc("HH-1001", "EXT-8", 100);
+    orders_submit_result res;
+
+    /* requested 2026-11-10, received the 11th: refused, nothing stored */
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, day("2026-11-11"), "test", &err),
+        TL_EINVALID);
+    ck_assert_str_eq(find_problem("requestedStartDate")->code, "in_the_past");
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM "
+                                     "orders.sales_order"),
+                     0);
+    tl_err_clear(&err);
+    /* received on the day itself it is fine */
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, day("2026-11-10"), "test", &err), 0);
+    ck_assert_int_eq(res.created, 1);
+    /* the same order resent a month later is the stored order again */
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, day("2026-12-10"), "test", &err), 0);
+    ck_assert_int_eq(res.created, 0);
+    json_decref(doc);
+}
+END_TEST
+
 static int never(const orders_change_t *c, void *cls, tl_err *e)
 {
     (void)c;
@@ -340,6 +369,8 @@ int main(void)
     tcase_add_test(tc, cancel_needs_a_reason_and_a_cancellable_state);
     tcase_add_test(tc, queues_sort_by_due_date_and_flag_jeopardy);
     tcase_add_test(tc, reordering_is_not_a_change);
+    tcase_add_test(tc,
+                   requested_date_in_the_past_is_refused_but_resending_is_not);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

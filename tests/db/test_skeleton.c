@@ -210,7 +210,9 @@ START_TEST(bad_order_lists_every_problem_and_writes_nothing)
     orders_submit_result res;
 
     book();
-    ck_assert_int_eq(orders_submit(&res, db, doc, "test", &err), TL_EINVALID);
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, tl_fx_received(), "test", &err),
+        TL_EINVALID);
     assert_problem("externalId", "required");
     assert_problem("requestedStartDate", "format");
     assert_problem("billingAccount.id", "unknown_account");
@@ -235,17 +237,20 @@ START_TEST(resubmitting_an_order_is_idempotent)
 
     book();
     doc = tl_fx_order_doc("HH-1001", "EXT-1", 100);
-    ck_assert_int_eq(orders_submit(&first, db, doc, "test", &err), 0);
+    ck_assert_int_eq(
+        orders_submit(&first, db, doc, tl_fx_received(), "test", &err), 0);
     ck_assert_int_eq(first.created, 1);
     ck_assert_str_eq(first.order.state, "submitted");
-    ck_assert_int_eq(orders_submit(&again, db, doc, "test", &err), 0);
+    ck_assert_int_eq(
+        orders_submit(&again, db, doc, tl_fx_received(), "test", &err), 0);
     ck_assert_int_eq(again.created, 0);
     ck_assert_str_eq(again.order.order_number, first.order.order_number);
     changed = json_deep_copy(doc);
     json_object_set_new(changed, "requestedStartDate",
                         json_string("2026-12-01"));
-    ck_assert_int_eq(orders_submit(&again, db, changed, "test", &err),
-                     TL_EDUPLICATE);
+    ck_assert_int_eq(
+        orders_submit(&again, db, changed, tl_fx_received(), "test", &err),
+        TL_EDUPLICATE);
     assert_problem("externalId", "duplicate");
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM orders.sales_order"), 1);
@@ -263,7 +268,8 @@ START_TEST(lifecycle_refuses_skipping_states)
 
     book();
     doc = tl_fx_order_doc("HH-1001", "EXT-2", 100);
-    ck_assert_int_eq(orders_submit(&res, db, doc, "test", &err), 0);
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, tl_fx_received(), "test", &err), 0);
     ck_assert_int_eq(orders_transition(db, res.order.account_id,
                                        res.order.order_id, "billing", "test",
                                        "", &err),

@@ -134,7 +134,8 @@ orders_order_t tl_fx_order(tl_db *db, const char *number,
     tl_err err = TL_ERR_INIT;
     int created = 0;
 
-    assert_ok(orders_submit(&res, db, doc, "test", &err), &err, "order submit");
+    assert_ok(orders_submit(&res, db, doc, tl_fx_received(), "test", &err),
+              &err, "order submit");
     json_decref(doc);
     assert_ok(orders_accept(&order, db, res.order.order_number, "test", &err),
               &err, "order accept");
@@ -164,4 +165,12 @@ int64_t tl_fx_count(tl_db *db, const char *sql)
     ck_assert_msg(rc == 0, "count column: %s", err.message);
     tl_err_clear(&err);
     return n;
+}
+
+tl_date tl_fx_received(void)
+{
+    tl_date d = 0;
+
+    ck_assert_int_eq(tl_date_from_ymd(&d, 2026, 11, 2), 0);
+    return d;
 }

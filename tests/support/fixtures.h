@@ -37,6 +37,10 @@ json_t *tl_fx_order_doc(const char *number, const char *external_id,
 orders_order_t tl_fx_order(tl_db *db, const char *number,
                            const char *external_id, int site_nr);
 
+/* The day fixture orders are received: 2026-11-02, before their requested
+ * start dates. */
+tl_date tl_fx_received(void);
+
 /* Counts rows with a query returning one bigint column "n". */
 int64_t tl_fx_count(tl_db *db, const char *sql);
 
