@@ -1061,7 +1061,8 @@ static int load_tx(tl_db *db, void *cls, tl_err *err)
         if (rc < 0)
             return rc;
     }
-    for (i = 0; !tl_err_has_problems(err) && i < json_array_size(accts); i++) {
+    /* Every parent problem is reported, not only the first. */
+    for (i = 0; i < json_array_size(accts); i++) {
         tl_path_index(path, sizeof(path), "accounts", i);
         rc = write_parent(db, ctx->ids[i], json_array_get(accts, i), path,
                           ctx->result, err);

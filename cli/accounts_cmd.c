@@ -725,7 +725,22 @@ const cli_command cli_accounts_commands[] = {
      " \"accounts\": [{\"accountNumber\", \"name\", \"currency\","
      " \"billCycleDay\", \"paymentTermsDays\",\n"
      "   \"sites\": [{\"name\", \"address\": {\"line1\", \"line2\", \"city\","
-     " \"region\", \"postcode\", \"country\"}}]}]}\n",
+     " \"region\", \"postcode\", \"country\"}}],\n"
+     "   optional: \"invoiceDelivery\": {\"method\": email|paper|portal|edi,"
+     " \"address\"},\n"
+     "   \"creditLimit\": \"250000.00\", \"poRequired\": true,"
+     " \"parentAccountNumber\",\n"
+     "   \"contacts\": [{\"role\": billing|technical|collections, \"name\","
+     " \"email\", \"phone\"}],\n"
+     "   \"taxExemptions\": [{\"certificateNumber\", \"jurisdiction\","
+     " \"category\", \"validFrom\", \"validTo\"}],\n"
+     "   \"purchaseOrders\": [{\"poNumber\", \"serviceRef\", \"validFrom\","
+     " \"validTo\", \"amountCap\"}],\n"
+     "   \"accountExecutive\" and \"agentOfRecord\": {\"ref\", \"name\","
+     " \"from\"}}]}\n"
+     "An account without accountNumber is found again by its name, or"
+     " numbered by\nthe account-number scheme (TL- and 6 digits unless"
+     " configured otherwise).\n",
      run_load},
     {"account", "show",
      "show a billing account: details, hierarchy, contacts, AE, agent, POs,"
