@@ -1,6 +1,14 @@
 /*
  * accounts: customers, their billing accounts, and the address master of
  * service addresses (each address stored once under a normalized key).
+ *
+ * A billing account carries its invoice delivery, credit limit, whether its
+ * invoices must quote a purchase order, and an optional parent (the
+ * hierarchy is a forest: wholesale roll-up). Around it: contacts by role,
+ * tax-exemption certificates, purchase orders, effective-dated account
+ * executive and agent of record, and the history of its status (active,
+ * suspended, closed). New addresses and house-information updates go
+ * through a request queue with duplicate detection.
  */
 #ifndef ACCOUNTS_H
 #define ACCOUNTS_H
@@ -117,6 +125,23 @@ int accounts_children(tl_db *db, int64_t account_id,
 int accounts_tax_exempt(int *exempt, tl_db *db, int64_t account_id,
                         const char *jurisdiction, const char *category,
                         tl_date day, tl_err *err);
+
+/* One tax-exemption certificate of an account. */
+typedef struct accounts_tax_exemption {
+    char certificate_number[64];
+    char jurisdiction[48];
+    char category[48]; /* "" for every category */
+    tl_date valid_from;
+    int has_valid_to;
+    tl_date valid_to; /* first day it no longer applies */
+} accounts_tax_exemption_t;
+
+/* Calls fn for each tax exemption of the account by validFrom. Returns the
+ * count or a negative status. */
+int accounts_tax_exemptions(tl_db *db, int64_t account_id,
+                            int (*fn)(const accounts_tax_exemption_t *x,
+                                      void *payload),
+                            void *payload, tl_err *err);
 
 /* Lists accounts, by number: all, or those of customer_ref and/or in
  * status (each may be NULL). Calls fn per account; returns the count or a

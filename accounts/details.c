@@ -169,6 +169,53 @@ int accounts_tax_exempt(int *exempt, tl_db *db, int64_t account_id,
     return 0;
 }
 
+typedef struct exemption_ctx {
+    int (*fn)(const accounts_tax_exemption_t *x, void *payload);
+    void *payload;
+} exemption_ctx;
+
+static int exemption_row(const tl_row *row, void *cls, tl_err *err)
+{
+    exemption_ctx *ctx = cls;
+    accounts_tax_exemption_t x;
+    const char *v[3] = {NULL, NULL, NULL};
+    int isnull = 1;
+
+    memset(&x, 0, sizeof(x));
+    if (tl_row_text(row, "certificate_number", &v[0], err) < 0 ||
+        tl_row_text(row, "jurisdiction", &v[1], err) < 0 ||
+        tl_row_text(row, "charge_category", &v[2], err) < 0 ||
+        tl_row_date(row, "valid_from", &x.valid_from, err) < 0 ||
+        tl_row_date_opt(row, "valid_to", &x.valid_to, &isnull, err) < 0)
+        return TL_ERROR;
+    x.has_valid_to = !isnull;
+    accounts_copy(x.certificate_number, sizeof(x.certificate_number), v[0]);
+    accounts_copy(x.jurisdiction, sizeof(x.jurisdiction), v[1]);
+    accounts_copy(x.category, sizeof(x.category), v[2]);
+    if (ctx->fn(&x, ctx->payload) < 0)
+        return tl_err_set(err, TL_ERROR, "internal", "", "callback failed");
+    return 0;
+}
+
+int accounts_tax_exemptions(tl_db *db, int64_t account_id,
+                            int (*fn)(const accounts_tax_exemption_t *x,
+                                      void *payload),
+                            void *payload, tl_err *err)
+{
+    exemption_ctx ctx = {fn, payload};
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, account_id);
+    return tl_db_select(db, "accounts_tax_exemptions",
+                        "SELECT certificate_number, jurisdiction,"
+                        " charge_category, valid_from, valid_to"
+                        " FROM accounts.tax_exemption"
+                        " WHERE account_id = $1::bigint"
+                        " ORDER BY valid_from, certificate_number",
+                        &p, exemption_row, &ctx, err);
+}
+
 typedef struct list_ctx {
     int (*fn)(const accounts_account_t *a, void *payload);
     void *payload;

@@ -10,6 +10,7 @@
 
 #include "accounts/accounts.h"
 #include "cli/cli.h"
+#include "common/json.h"
 
 static int run_load(cli_ctx *c, int argc, char **argv)
 {
@@ -66,6 +67,19 @@ static int add_child(const char *number, void *payload)
 static int add_po(const accounts_po_t *po, void *payload)
 {
     return json_array_append_new(payload, po_json(po));
+}
+
+static int add_exemption(const accounts_tax_exemption_t *x, void *payload)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s?, s:o}", "certificateNumber",
+                  x->certificate_number, "jurisdiction", x->jurisdiction,
+                  "category", x->category[0] ? x->category : NULL, "validFrom",
+                  cli_date_json(x->valid_from));
+
+    if (o != NULL && x->has_valid_to)
+        json_object_set_new(o, "validTo", cli_date_json(x->valid_to));
+    return json_array_append_new(payload, o);
 }
 
 static int add_history(const accounts_status_change_t *h, void *payload)
@@ -154,6 +168,19 @@ static void print_text_show(const accounts_account_t *a,
                json_string_value(json_object_get(ct, "name")),
                json_string_value(json_object_get(ct, "email")));
     }
+    v = json_object_get(o, "taxExemptions");
+    for (i = 0; i < json_array_size(v); i++) {
+        const json_t *x = json_array_get(v, i);
+        const json_t *to = json_object_get(x, "validTo");
+        printf("  tax exemption %s (%s, %s) from %s%s%s\n",
+               json_string_value(json_object_get(x, "certificateNumber")),
+               json_string_value(json_object_get(x, "jurisdiction")),
+               json_is_string(json_object_get(x, "category"))
+                   ? json_string_value(json_object_get(x, "category"))
+                   : "all charges",
+               json_string_value(json_object_get(x, "validFrom")),
+               to ? ", ends before " : "", to ? json_string_value(to) : "");
+    }
     if (d->po_required)
         printf("  invoices must quote a purchase order\n");
     v = json_object_get(o, "purchaseOrders");
@@ -234,6 +261,11 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     json_object_set_new(o, "contacts", arr);
     if (rc >= 0)
         rc = accounts_contacts(c->db, a.account_id, add_contact, arr, &err);
+    arr = json_array();
+    json_object_set_new(o, "taxExemptions", arr);
+    if (rc >= 0)
+        rc = accounts_tax_exemptions(c->db, a.account_id, add_exemption, arr,
+                                     &err);
     arr = json_array();
     json_object_set_new(o, "purchaseOrders", arr);
     if (rc >= 0)
@@ -537,6 +569,47 @@ static int run_ae(cli_ctx *c, int argc, char **argv)
     return run_assign(c, argc, argv, "ae");
 }
 
+static int run_number_scheme(cli_ctx *c, int argc, char **argv)
+{
+    const char *prefix = NULL;
+    const char *digits_text = NULL;
+    const char *next_text = NULL;
+    const cli_opt opts[] = {{"prefix", &prefix, NULL},
+                            {"digits", &digits_text, NULL},
+                            {"next", &next_text, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    int64_t digits = 0;
+    int64_t next = 1;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 0, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (prefix == NULL)
+        return cli_usage_error(c, "--prefix is required");
+    if (cli_int_arg(c, "digits", digits_text, 3, 12, &digits) != 0 ||
+        (next_text != NULL &&
+         cli_int_arg(c, "next", next_text, 1, INT64_MAX, &next) != 0))
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = accounts_set_number_scheme(c->db, prefix, (int)digits, next, c->actor,
+                                    &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack("{s:s, s:I, s:I}", "prefix", prefix,
+                                        "digits", (json_int_t)digits,
+                                        "nextValue", (json_int_t)next));
+    printf("new account numbers: %s%0*lld, ...\n", prefix, (int)digits,
+           (long long)next);
+    return CLI_EXIT_OK;
+}
+
 /* ---- address requests ---- */
 
 static json_t *request_json(const accounts_address_request_t *q)
@@ -593,6 +666,43 @@ static int show_request(const cli_ctx *c, const accounts_address_request_t *q,
     return CLI_EXIT_OK;
 }
 
+/* Reads an address request file {"kind", "line1", "line2", "city",
+ * "region", "postcode", "country", "addressId", "houseInfo"} into the
+ * option values v (same order as the options); options given on the
+ * command line win. The strings live in *doc, which the caller decrefs. */
+static int request_from_file(cli_ctx *c, const char *path, const char **v,
+                             json_t **doc)
+{
+    static const char *const keys[] = {
+        "line1",   "line2",     "city",      "region", "postcode",
+        "country", "addressId", "houseInfo", "kind",   NULL};
+    tl_err err = TL_ERR_INIT;
+    size_t i;
+    int rc;
+
+    rc = tl_json_load_file(doc, path, TL_JSON_MAX_BYTES, &err);
+    if (rc == 0 && !json_is_object(*doc))
+        rc = tl_err_add(&err, "type", "", "the file must hold an object");
+    if (rc == 0)
+        rc = tl_json_only_keys(*doc, "", keys, &err);
+    for (i = 0; rc == 0 && keys[i] != NULL; i++) {
+        const json_t *m = json_object_get(*doc, keys[i]);
+        if (m == NULL || v[i] != NULL)
+            continue;
+        if (!json_is_string(m))
+            rc = tl_err_add(&err, "type", keys[i], "%s must be a string",
+                            keys[i]);
+        else
+            v[i] = json_string_value(m);
+    }
+    if (rc < 0) {
+        json_decref(*doc);
+        *doc = NULL;
+        return cli_fail(c, rc, &err);
+    }
+    return 0;
+}
+
 static int run_address_request(cli_ctx *c, int argc, char **argv)
 {
     const char *v[9] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
@@ -606,14 +716,20 @@ static int run_address_request(cli_ctx *c, int argc, char **argv)
     accounts_address_request_t in;
     accounts_address_request_t out;
     tl_err err = TL_ERR_INIT;
+    json_t *doc = NULL;
     int created = 0;
     int64_t target = 0;
     int npos;
     int rc;
 
-    rc = cli_parse(c, argc, argv, opts, pos, 0, &npos);
+    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
     if (rc != 0)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos == 1) {
+        rc = request_from_file(c, pos[0], v, &doc);
+        if (rc != 0)
+            return rc;
+    }
     memset(&in, 0, sizeof(in));
     snprintf(in.kind, sizeof(in.kind), "%s",
              v[8] ? v[8] : (v[6] ? "house_info_update" : "new_address"));
@@ -629,10 +745,13 @@ static int run_address_request(cli_ctx *c, int argc, char **argv)
     snprintf(in.country, sizeof(in.country), "%s", v[5] ? v[5] : "");
     snprintf(in.house_info, sizeof(in.house_info), "%s", v[7] ? v[7] : "");
     rc = cli_connect(c);
-    if (rc != 0)
+    if (rc != 0) {
+        json_decref(doc);
         return rc;
+    }
     rc = accounts_address_request_submit(&out, &created, c->db, &in, c->actor,
                                          &err);
+    json_decref(doc);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     return show_request(c, &out, created);
@@ -779,12 +898,21 @@ const cli_command cli_accounts_commands[] = {
      "trunkline account ae ACCOUNT_NUMBER --ae REF [--name NAME] --from DATE"
      " [--json]\n",
      run_ae},
+    {"account", "number-scheme",
+     "set how numbers of loaded accounts without one are made",
+     "trunkline account number-scheme --prefix TEXT --digits N [--next N]"
+     " [--json]\n"
+     "Example: --prefix TL- --digits 6 gives TL-000001, TL-000002, ...\n",
+     run_number_scheme},
     {"address", "request",
      "ask for a new address or a house-information update",
      "trunkline address request --line1 TEXT [--line2 TEXT] --city TEXT"
      " --region CODE\n"
      "    --postcode CODE --country CC [--json]\n"
      "trunkline address request --address-id ID --house-info TEXT [--json]\n"
+     "trunkline address request FILE [--json]   (FILE: JSON with line1, line2,"
+     " city,\n    region, postcode, country, or addressId and houseInfo;"
+     " addressId as a string)\n"
      "An address already in the master is refused (exit 5); a near duplicate"
      " is\nqueued and marked for the approver.\n",
      run_address_request},
