@@ -209,7 +209,8 @@ int accounts_person_put(int64_t *person_id, tl_db *db, const char *ref,
  * assignment starting on `from` with the same person changes nothing
  * (*changed 0); another person there, or an assignment starting after
  * `from`, is TL_ECONFLICT. TL_ENOTFOUND for an unknown account or person;
- * TL_EINVALID when the person's kind does not fit the role. Audited. */
+ * TL_EINVALID when the person's kind does not fit the role. Audited as a
+ * change by actor; a NULL actor means the caller (a load) audits it. */
 int accounts_assign(int *changed, tl_db *db, const char *account_number,
                     const char *role, const char *person_ref, tl_date from,
                     const char *actor, tl_err *err);

@@ -822,47 +822,80 @@ static int write_assignment(tl_db *db, const char *number, const json_t *a,
     return rc;
 }
 
-/* Each element of the optional array a[key], with its path. */
-#define EACH(a, key, path, elem, epath)                                        \
-    for (size_t i_ = 0, n_ = json_array_size(json_object_get(a, key));         \
-         i_ < n_ && ((elem) = json_array_get(json_object_get(a, key), i_),     \
-                    tl_path_key(epath, sizeof(epath), path, key),              \
-                    tl_path_index(epath, sizeof(epath), epath, i_), 1);        \
-         i_++)
+/* Writes one element of a details array; path is the element's path. */
+typedef int (*element_fn)(tl_db *db, int64_t account_id, const json_t *e,
+                          const char *cur, const char *path,
+                          accounts_load_result *res, tl_err *err);
+
+static int put_contact(tl_db *db, int64_t account_id, const json_t *e,
+                       const char *cur, const char *path,
+                       accounts_load_result *res, tl_err *err)
+{
+    (void)cur;
+    return write_contact(db, account_id, e, path, res, err);
+}
+
+static int put_exemption(tl_db *db, int64_t account_id, const json_t *e,
+                         const char *cur, const char *path,
+                         accounts_load_result *res, tl_err *err)
+{
+    (void)cur;
+    return write_exemption(db, account_id, e, path, res, err);
+}
+
+static int put_po(tl_db *db, int64_t account_id, const json_t *e,
+                  const char *cur, const char *path, accounts_load_result *res,
+                  tl_err *err)
+{
+    return write_po(db, account_id, e, cur, path, res, err);
+}
+
+/* Calls fn for each element of the optional array a[key]. */
+static int write_each(tl_db *db, int64_t account_id, const json_t *a,
+                      const char *key, const char *path, element_fn fn,
+                      accounts_load_result *res, tl_err *err)
+{
+    const json_t *arr = json_object_get(a, key);
+    const char *cur = member_str(a, "currency");
+    char field[TL_ERR_FIELD_MAX];
+    char epath[TL_ERR_FIELD_MAX];
+    size_t i;
+    int rc;
+
+    tl_path_key(field, sizeof(field), path, key);
+    for (i = 0; i < json_array_size(arr); i++) {
+        tl_path_index(epath, sizeof(epath), field, i);
+        rc = fn(db, account_id, json_array_get(arr, i), cur, epath, res, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
 
 static int write_details(tl_db *db, int64_t account_id, const char *number,
                          const json_t *a, const char *path, load_ctx *ctx,
                          tl_err *err)
 {
     accounts_load_result *res = ctx->result;
-    const char *cur = member_str(a, "currency");
-    const json_t *e = NULL;
-    char epath[TL_ERR_FIELD_MAX];
     int rc;
 
     rc = write_fields(db, account_id, a, path, res, err);
-    EACH(a, "contacts", path, e, epath)
-    {
-        if (rc >= 0)
-            rc = write_contact(db, account_id, e, epath, res, err);
-    }
-    EACH(a, "taxExemptions", path, e, epath)
-    {
-        if (rc >= 0)
-            rc = write_exemption(db, account_id, e, epath, res, err);
-    }
-    EACH(a, "purchaseOrders", path, e, epath)
-    {
-        if (rc >= 0)
-            rc = write_po(db, account_id, e, cur, epath, res, err);
-    }
-    if (rc >= 0)
+    if (rc == 0)
+        rc = write_each(db, account_id, a, "contacts", path, put_contact, res,
+                        err);
+    if (rc == 0)
+        rc = write_each(db, account_id, a, "taxExemptions", path, put_exemption,
+                        res, err);
+    if (rc == 0)
+        rc = write_each(db, account_id, a, "purchaseOrders", path, put_po, res,
+                        err);
+    if (rc == 0)
         rc = write_assignment(db, number, a, "accountExecutive", "ae", path,
                               res, err);
-    if (rc >= 0)
+    if (rc == 0)
         rc = write_assignment(db, number, a, "agentOfRecord", "agent", path,
                               res, err);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 /* Sets the account's parent, after every account of the document exists.

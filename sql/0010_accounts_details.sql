@@ -287,3 +287,54 @@ CREATE UNIQUE INDEX address_request_pending_key ON accounts.address_request (kin
     WHERE state = 'requested';
 COMMENT ON INDEX accounts.address_request_pending_key IS
     'address: the same request is already waiting';
+
+-- ---- messages of the remaining constraints ----
+
+COMMENT ON CONSTRAINT billing_account_parent_account_id_fkey ON accounts.billing_account IS
+    'parentAccountNumber: the parent account does not exist';
+COMMENT ON CONSTRAINT account_number_scheme_next ON accounts.account_number_scheme IS
+    'nextValue: the sequence starts at 1';
+COMMENT ON CONSTRAINT account_number_scheme_single ON accounts.account_number_scheme IS
+    'scheme: there is only one account-number scheme';
+COMMENT ON CONSTRAINT account_status_history_to_known ON accounts.account_status_history IS
+    'status: must be active, suspended or closed';
+COMMENT ON CONSTRAINT tax_exemption_certificate ON accounts.tax_exemption IS
+    'taxExemptions.certificateNumber: must not be empty';
+COMMENT ON CONSTRAINT tax_exemption_jurisdiction ON accounts.tax_exemption IS
+    'taxExemptions.jurisdiction: must not be empty';
+COMMENT ON CONSTRAINT tax_exemption_pkey ON accounts.tax_exemption IS
+    'taxExemptions.certificateNumber: this account already has this certificate';
+COMMENT ON CONSTRAINT contact_email_format ON accounts.contact IS
+    'contacts.email: must look like name@domain';
+COMMENT ON CONSTRAINT contact_name_present ON accounts.contact IS
+    'contacts.name: must not be empty';
+COMMENT ON CONSTRAINT person_kind_known ON accounts.person IS
+    'kind: must be ae or agent';
+COMMENT ON CONSTRAINT person_name_present ON accounts.person IS
+    'name: must not be empty';
+COMMENT ON CONSTRAINT person_ref_format ON accounts.person IS
+    'ref: 1-64 letters, digits, _ . or -, starting with a letter or digit';
+COMMENT ON CONSTRAINT account_assignment_role ON accounts.account_assignment IS
+    'role: must be ae or agent';
+COMMENT ON CONSTRAINT account_assignment_pkey ON accounts.account_assignment IS
+    'from: an assignment of this role already starts on this day';
+COMMENT ON CONSTRAINT account_assignment_person_id_fkey ON accounts.account_assignment IS
+    'person: no such account executive or agent';
+COMMENT ON CONSTRAINT purchase_order_number ON accounts.purchase_order IS
+    'poNumber: must not be empty';
+COMMENT ON CONSTRAINT purchase_order_currency ON accounts.purchase_order IS
+    'amountCap: the currency must be an ISO 4217 code';
+COMMENT ON CONSTRAINT address_request_kind ON accounts.address_request IS
+    'kind: must be new_address or house_info_update';
+COMMENT ON CONSTRAINT address_request_state ON accounts.address_request IS
+    'state: must be requested, approved or rejected';
+COMMENT ON CONSTRAINT address_request_line1 ON accounts.address_request IS
+    'line1: must not be empty';
+COMMENT ON CONSTRAINT address_request_city ON accounts.address_request IS
+    'city: must not be empty';
+COMMENT ON CONSTRAINT address_request_postcode ON accounts.address_request IS
+    'postcode: must not be empty';
+COMMENT ON CONSTRAINT address_request_country ON accounts.address_request IS
+    'country: must be an ISO 3166 alpha-2 code such as US';
+COMMENT ON CONSTRAINT address_request_target_address_id_fkey ON accounts.address_request IS
+    'addressId: the address is not in the address master';
