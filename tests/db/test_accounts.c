@@ -792,6 +792,90 @@ START_TEST(address_requests_with_duplicates)
 }
 END_TEST
 
+typedef struct names {
+    int n;
+    char text[512];
+} names;
+
+static void names_add(names *nm, const char *s)
+{
+    size_t len = strlen(nm->text);
+
+    snprintf(nm->text + len, sizeof(nm->text) - len, "%s%s",
+             nm->n++ > 0 ? "," : "", s);
+}
+
+static int on_child(const char *number, void *payload)
+{
+    names_add(payload, number);
+    return 0;
+}
+
+static int on_contact(const accounts_contact_t *c, void *payload)
+{
+    char buf[300];
+
+    snprintf(buf, sizeof(buf), "%s:%s:%s", c->role, c->email, c->phone);
+    names_add(payload, buf);
+    return 0;
+}
+
+static int on_exemption(const accounts_tax_exemption_t *x, void *payload)
+{
+    char buf[200];
+    char to[16] = "";
+
+    if (x->has_valid_to)
+        tl_date_format(to, sizeof(to), x->valid_to);
+    snprintf(buf, sizeof(buf), "%s:%s:%s:%s", x->certificate_number,
+             x->jurisdiction, x->category, to);
+    names_add(payload, buf);
+    return 0;
+}
+
+static int on_account(const accounts_account_t *a, void *payload)
+{
+    names_add(payload, a->account_number);
+    return 0;
+}
+
+START_TEST(details_are_listed)
+{
+    accounts_load_result res;
+    accounts_account_t a;
+    names nm;
+
+    load_ok(&res, northwind);
+    tl_fx_account(db, "HH-1001", 1, 100);
+    ck_assert_int_eq(accounts_get(&a, db, "NW-1000", &err), 0);
+    memset(&nm, 0, sizeof(nm));
+    ck_assert_int_eq(accounts_children(db, a.account_id, on_child, &nm, &err),
+                     2);
+    ck_assert_str_eq(nm.text, "NW-1001,TL-000001");
+    memset(&nm, 0, sizeof(nm));
+    ck_assert_int_eq(accounts_contacts(db, a.account_id, on_contact, &nm, &err),
+                     1);
+    ck_assert_str_eq(nm.text, "billing:ap@northwind.example:+1 207 555 0100");
+    memset(&nm, 0, sizeof(nm));
+    ck_assert_int_eq(
+        accounts_tax_exemptions(db, a.account_id, on_exemption, &nm, &err), 1);
+    ck_assert_str_eq(nm.text, "RESALE-ME-4471:US-ME::2027-01-01");
+    memset(&nm, 0, sizeof(nm));
+    ck_assert_int_eq(
+        accounts_list(db, "NORTHWIND", NULL, on_account, &nm, &err), 3);
+    ck_assert_str_eq(nm.text, "NW-1000,NW-1001,TL-000001");
+    ck_assert_int_eq(accounts_set_status(&a, db, "NW-1001", "suspended",
+                                         "market paused", "col", &err),
+                     0);
+    memset(&nm, 0, sizeof(nm));
+    ck_assert_int_eq(
+        accounts_list(db, NULL, "suspended", on_account, &nm, &err), 1);
+    ck_assert_str_eq(nm.text, "NW-1001");
+    memset(&nm, 0, sizeof(nm));
+    ck_assert_int_eq(accounts_list(db, NULL, NULL, on_account, &nm, &err), 4);
+}
+END_TEST
+
 static Suite *accounts_suite(void)
 {
     Suite *s = suite_create("accounts");
@@ -807,6 +891,7 @@ static Suite *accounts_suite(void)
     tcase_add_test(tc, status_transitions_with_history);
     tcase_add_test(tc, agent_of_record_on_boundary_dates);
     tcase_add_test(tc, po_report_and_po_in_force);
+    tcase_add_test(tc, details_are_listed);
     tcase_add_test(tc, address_normalization);
     tcase_add_test(tc, address_requests_with_duplicates);
     suite_add_tcase(s, tc);
