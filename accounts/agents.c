@@ -111,6 +111,21 @@ static int assign_tx(tl_db *db, void *cls, tl_err *err)
     if (rc < 0)
         return rc;
 
+    /* The same assignment recorded before (a file loaded again after a
+     * later change) changes nothing. */
+    tl_params_init(&p);
+    tl_params_int64(&p, acct.account_id);
+    tl_params_text(&p, ctx->role);
+    tl_params_date(&p, ctx->from);
+    tl_params_int64(&p, person_id);
+    rc = tl_db_exec(db, "accounts_assign_same",
+                    "SELECT 1 FROM accounts.account_assignment"
+                    " WHERE account_id = $1::bigint AND role = $2"
+                    " AND valid_from = $3::date AND person_id = $4::bigint",
+                    &p, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+
     /* Nothing may start after `from`: history is changed only at its end. */
     tl_params_init(&p);
     tl_params_int64(&p, acct.account_id);

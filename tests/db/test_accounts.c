@@ -488,6 +488,11 @@ START_TEST(agent_of_record_on_boundary_dates)
     ck_assert_str_eq(a.person_ref, "BAYVIEW");
     ck_assert_str_eq(a.person_name, "Bayview Agents");
     ck_assert_int_eq(a.has_valid_to, 0);
+    /* The first assignment again (a reloaded file) changes nothing. */
+    ck_assert_int_eq(accounts_assign(&changed, db, "HH-1001", "agent", "SUMMIT",
+                                     day("2026-01-01"), "sales", &err),
+                     0);
+    ck_assert_int_eq(changed, 0);
     /* Rewriting the past is refused; so is a second agent on one day. */
     ck_assert_int_eq(accounts_assign(&changed, db, "HH-1001", "agent", "SUMMIT",
                                      day("2026-03-01"), "sales", &err),
