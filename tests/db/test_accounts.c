@@ -114,7 +114,7 @@ START_TEST(load_reports_every_problem_and_writes_nothing)
     accounts_load_result res;
     int rc;
     char name[200];
-    char text[4096];
+    char text[6144];
 
     memset(name, 'x', 151);
     name[151] = '\0';
@@ -144,7 +144,10 @@ START_TEST(load_reports_every_problem_and_writes_nothing)
         "  \"purchaseOrders\": [{\"poNumber\": \"P1\","
         "   \"validTo\": \"2026-12-31\", \"amountCap\": \"0.00\"},"
         "   {\"poNumber\": \"P2\", \"validFrom\": \"2026-01-01\","
-        "   \"validTo\": \"2026-12-31\", \"amountCap\": 100}],"
+        "   \"validTo\": \"2026-12-31\", \"amountCap\": 100},"
+        "   {\"poNumber\": \"P3\", \"validFrom\": \"2026-01-01\","
+        "   \"validTo\": \"2026-12-31\","
+        "   \"amountCap\": \"99999999999999999999.00\"}],"
         "  \"agentOfRecord\": {\"ref\": \"SUMMIT\", \"name\": \"Summit\","
         "   \"from\": \"2026-13-01\"}}]}",
         name);
@@ -174,6 +177,7 @@ START_TEST(load_reports_every_problem_and_writes_nothing)
     assert_problem("accounts[1].purchaseOrders[0].validFrom", "required");
     assert_problem("accounts[1].purchaseOrders[0].amountCap", "range");
     assert_problem("accounts[1].purchaseOrders[1].amountCap", "type");
+    assert_problem("accounts[1].purchaseOrders[2].amountCap", "overflow");
     assert_problem("accounts[1].agentOfRecord.from", "format");
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
                                      " FROM accounts.customer"),
