@@ -275,6 +275,85 @@ START_TEST(demo_walk_bills_and_collects)
 }
 END_TEST
 
+START_TEST(account_and_address_commands)
+{
+    static const char *const helps[] = {
+        "account list",          "account status",  "account po",
+        "account po-report",     "account agent",   "account ae",
+        "account number-scheme", "address request", "address requests",
+        "address approve",       "address reject",  NULL};
+    static run_result r;
+    char args[128];
+    size_t i;
+
+    for (i = 0; helps[i] != NULL; i++) {
+        snprintf(args, sizeof(args), "%s --help", helps[i]);
+        run(&r, 1, args);
+        expect(&r, 0, "usage: trunkline");
+    }
+    run(&r, 1, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, "1 accounts, 1 sites, 7 details added");
+    run(&r, 1, "account load " DEMO "northwind.json");
+    expect(&r, 0, "3 accounts, 2 sites, 11 details added");
+    run(&r, 1, "account load " DEMO "keystone.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "account show HH-1001 --on 2026-11-20 --json");
+    expect(&r, 0, "\"ref\": \"SUMMIT\"");
+    expect(&r, 0, "\"poNumber\": \"HH-PO-2026-0412\"");
+    run(&r, 0, "account show NW-1001 --json");
+    expect(&r, 0, "\"parentAccountNumber\": \"NW-1000\"");
+    run(&r, 0, "account po-report --as-of 2026-11-20 --within 15 --json");
+    expect(&r, 0, "\"problem\": \"expiring\"");
+    run(&r, 0, "account list --customer NORTHWIND --json");
+    expect(&r, 0, "\"accountNumber\": \"NW-1002\"");
+
+    run(&r, 1,
+        "account status KL-2001 --set suspended"
+        " --reason '60 days past due'");
+    expect(&r, 0, "KL-2001 is now suspended");
+    run(&r, 1, "account status KL-2001 --set suspended --reason again");
+    expect(&r, 5, "already suspended");
+    run(&r, 0, "account status KL-2001 --set frozen --reason x --json");
+    expect(&r, 3, "\"field\": \"status\"");
+    run(&r, 1, "account status KL-2001 --set closed");
+    expect(&r, 3, "a status change needs a reason");
+    run(&r, 1, "account status NOPE-1 --set closed --reason x");
+    expect(&r, 4, NULL);
+    ck_assert_int_eq(
+        count("SELECT count(*) FROM accounts.account_status_history"), 1);
+
+    run(&r, 0,
+        "account agent HH-1001 --agent BAYVIEW"
+        " --name 'Bayview Agents' --from 2026-12-01 --json");
+    expect(&r, 0, "\"changed\": true");
+    run(&r, 0,
+        "account po add HH-1001 --po HH-PO-2027 --from 2026-12-01"
+        " --to 2027-11-30 --cap 65000.00 --json");
+    expect(&r, 0, "\"added\": true");
+    run(&r, 1,
+        "account po add HH-1001 --po HH-PO-2027 --from 2026-12-01"
+        " --to 2027-12-31");
+    expect(&r, 5, "other values");
+
+    run(&r, 1,
+        "address request --line1 '100  harbor way' --city Portland"
+        " --region ME --postcode 04101 --country US");
+    expect(&r, 5, "already in the master");
+    run(&r, 0,
+        "address request --line1 '100 Harbour Way' --city Portland"
+        " --region ME --postcode 04101 --country US --json");
+    expect(&r, 0, "\"duplicateOf\"");
+    run(&r, 1, "address reject 1");
+    expect(&r, 2, "--reason TEXT is required");
+    run(&r, 0, "address reject 1 --reason 'same building' --json");
+    expect(&r, 0, "\"state\": \"rejected\"");
+    run(&r, 1, "address approve 1");
+    expect(&r, 5, "already rejected");
+    run(&r, 0, "address requests --state rejected --json");
+    expect(&r, 0, "\"reason\": \"same building\"");
+}
+END_TEST
+
 START_TEST(migrations_listed_and_edited_file_refused)
 {
     static run_result r;
@@ -365,6 +444,7 @@ int main(void)
     tcase_add_test(tc, demo_walk_bills_and_collects);
     tcase_add_test(tc, migrations_listed_and_edited_file_refused);
     tcase_add_test(tc, partner_xml_and_batches);
+    tcase_add_test(tc, account_and_address_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
