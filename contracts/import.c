@@ -290,8 +290,15 @@ static int csv_parse(csv_file *f, const char *text, size_t len, tl_err *err)
             memset(&row, 0, sizeof(row));
             row.line = line;
             rc = split_line(&row, text + pos, l, err);
-            if (rc < -1)
-                return rc;
+            if (rc < 0) {
+                int j;
+                for (j = 0; j < CSV_COLS; j++) {
+                    free(row.fields[j]);
+                    row.fields[j] = NULL;
+                }
+                if (rc < -1)
+                    return rc;
+            }
             if (line == 1) {
                 int j;
                 int ok = rc == CSV_COLS;
@@ -419,6 +426,18 @@ fail:
     return NULL;
 }
 
+/* True when a cell that did not convert was reported at field already:
+ * its "required" from the document check would only repeat it. */
+static int already_reported(const tl_err *err, const char *field)
+{
+    size_t i;
+
+    for (i = 0; i < err->n_problems; i++)
+        if (strcmp(err->problems[i].field, field) == 0)
+            return 1;
+    return 0;
+}
+
 /* Copies the problems found on one row's document into err with the path
  * "row[N].column": the one rate's "rates[0]." is dropped, so a bad code or
  * amount names its column directly. */
@@ -438,7 +457,8 @@ static void copy_row_problems(tl_err *err, const tl_err *row_err, int line)
             snprintf(field, sizeof(field), "%s", prefix);
         else
             tl_path_key(field, sizeof(field), prefix, f);
-        tl_err_add(err, p->code, field, "%s", p->message);
+        if (!already_reported(err, field))
+            tl_err_add(err, p->code, field, "%s", p->message);
     }
 }
 

@@ -185,6 +185,21 @@ static void validate_terms(const json_t *doc, const char *prefix,
                  &esc_present, err);
 }
 
+/* The reference format the database also checks (agreement_ref_format). */
+static int ref_ok(const char *ref)
+{
+    const char *s = ref;
+
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+          (*s >= '0' && *s <= '9')))
+        return 0;
+    for (s++; *s != '\0'; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+            return 0;
+    return s - ref <= 64;
+}
+
 int contracts_doc_validate(tl_db *db, const json_t *doc, const char *prefix,
                            contracts_doc *d, tl_err *err)
 {
@@ -197,7 +212,15 @@ int contracts_doc_validate(tl_db *db, const json_t *doc, const char *prefix,
         return tl_err_add(err, "type", prefix,
                           "an agreement must be an object");
     tl_json_only_keys(doc, prefix, agreement_keys, err);
-    tl_json_str(doc, "ref", prefix, 1, 64, &d->ref, err);
+    if (tl_json_str(doc, "ref", prefix, 1, 64, &d->ref, err) == 0 &&
+        d->ref != NULL && !ref_ok(d->ref)) {
+        tl_path_key(field, sizeof(field), prefix, "ref");
+        tl_err_add(err, "format", field,
+                   "ref must be letters, digits, '_', '.' or '-', starting "
+                   "with a letter or digit, not \"%s\"",
+                   d->ref);
+        d->ref = NULL;
+    }
     tl_json_str(doc, "accountNumber", prefix, 1, 32, &d->account_number, err);
     tl_json_date(doc, "startDate", prefix, 1, &d->start, NULL, err);
     tl_json_int(doc, "termMonths", prefix, 1, 1, 240, &d->term_months, NULL,
