@@ -1,6 +1,6 @@
 /*
  * trunkline contracts load FILE | import FILE | show REF | price | expiring
- *                     | renew | terminate REF
+ *                     | renew | change-rate REF | terminate REF
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +480,64 @@ static int run_terminate(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+static int run_change_rate(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *ref = NULL;
+    const char *code = NULL;
+    const char *amount_text = NULL;
+    const char *effective_text = NULL;
+    cli_opt extra[] = {{"code", &code, NULL},
+                       {"amount", &amount_text, NULL},
+                       {"effective", &effective_text, NULL},
+                       {NULL, NULL, NULL}};
+    contracts_rate_change_result res;
+    contracts_agreement_t a;
+    tl_err err = TL_ERR_INIT;
+    tl_money amount;
+    tl_date effective = 0;
+    char before[32];
+    int rc;
+
+    rc = ref_and_account(c, argc, argv, extra, &ref, &account);
+    if (rc != 0)
+        return CLI_ARG_EXIT(rc);
+    if (code == NULL)
+        return cli_usage_error(c, "--code is required");
+    if (amount_text == NULL)
+        return cli_usage_error(c, "--amount is required");
+    if (cli_date_arg(c, "effective", effective_text, &effective) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = contracts_agreement_get(&a, c->db, account, ref, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (tl_money_parse(&amount, amount_text, a.currency) != 0) {
+        tl_err_add(&err, "format", "amount",
+                   "--amount must be a plain decimal amount in %s, not "
+                   "\"%s\"",
+                   a.currency, amount_text);
+        return cli_fail(c, TL_EINVALID, &err);
+    }
+    rc = contracts_change_rate(&res, c->db, account, ref, code, &amount,
+                               effective, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack(
+            "{s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "accountNumber", account,
+            "ref", ref, "code", code, "effectiveDate", cli_date_json(effective),
+            "before", cli_money_json(&res.before), "after",
+            cli_money_json(&amount), "created", res.created));
+    tl_money_format(before, sizeof(before), &res.before);
+    printf("rate of %s under %s %s: %s %s -> %s from %s\n", code, ref,
+           res.created ? "changed" : "already changed", a.currency, before,
+           amount_text, effective_text);
+    return CLI_EXIT_OK;
+}
+
 const cli_command cli_contracts_commands[] = {
     {"contracts", "load", "load an agreement with its terms and rates",
      "trunkline contracts load FILE [--json]\n"
@@ -512,6 +570,11 @@ const cli_command cli_contracts_commands[] = {
      run_expiring},
     {"contracts", "renew", "apply the auto-renewals due on a date",
      "trunkline contracts renew --as-of DATE [--json]\n", run_renew},
+    {"contracts", "change-rate", "change a contracted rate from a date on",
+     "trunkline contracts change-rate REF --account NUMBER --code CODE"
+     " --amount AMOUNT\n"
+     "  --effective DATE [--json]\n",
+     run_change_rate},
     {"contracts", "terminate", "terminate an agreement and compute its ETF",
      "trunkline contracts terminate REF --account NUMBER --date DATE"
      " --reason TEXT [--json]\n",

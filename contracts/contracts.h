@@ -23,7 +23,9 @@
  *     step on a date is the number of anniversaries k >= 1 on or before it.
  *   - Escalator: on each anniversary the rate is multiplied by (1 + p),
  *     p in parts per million, rounded half-even to the minor unit at each
- *     step (compounded on the rounded amount).
+ *     step (compounded on the rounded amount). A rate changed by amendment
+ *     replaces the rate from its effective date and is escalated only by
+ *     the anniversaries after that date.
  *   - Remaining term from a termination date T to the current end E: the
  *     whole months m (the largest m with T + m months <= E), then the days
  *     d from T + m months to E, prorated over the D days from T + m months
@@ -91,6 +93,12 @@ int contracts_renewal_step(contracts_renewal rule, int renewal_months);
 /* Number of anniversaries of start on or before `on` (0 before the first
  * anniversary and before the start). */
 int contracts_anniversaries(tl_date start, tl_date on);
+
+/* The escalation steps on `on` of a rate that applies from the start
+ * (changed 0), or from a rate change effective rate_from (changed 1): the
+ * anniversaries on or before `on`, less those on or before rate_from. */
+int contracts_escalation_steps(tl_date start, int changed, tl_date rate_from,
+                               tl_date on);
 
 /* rate escalated `steps` times by ppm, rounded half-even at each step.
  * TL_EOVERFLOW when it no longer fits; out is invalidated on failure. */
@@ -238,6 +246,26 @@ typedef struct contracts_renew_result {
  * transaction. Running it again for the same date records nothing. */
 int contracts_renew_due(contracts_renew_result *out, tl_db *db, tl_date as_of,
                         const char *actor, tl_err *err);
+
+/* ---- rate changes (amend.c) ---- */
+
+typedef struct contracts_rate_change_result {
+    tl_money before; /* the rate in force the day before, unescalated */
+    int created;     /* 0 when the same change was already recorded */
+} contracts_rate_change_result;
+
+/* Changes the contracted rate of code under agreement ref from
+ * `effective` on (start <= effective < current end, before any
+ * termination), recorded as a rate_change amendment keyed
+ * "rate_change:<code>:<date>". The new rate is escalated only by the
+ * anniversaries after its effective date. The same change again has
+ * created 0; another amount for the same code and date is TL_ECONFLICT.
+ * TL_ENOTFOUND when the agreement has no rate for code; TL_EINVALID for
+ * a date outside the term, a negative amount or another currency. */
+int contracts_change_rate(contracts_rate_change_result *out, tl_db *db,
+                          const char *account_number, const char *ref,
+                          const char *code, const tl_money *amount,
+                          tl_date effective, const char *actor, tl_err *err);
 
 /* ---- termination (termination.c) ---- */
 

@@ -10,6 +10,16 @@
 #include "catalog/catalog.h"
 #include "contracts/contracts_internal.h"
 
+/* The rate change of r in force on $N, if any (columns of c). */
+#define LATEST_CHANGE(N)                                                       \
+    " LEFT JOIN LATERAL (SELECT c.amount_minor, c.effective_date"              \
+    " FROM contracts.rate_change c WHERE c.account_id = r.account_id"          \
+    " AND c.agreement_id = r.agreement_id AND c.code = r.code"                 \
+    " AND c.effective_date <= $" N "::date"                                    \
+    " ORDER BY c.effective_date DESC LIMIT 1) c ON true"
+#define LATEST_CHANGE_ON_2 LATEST_CHANGE("2")
+#define LATEST_CHANGE_ON_3 LATEST_CHANGE("3")
+
 #define IN_FORCE_ON_2                                                          \
     " a.start_date <= $2::date AND a.current_end_date > $2::date"              \
     " AND (t.termination_date IS NULL OR t.termination_date > $2::date)"
@@ -59,6 +69,8 @@ static int contract_rate(contracts_price_t *out, tl_db *db, int64_t account_id,
     PGresult *res = NULL;
     const char *ref = NULL;
     tl_date start = 0;
+    tl_date rate_from = 0;
+    int signed_rate = 0;
     int64_t ppm = 0;
     tl_params p;
     tl_row row;
@@ -71,12 +83,14 @@ static int contract_rate(contracts_price_t *out, tl_db *db, int64_t account_id,
     rc = tl_db_query_one(db, &res, "contracts_rate_on",
                          "SELECT a.agreement_id, a.agreement_ref,"
                          " a.start_date, a.escalator_ppm,"
-                         " r.amount_minor, a.currency"
+                         " coalesce(c.amount_minor, r.amount_minor)"
+                         " AS amount_minor, c.effective_date AS rate_from,"
+                         " a.currency"
                          " FROM contracts.agreement a"
                          " JOIN contracts.rate r USING (account_id,"
                          " agreement_id)"
                          " LEFT JOIN contracts.termination t USING"
-                         " (account_id, agreement_id)"
+                         " (account_id, agreement_id)" LATEST_CHANGE_ON_2
                          " WHERE a.account_id = $1::bigint AND r.code = $3"
                          " AND" IN_FORCE_ON_2
                          " ORDER BY a.start_date DESC, a.agreement_id DESC"
@@ -90,6 +104,7 @@ static int contract_rate(contracts_price_t *out, tl_db *db, int64_t account_id,
         tl_row_text(&row, "agreement_ref", &ref, err) < 0 ||
         tl_row_date(&row, "start_date", &start, err) < 0 ||
         tl_row_int64(&row, "escalator_ppm", &ppm, err) < 0 ||
+        tl_row_date_opt(&row, "rate_from", &rate_from, &signed_rate, err) < 0 ||
         tl_row_money(&row, "amount_minor", "currency", &out->base_rate, err) <
             0) {
         PQclear(res);
@@ -98,7 +113,8 @@ static int contract_rate(contracts_price_t *out, tl_db *db, int64_t account_id,
     snprintf(out->agreement_ref, sizeof(out->agreement_ref), "%s", ref);
     PQclear(res);
     out->source = CONTRACTS_PRICE_CONTRACT;
-    out->escalation_steps = contracts_anniversaries(start, on);
+    out->escalation_steps =
+        contracts_escalation_steps(start, !signed_rate, rate_from, on);
     rc = contracts_escalate(&out->amount, &out->base_rate, ppm,
                             out->escalation_steps);
     if (rc != 0)
@@ -137,12 +153,16 @@ static int add_rate(const tl_row *row, void *cls, tl_err *err)
     mrc_ctx *ctx = cls;
     tl_money rate;
     tl_money escalated;
+    tl_date rate_from = 0;
+    int signed_rate = 0;
 
-    if (tl_row_money(row, "amount_minor", "currency", &rate, err) < 0)
+    if (tl_row_money(row, "amount_minor", "currency", &rate, err) < 0 ||
+        tl_row_date_opt(row, "rate_from", &rate_from, &signed_rate, err) < 0)
         return TL_ERROR;
-    if (contracts_escalate(&escalated, &rate, ctx->agreement->escalator_ppm,
-                           contracts_anniversaries(ctx->agreement->start_date,
-                                                   ctx->on)) != 0 ||
+    if (contracts_escalate(
+            &escalated, &rate, ctx->agreement->escalator_ppm,
+            contracts_escalation_steps(ctx->agreement->start_date, !signed_rate,
+                                       rate_from, ctx->on)) != 0 ||
         tl_money_add(&ctx->total, &ctx->total, &escalated) != 0)
         return tl_err_set(err, TL_EOVERFLOW, "overflow", "mrc",
                           "the MRC of agreement %s overflows",
@@ -168,18 +188,22 @@ int contracts_mrc_on(tl_money *out, tl_db *db,
     tl_params_init(&p);
     tl_params_int64(&p, agreement->account_id);
     tl_params_int64(&p, agreement->agreement_id);
+    tl_params_date(&p, on);
     /* Only recurring codes count; the catalog says which they are. */
-    rc = tl_db_select(db, "contracts_agreement_mrc_rates",
-                      "SELECT r.amount_minor, a.currency"
-                      " FROM contracts.rate r"
-                      " JOIN contracts.agreement a USING (account_id,"
-                      " agreement_id)"
-                      " JOIN catalog.service_code c ON c.code = r.code"
-                      " WHERE r.account_id = $1::bigint"
-                      " AND r.agreement_id = $2::bigint"
-                      " AND c.charge_kind = 'MRC'"
-                      " ORDER BY r.code",
-                      &p, add_rate, &ctx, err);
+    rc = tl_db_select(
+        db, "contracts_agreement_mrc_rates",
+        "SELECT coalesce(c.amount_minor, r.amount_minor)"
+        " AS amount_minor, c.effective_date AS rate_from,"
+        " a.currency"
+        " FROM contracts.rate r"
+        " JOIN contracts.agreement a USING (account_id,"
+        " agreement_id)"
+        " JOIN catalog.service_code k ON k.code = r.code" LATEST_CHANGE_ON_3
+        " WHERE r.account_id = $1::bigint"
+        " AND r.agreement_id = $2::bigint"
+        " AND k.charge_kind = 'MRC'"
+        " ORDER BY r.code",
+        &p, add_rate, &ctx, err);
     if (rc < 0)
         return rc;
     if (tl_money_cmp(&agreement->minimum_commitment, &ctx.total) > 0)

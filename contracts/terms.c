@@ -151,6 +151,16 @@ int contracts_anniversaries(tl_date start, tl_date on)
     return k;
 }
 
+int contracts_escalation_steps(tl_date start, int changed, tl_date rate_from,
+                               tl_date on)
+{
+    int steps = contracts_anniversaries(start, on);
+
+    if (changed)
+        steps -= contracts_anniversaries(start, rate_from);
+    return steps > 0 ? steps : 0;
+}
+
 int contracts_escalate(tl_money *out, const tl_money *rate, int64_t ppm,
                        int steps)
 {

@@ -1,6 +1,7 @@
 -- trunkline 0011: agreement terms (renewal, notice, minimum commitment,
 -- early-termination fee, escalator), renewals that extend the term,
--- amendments with history, and terminations with their computed ETF.
+-- amendments with history, rate changes, and terminations with their
+-- computed ETF.
 
 ALTER TABLE contracts.agreement
     ADD COLUMN renewal_rule text NOT NULL DEFAULT 'none'
@@ -101,6 +102,26 @@ COMMENT ON CONSTRAINT amendment_idempotency ON contracts.amendment IS
     'idempotencyKey: this amendment was already recorded';
 COMMENT ON CONSTRAINT amendment_kind ON contracts.amendment IS
     'kind: an amendment is a renewal, a rate_change or a termination';
+
+CREATE TABLE contracts.rate_change (
+    account_id     bigint NOT NULL,
+    agreement_id   bigint NOT NULL,
+    code           text NOT NULL,
+    effective_date date NOT NULL,
+    amount_minor   bigint NOT NULL CONSTRAINT rate_change_not_negative CHECK (amount_minor >= 0),
+    recorded_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, agreement_id, code, effective_date),
+    FOREIGN KEY (account_id, agreement_id, code) REFERENCES contracts.rate
+);
+COMMENT ON TABLE contracts.rate_change IS 'A contracted rate changed by amendment from a date on; the signed rate in contracts.rate applies before the first change.';
+COMMENT ON COLUMN contracts.rate_change.account_id IS 'Billing account of the agreement.';
+COMMENT ON COLUMN contracts.rate_change.agreement_id IS 'Agreement whose rate changes.';
+COMMENT ON COLUMN contracts.rate_change.code IS 'Service code whose rate changes (it must have a signed rate).';
+COMMENT ON COLUMN contracts.rate_change.effective_date IS 'First day the new rate applies; the escalator counts only anniversaries after it.';
+COMMENT ON COLUMN contracts.rate_change.amount_minor IS 'New rate in minor units of the agreement currency.';
+COMMENT ON COLUMN contracts.rate_change.recorded_at IS 'When the change was recorded (UTC).';
+COMMENT ON CONSTRAINT rate_change_not_negative ON contracts.rate_change IS
+    'amount: a contracted rate cannot be negative';
 
 CREATE TABLE contracts.termination (
     account_id        bigint NOT NULL,

@@ -282,6 +282,81 @@ START_TEST(price_precedence_with_overlapping_agreements)
 }
 END_TEST
 
+START_TEST(rate_change_has_history_and_restarts_the_escalator)
+{
+    contracts_rate_change_result r;
+    contracts_price_t p;
+    tl_money amount;
+    json_t *doc = NULL;
+    json_t *am;
+
+    load_ok(HARBOR);
+    ck_assert_int_eq(tl_money_parse(&amount, "1000.00", "USD"), 0);
+    ck_assert_int_eq(contracts_change_rate(&r, db, "HH-1001", "HH-MSA",
+                                           "DIA100", &amount, day("2028-01-01"),
+                                           "test", &err),
+                     TL_ENOTFOUND);
+    ck_assert_str_eq(err.code, "unknown_rate");
+    tl_err_clear(&err);
+    ck_assert_int_eq(contracts_change_rate(&r, db, "HH-1001", "HH-MSA",
+                                           "DIA500", &amount, day("2029-10-01"),
+                                           "test", &err),
+                     TL_EINVALID);
+    assert_problem("effective", "range");
+    tl_err_clear(&err);
+    ck_assert_int_eq(contracts_change_rate(&r, db, "HH-1001", "HH-MSA",
+                                           "DIA500", &amount, day("2028-01-01"),
+                                           "test", &err),
+                     0);
+    ck_assert_int_eq(r.created, 1);
+    ck_assert_int_eq(r.before.minor, 115000);
+    /* the day before: the signed rate, escalated once */
+    p = price("HH-1001", "DIA500", "2027-12-31");
+    ck_assert_int_eq(p.amount.minor, 118450);
+    ck_assert_int_eq(p.escalation_steps, 1);
+    /* from the change: the new rate, not escalated by past anniversaries */
+    p = price("HH-1001", "DIA500", "2028-01-01");
+    ck_assert_int_eq(p.amount.minor, 100000);
+    ck_assert_int_eq(p.escalation_steps, 0);
+    p = price("HH-1001", "DIA500", "2028-09-30");
+    ck_assert_int_eq(p.amount.minor, 100000);
+    /* the next anniversary escalates it: 1000.00 * 1.03 */
+    p = price("HH-1001", "DIA500", "2028-10-01");
+    ck_assert_int_eq(p.amount.minor, 103000);
+    ck_assert_int_eq(p.escalation_steps, 1);
+    ck_assert_int_eq(p.base_rate.minor, 100000);
+    /* the same change again records nothing; another amount conflicts */
+    ck_assert_int_eq(contracts_change_rate(&r, db, "HH-1001", "HH-MSA",
+                                           "DIA500", &amount, day("2028-01-01"),
+                                           "test", &err),
+                     0);
+    ck_assert_int_eq(r.created, 0);
+    ck_assert_int_eq(tl_money_parse(&amount, "999.00", "USD"), 0);
+    ck_assert_int_eq(contracts_change_rate(&r, db, "HH-1001", "HH-MSA",
+                                           "DIA500", &amount, day("2028-01-01"),
+                                           "test", &err),
+                     TL_ECONFLICT);
+    tl_err_clear(&err);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM contracts.amendment"
+                           " WHERE kind = 'rate_change'"),
+                     1);
+    ck_assert_int_eq(contracts_describe(&doc, db, "HH-1001", "HH-MSA", &err),
+                     0);
+    am = json_array_get(json_object_get(doc, "amendments"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(am, "kind")),
+                     "rate_change");
+    ck_assert_str_eq(json_string_value(json_object_get(am, "effectiveDate")),
+                     "2028-01-01");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(am, "before"), "amount")),
+                     "1150.00");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(am, "after"), "amount")),
+                     "1000.00");
+    json_decref(doc);
+}
+END_TEST
+
 /* ---- expiry and renewals ---- */
 
 typedef struct seen_rows {
@@ -686,6 +761,7 @@ static Suite *contracts_suite(void)
     tcase_add_test(tc, load_stores_terms_and_reload_is_a_no_op);
     tcase_add_test(tc, escalator_applies_on_the_anniversary);
     tcase_add_test(tc, price_precedence_with_overlapping_agreements);
+    tcase_add_test(tc, rate_change_has_history_and_restarts_the_escalator);
     tcase_add_test(tc, expiring_lists_end_notice_mrc_and_renewal);
     tcase_add_test(tc, renewals_on_month_ends_are_idempotent);
     tcase_add_test(tc, renew_n_from_a_leap_day);
