@@ -35,7 +35,8 @@ int contracts_doc_validate(tl_db *db, const json_t *doc, const char *prefix,
 
 /* Stores a validated document inside the caller's transaction: creates
  * it (created 1), finds it unchanged (created 0), or adds a "conflict"
- * problem at prefix.ref and returns TL_EINVALID. */
+ * problem at prefix.ref and returns TL_EINVALID. A creation is audited
+ * as actor, unless actor is NULL: a bulk caller audits its whole run. */
 int contracts_doc_store(tl_db *db, const contracts_doc *d, const json_t *json,
                         const char *prefix, const char *actor,
                         contracts_load_result *out, tl_err *err);

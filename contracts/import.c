@@ -5,7 +5,8 @@
  * Both paths validate every agreement with contracts_doc_validate first
  * and write nothing when any problem was found; then every agreement is
  * stored in one transaction, where an agreement stored with other terms
- * is a "conflict" that rolls the whole file back.
+ * is a "conflict" that rolls the whole file back. An import that creates
+ * agreements is audited as one event with its counts.
  *
  * CSV rows become agreement documents: each row is first validated on its
  * own as a one-rate agreement (so that each problem names its row), then
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/audit.h"
 #include "common/json.h"
 #include "contracts/contracts_internal.h"
 
@@ -64,15 +66,19 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
 {
     import_ctx *ctx = cls;
     contracts_load_result one;
+    json_t *summary = NULL;
     size_t i;
     int rc;
 
     ctx->result->created = 0;
     ctx->result->unchanged = 0;
     for (i = 0; i < ctx->n; i++) {
+        size_t before = err->n_problems;
         rc = contracts_doc_store(db, &ctx->docs[i], ctx->json[i],
-                                 ctx->prefixes[i], ctx->actor, &one, err);
-        if (rc < 0 && rc != TL_EINVALID)
+                                 ctx->prefixes[i], NULL, &one, err);
+        /* only a conflict leaves the transaction usable for the rest */
+        if (rc < 0 && (rc != TL_EINVALID || err->n_problems != before + 1 ||
+                       strcmp(err->problems[before].code, "conflict") != 0))
             return rc;
         if (rc == 0 && one.created)
             ctx->result->created++;
@@ -80,7 +86,19 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
             ctx->result->unchanged++;
     }
     /* conflicts were collected for every agreement; any one rolls back */
-    return tl_err_has_problems(err) ? TL_EINVALID : 0;
+    if (tl_err_has_problems(err))
+        return TL_EINVALID;
+    if (ctx->result->created == 0)
+        return 0;
+    summary =
+        json_pack("{s:i, s:i, s:i}", "agreements", (int)ctx->n, "created",
+                  ctx->result->created, "unchanged", ctx->result->unchanged);
+    if (summary == NULL)
+        return tl_err_set(err, TL_ERROR, "oom", "", "out of memory");
+    rc = tl_audit(db, ctx->actor, "contract.import", "agreement_file",
+                  ctx->docs[0].ref, 0, NULL, summary, err);
+    json_decref(summary);
+    return rc;
 }
 
 static int store_all(contracts_import_result *out, tl_db *db,

@@ -434,6 +434,8 @@ int contracts_doc_store(tl_db *db, const contracts_doc *d, const json_t *json,
         rc = insert_rates(db, d, out->agreement_id, err);
         if (rc < 0)
             return rc;
+        if (actor == NULL)
+            return 0;
         return tl_audit(db, actor, "contract.load", "agreement", d->ref,
                         d->account.account_id, NULL, json, err);
     }

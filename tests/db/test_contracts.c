@@ -745,8 +745,11 @@ START_TEST(import_csv_groups_rows_and_reimport_is_a_no_op)
     assert_problem("row[2].ref", "conflict");
     ck_assert_int_eq(count("SELECT count(*) AS n FROM contracts.agreement"), 2);
     ck_assert_int_eq(count("SELECT count(*) AS n FROM audit.event"
+                           " WHERE action = 'contract.import'"),
+                     1);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM audit.event"
                            " WHERE action = 'contract.load'"),
-                     2);
+                     0);
 }
 END_TEST
 

@@ -151,6 +151,26 @@ START_TEST(anniversaries_on_the_day)
 }
 END_TEST
 
+START_TEST(escalation_steps_after_a_rate_change)
+{
+    tl_date start = day("2026-10-01");
+
+    ck_assert_int_eq(contracts_escalation_steps(start, 0, 0, day("2028-10-01")),
+                     2);
+    /* changed 2028-01-01: only the 2028-10-01 anniversary counts */
+    ck_assert_int_eq(contracts_escalation_steps(start, 1, day("2028-01-01"),
+                                                day("2028-09-30")),
+                     0);
+    ck_assert_int_eq(contracts_escalation_steps(start, 1, day("2028-01-01"),
+                                                day("2028-10-01")),
+                     1);
+    /* a change on the anniversary itself is not escalated that day */
+    ck_assert_int_eq(contracts_escalation_steps(start, 1, day("2027-10-01"),
+                                                day("2027-10-01")),
+                     0);
+}
+END_TEST
+
 START_TEST(escalator_compounds_rounding_each_step)
 {
     tl_money rate = usd(115000);
@@ -268,6 +288,7 @@ static Suite *terms_suite(void)
     tcase_add_test(tc, notice_deadlines);
     tcase_add_test(tc, renewal_steps);
     tcase_add_test(tc, anniversaries_on_the_day);
+    tcase_add_test(tc, escalation_steps_after_a_rate_change);
     tcase_add_test(tc, escalator_compounds_rounding_each_step);
     tcase_add_test(tc, remaining_term);
     tcase_add_test(tc, etf_to_the_cent);
