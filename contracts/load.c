@@ -156,8 +156,10 @@ static void validate_terms(const json_t *doc, const char *prefix,
     tl_json_int(doc, "renewalMonths", prefix, 0, 1, 120, &d->renewal_months,
                 &months_present, err);
     tl_path_key(field, sizeof(field), prefix, "renewalMonths");
+    /* absent or null: a bad value was reported by tl_json_int already */
     if (d->renewal == CONTRACTS_RENEW_N && !months_present &&
-        json_object_get(doc, "renewalMonths") == NULL)
+        (json_object_get(doc, "renewalMonths") == NULL ||
+         json_is_null(json_object_get(doc, "renewalMonths"))))
         tl_err_add(err, "required", field,
                    "renewalMonths is required with renewal renew_n");
     if (d->renewal != CONTRACTS_RENEW_N && months_present) {

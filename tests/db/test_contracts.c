@@ -142,7 +142,8 @@ START_TEST(load_reports_every_bad_term_and_writes_nothing)
     tl_err_clear(&err);
     ck_assert_int_eq(load("{\"ref\": \"X-2\", \"accountNumber\": \"HH-1001\","
                           " \"startDate\": \"2026-10-01\", \"termMonths\": 12,"
-                          " \"currency\": \"USD\", \"renewal\": \"renew_n\","
+                          " \"currency\": \"USD\", \"renewal\": \"renew_n\", "
+                          "\"renewalMonths\": null,"
                           " \"etfPercent\": \"101\", \"etfFixed\": \"10.00\"}"),
                      TL_EINVALID);
     assert_problem("renewalMonths", "required");
