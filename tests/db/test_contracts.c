@@ -614,6 +614,19 @@ START_TEST(import_json_all_or_nothing)
         " \"currency\": \"USD\", \"escalatorPercent\": \"4\","
         " \"rates\": [{\"code\": \"DIA500\", \"amount\": \"1150.00\"}]}]");
 
+    json_t *not_array = parse("{\"ref\": \"A\"}");
+    json_t *empty = parse("[]");
+
+    ck_assert_int_eq(contracts_import_json(&res, db, not_array, "test", &err),
+                     TL_EINVALID);
+    assert_problem("", "type");
+    tl_err_clear(&err);
+    ck_assert_int_eq(contracts_import_json(&res, db, empty, "test", &err),
+                     TL_EINVALID);
+    assert_problem("", "required");
+    tl_err_clear(&err);
+    json_decref(not_array);
+    json_decref(empty);
     ck_assert_int_eq(contracts_import_json(&res, db, bad, "test", &err),
                      TL_EINVALID);
     assert_problem("[1].accountNumber", "unknown_account");
@@ -695,6 +708,17 @@ START_TEST(import_csv_reports_every_bad_row)
     tl_err_clear(&err);
     ck_assert_int_eq(import_csv(&res, CSV_HEADER), TL_EINVALID);
     assert_problem("", "required");
+    tl_err_clear(&err);
+    {
+        char *text = malloc(8192);
+        ck_assert_ptr_nonnull(text);
+        snprintf(text, 8192, "%s", CSV_HEADER);
+        memset(text + strlen(text), 'x', 5000);
+        text[strlen(CSV_HEADER) + 5000] = '\0';
+        ck_assert_int_eq(import_csv(&res, text), TL_EINVALID);
+        assert_problem("row[2]", "too_long");
+        free(text);
+    }
     ck_assert_int_eq(count("SELECT count(*) AS n FROM contracts.agreement"), 0);
 }
 END_TEST
