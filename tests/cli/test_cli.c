@@ -197,7 +197,7 @@ START_TEST(demo_walk_bills_and_collects)
     expect(&r, 0, "\"pricesAdded\": 0");
     run(&r, 0, "account load " DEMO "harbor-health.json");
     expect(&r, 0, "1 accounts");
-    run(&r, 0, "contract load " DEMO "harbor-health-msa.json");
+    run(&r, 0, "contracts load " DEMO "harbor-health-msa.json");
     expect(&r, 0, "agreement loaded");
     run(&r, 0, "account show HH-1001 --json");
     expect(&r, 0, "\"billCycleDay\": 1");
