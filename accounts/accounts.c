@@ -71,8 +71,8 @@ int accounts_address_key(char *buf, size_t size, const accounts_address_t *addr)
 
 #define ACCOUNT_COLUMNS                                                        \
     "SELECT a.account_id, a.customer_id, a.account_number, a.name,"            \
-    " c.name AS customer_name, a.currency, a.bill_cycle_day,"                  \
-    " a.payment_terms_days, a.status"                                          \
+    " c.name AS customer_name, c.customer_ref, c.kind AS customer_kind,"       \
+    " a.currency, a.bill_cycle_day, a.payment_terms_days, a.status"            \
     " FROM accounts.billing_account a"                                         \
     " JOIN accounts.customer c USING (customer_id)"
 
@@ -83,6 +83,8 @@ static int read_account(const PGresult *res, accounts_account_t *out,
     const char *number = NULL;
     const char *name = NULL;
     const char *cname = NULL;
+    const char *cref = NULL;
+    const char *ckind = NULL;
     const char *cur = NULL;
     const char *status = NULL;
 
@@ -91,6 +93,8 @@ static int read_account(const PGresult *res, accounts_account_t *out,
         tl_row_text(&row, "account_number", &number, err) < 0 ||
         tl_row_text(&row, "name", &name, err) < 0 ||
         tl_row_text(&row, "customer_name", &cname, err) < 0 ||
+        tl_row_text(&row, "customer_ref", &cref, err) < 0 ||
+        tl_row_text(&row, "customer_kind", &ckind, err) < 0 ||
         tl_row_text(&row, "currency", &cur, err) < 0 ||
         tl_row_int(&row, "bill_cycle_day", &out->bill_cycle_day, err) < 0 ||
         tl_row_int(&row, "payment_terms_days", &out->payment_terms_days, err) <
@@ -100,6 +104,8 @@ static int read_account(const PGresult *res, accounts_account_t *out,
     snprintf(out->account_number, sizeof(out->account_number), "%s", number);
     snprintf(out->name, sizeof(out->name), "%s", name);
     snprintf(out->customer_name, sizeof(out->customer_name), "%s", cname);
+    snprintf(out->customer_ref, sizeof(out->customer_ref), "%s", cref);
+    snprintf(out->customer_kind, sizeof(out->customer_kind), "%s", ckind);
     snprintf(out->currency, sizeof(out->currency), "%s", cur);
     snprintf(out->status, sizeof(out->status), "%s", status);
     return 0;

@@ -28,6 +28,8 @@ typedef struct accounts_account {
     char account_number[40];
     char name[160];
     char customer_name[160];
+    char customer_ref[72];
+    char customer_kind[16]; /* enterprise or wholesale */
     char currency[4];
     int bill_cycle_day;
     int payment_terms_days;
@@ -203,6 +205,17 @@ typedef struct accounts_assignment {
  * with another name or kind. */
 int accounts_person_put(int64_t *person_id, tl_db *db, const char *ref,
                         const char *name, const char *kind, tl_err *err);
+
+typedef struct accounts_person {
+    int64_t person_id;
+    char ref[72];
+    char name[160];
+    char kind[8]; /* "ae" or "agent" */
+} accounts_person_t;
+
+/* Looks a person up by reference. TL_ENOTFOUND when unknown. */
+int accounts_person_get(accounts_person_t *out, tl_db *db, const char *ref,
+                        tl_err *err);
 
 /* Makes person_ref the account's role holder from day `from` on: the
  * assignment in force on `from` (if it started earlier) ends there. An

@@ -56,6 +56,44 @@ int accounts_person_put(int64_t *person_id, tl_db *db, const char *ref,
     return 0;
 }
 
+int accounts_person_get(accounts_person_t *out, tl_db *db, const char *ref,
+                        tl_err *err)
+{
+    PGresult *r = NULL;
+    const char *name = NULL;
+    const char *kind = NULL;
+    tl_params p;
+    tl_row row;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    tl_params_init(&p);
+    tl_params_text(&p, ref);
+    rc = tl_db_query_one(db, &r, "accounts_person_get",
+                         "SELECT person_id, name, kind FROM accounts.person"
+                         " WHERE person_ref = $1",
+                         &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_person", "ref",
+                          "no account executive or agent %s", ref);
+    row.res = r;
+    row.row = 0;
+    rc = tl_row_int64(&row, "person_id", &out->person_id, err);
+    if (rc == 0)
+        rc = tl_row_text(&row, "name", &name, err);
+    if (rc == 0)
+        rc = tl_row_text(&row, "kind", &kind, err);
+    if (rc == 0) {
+        accounts_copy(out->ref, sizeof(out->ref), ref);
+        accounts_copy(out->name, sizeof(out->name), name);
+        accounts_copy(out->kind, sizeof(out->kind), kind);
+    }
+    PQclear(r);
+    return rc;
+}
+
 typedef struct assign_ctx {
     int *changed;
     const char *number;
@@ -70,11 +108,9 @@ static int assign_tx(tl_db *db, void *cls, tl_err *err)
     assign_ctx *ctx = cls;
     accounts_account_t acct;
     accounts_assignment_t cur;
-    PGresult *r = NULL;
     tl_params p;
-    tl_row row;
+    accounts_person_t person;
     int64_t person_id = 0;
-    const char *kind = NULL;
     int has_cur = 0;
     tl_err lookup = TL_ERR_INIT;
     json_t *before = NULL;
@@ -85,31 +121,19 @@ static int assign_tx(tl_db *db, void *cls, tl_err *err)
     rc = accounts_get(&acct, db, ctx->number, err);
     if (rc < 0)
         return rc;
-    tl_params_init(&p);
-    tl_params_text(&p, ctx->person_ref);
-    rc = tl_db_query_one(db, &r, "accounts_person_get",
-                         "SELECT person_id, kind FROM accounts.person"
-                         " WHERE person_ref = $1",
-                         &p, err);
+    rc = accounts_person_get(&person, db, ctx->person_ref, err);
+    if (rc == TL_ENOTFOUND)
+        snprintf(err->field, sizeof(err->field), "person");
     if (rc < 0)
         return rc;
-    if (rc == 0)
-        return tl_err_set(err, TL_ENOTFOUND, "unknown_person", "person",
-                          "no account executive or agent %s", ctx->person_ref);
-    row.res = r;
-    row.row = 0;
-    rc = tl_row_int64(&row, "person_id", &person_id, err);
-    if (rc == 0)
-        rc = tl_row_text(&row, "kind", &kind, err);
-    if (rc == 0 && strcmp(kind, ctx->role) != 0)
-        rc = tl_err_set(
+    person_id = person.person_id;
+    if (strcmp(person.kind, ctx->role) != 0)
+        return tl_err_set(
             err, TL_EINVALID, "kind", "person", "%s is %s, not %s",
             ctx->person_ref,
-            strcmp(kind, "ae") == 0 ? "an account executive" : "an agent",
+            strcmp(person.kind, "ae") == 0 ? "an account executive"
+                                           : "an agent",
             strcmp(ctx->role, "ae") == 0 ? "an account executive" : "an agent");
-    PQclear(r);
-    if (rc < 0)
-        return rc;
 
     /* The same assignment recorded before (a file loaded again after a
      * later change) changes nothing. */

@@ -225,7 +225,7 @@ static int list_row(const tl_row *row, void *cls, tl_err *err)
 {
     list_ctx *ctx = cls;
     accounts_account_t a;
-    const char *v[5] = {NULL, NULL, NULL, NULL, NULL};
+    const char *v[7] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
     memset(&a, 0, sizeof(a));
     if (tl_row_int64(row, "account_id", &a.account_id, err) < 0 ||
@@ -233,6 +233,8 @@ static int list_row(const tl_row *row, void *cls, tl_err *err)
         tl_row_text(row, "account_number", &v[0], err) < 0 ||
         tl_row_text(row, "name", &v[1], err) < 0 ||
         tl_row_text(row, "customer_name", &v[2], err) < 0 ||
+        tl_row_text(row, "customer_ref", &v[5], err) < 0 ||
+        tl_row_text(row, "customer_kind", &v[6], err) < 0 ||
         tl_row_text(row, "currency", &v[3], err) < 0 ||
         tl_row_int(row, "bill_cycle_day", &a.bill_cycle_day, err) < 0 ||
         tl_row_int(row, "payment_terms_days", &a.payment_terms_days, err) < 0 ||
@@ -241,6 +243,8 @@ static int list_row(const tl_row *row, void *cls, tl_err *err)
     accounts_copy(a.account_number, sizeof(a.account_number), v[0]);
     accounts_copy(a.name, sizeof(a.name), v[1]);
     accounts_copy(a.customer_name, sizeof(a.customer_name), v[2]);
+    accounts_copy(a.customer_ref, sizeof(a.customer_ref), v[5]);
+    accounts_copy(a.customer_kind, sizeof(a.customer_kind), v[6]);
     accounts_copy(a.currency, sizeof(a.currency), v[3]);
     accounts_copy(a.status, sizeof(a.status), v[4]);
     if (ctx->fn(&a, ctx->payload) < 0)
@@ -261,8 +265,8 @@ int accounts_list(tl_db *db, const char *customer_ref, const char *status,
     return tl_db_select(
         db, "accounts_list",
         "SELECT a.account_id, a.customer_id, a.account_number, a.name,"
-        " c.name AS customer_name, a.currency, a.bill_cycle_day,"
-        " a.payment_terms_days, a.status"
+        " c.name AS customer_name, c.customer_ref, c.kind AS customer_kind,"
+        " a.currency, a.bill_cycle_day, a.payment_terms_days, a.status"
         " FROM accounts.billing_account a JOIN accounts.customer c"
         " USING (customer_id)"
         " WHERE ($1::text IS NULL OR c.customer_ref = $1)"
