@@ -14,11 +14,13 @@
 
 static json_t *order_json(const orders_order_t *o)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:o}", "orderNumber",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?, s:s?}", "orderNumber",
                      o->order_number, "externalId", o->external_id,
                      "accountNumber", o->account_number, "state", o->state,
                      "requestedStartDate",
-                     cli_date_json(o->requested_start_date));
+                     cli_date_json(o->requested_start_date),
+                     "accountExecutive", o->ae_ref[0] ? o->ae_ref : NULL,
+                     "agent", o->agent_ref[0] ? o->agent_ref : NULL);
 }
 
 /* One order's outcome in a batch (a JSON array, an XML file or a
@@ -29,14 +31,18 @@ static json_t *order_json(const orders_order_t *o)
  * code. */
 static int parse_received(cli_ctx *c, int argc, char **argv, const char **pos,
                           int max_pos, int *npos, tl_date *received,
-                          const char **reason)
+                          const char **reason, int *allow_duplicate)
 {
     const char *text = NULL;
-    /* --reason only for the commands that pass somewhere to put it */
-    const cli_opt opts[] = {{"received", &text, NULL},
-                            {reason != NULL ? "reason" : NULL, reason, NULL},
-                            {NULL, NULL, NULL}};
+    cli_opt opts[4] = {{"received", &text, NULL}};
+    int n = 1;
     int rc;
+
+    /* --reason and --allow-duplicate only for the commands that use them */
+    if (reason != NULL)
+        opts[n++] = (cli_opt){"reason", reason, NULL};
+    if (allow_duplicate != NULL)
+        opts[n++] = (cli_opt){"allow-duplicate", NULL, allow_duplicate};
 
     rc = cli_parse(c, argc, argv, opts, pos, max_pos, npos);
     if (rc != 0)
@@ -51,6 +57,7 @@ typedef struct batch {
     cli_ctx *c;
     tl_date received;
     json_t *report; /* --json: the per-order entries */
+    unsigned flags; /* ORDERS_ALLOW_DUPLICATE or 0 */
     int accepted;
     int existing;
     int rejected;
@@ -91,7 +98,8 @@ static int submit_one(batch *b, const char *source, const json_t *doc)
     tl_err err = TL_ERR_INIT;
     int rc;
 
-    rc = orders_submit(&res, b->c->db, doc, b->received, b->c->actor, &err);
+    rc = orders_submit_ex(&res, b->c->db, doc, b->received, b->flags,
+                          b->c->actor, &err);
     if (rc == TL_ERROR || rc == TL_ERETRY) {
         report_entry(b, source, ext, "failed", NULL, &err);
         tl_err_clear(&err);
@@ -192,14 +200,15 @@ static int submit_folder(batch *b, const char *dir)
 }
 
 /* The single-order form: one JSON object in one file. */
-static int submit_single(cli_ctx *c, json_t *doc, tl_date received)
+static int submit_single(cli_ctx *c, json_t *doc, tl_date received,
+                         unsigned flags)
 {
     orders_submit_result res;
     tl_err err = TL_ERR_INIT;
     json_t *o;
     int rc;
 
-    rc = orders_submit(&res, c->db, doc, received, c->actor, &err);
+    rc = orders_submit_ex(&res, c->db, doc, received, flags, c->actor, &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json) {
@@ -225,13 +234,17 @@ static int run_submit(cli_ctx *c, int argc, char **argv)
     int npos;
     int rc;
 
+    int allow_duplicate = 0;
+
     memset(&b, 0, sizeof(b));
     b.c = c;
-    rc = parse_received(c, argc, argv, pos, 1, &npos, &b.received, NULL);
+    rc = parse_received(c, argc, argv, pos, 1, &npos, &b.received, NULL,
+                        &allow_duplicate);
     if (rc != 0)
         return CLI_ARG_EXIT(rc);
     if (npos != 1)
         return cli_usage_error(c, "the order file or folder is required");
+    b.flags = allow_duplicate ? ORDERS_ALLOW_DUPLICATE : 0;
     path = pos[0];
     rc = cli_connect(c);
     if (rc != 0)
@@ -245,7 +258,7 @@ static int run_submit(cli_ctx *c, int argc, char **argv)
         if (rc < 0)
             return cli_fail(c, rc, &err);
         if (json_is_object(doc)) {
-            rc = submit_single(c, doc, b.received);
+            rc = submit_single(c, doc, b.received, b.flags);
             json_decref(doc);
             return rc;
         }
@@ -290,7 +303,7 @@ static int run_validate(cli_ctx *c, int argc, char **argv)
     int npos;
     int rc;
 
-    rc = parse_received(c, argc, argv, pos, 1, &npos, &received, NULL);
+    rc = parse_received(c, argc, argv, pos, 1, &npos, &received, NULL, NULL);
     if (rc != 0)
         return CLI_ARG_EXIT(rc);
     if (npos != 1)
@@ -427,6 +440,20 @@ static int history_line(const orders_state_change_t *h, void *cls, tl_err *err)
     return 0;
 }
 
+/* --as-ae: an account executive sees only their own orders; another's
+ * order is reported as not existing, so that nothing leaks. */
+static int hide_from_ae(cli_ctx *c, const orders_order_t *o, const char *ae,
+                        tl_err *err)
+{
+    int visible = 0;
+    int rc = orders_visible_to_ae(&visible, c->db, o, ae, cli_today(), err);
+
+    if (rc < 0 || visible)
+        return rc;
+    return tl_err_set(err, TL_ENOTFOUND, "unknown_order", "order",
+                      "order %s does not exist", o->order_number);
+}
+
 static int run_show(cli_ctx *c, int argc, char **argv)
 {
     const char *number = NULL;
@@ -438,10 +465,21 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     char crd[16];
     int rc;
 
-    rc = cli_one_arg(c, argc, argv, "the order number", &number);
+    const char *as_ae = NULL;
+    const cli_opt opts[] = {{"as-ae", &as_ae, NULL}, {NULL, NULL, NULL}};
+    int npos;
+
+    rc = cli_parse(c, argc, argv, opts, &number, 1, &npos);
     if (rc != 0)
-        return CLI_ARG_EXIT(rc);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the order number is required");
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
     rc = orders_get(&o, c->db, number, &err);
+    if (rc == 0 && as_ae != NULL)
+        rc = hide_from_ae(c, &o, as_ae, &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json) {
@@ -450,8 +488,11 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     } else {
         tl_date_format(crd, sizeof(crd), o.requested_start_date);
         printf("order %s  external id %s  account %s\n  state %s, "
-               "requested start %s\nhistory:\n",
-               o.order_number, o.external_id, o.account_number, o.state, crd);
+               "requested start %s\n  account executive %s, agent %s\n"
+               "history:\n",
+               o.order_number, o.external_id, o.account_number, o.state, crd,
+               o.ae_ref[0] ? o.ae_ref : "-",
+               o.agent_ref[0] ? o.agent_ref : "(direct sale)");
     }
     rc = orders_history(c->db, o.account_id, o.order_id, history_line, history,
                         &err);
@@ -490,7 +531,7 @@ static int run_supplement(cli_ctx *c, int argc, char **argv)
     int npos;
     int rc;
 
-    rc = parse_received(c, argc, argv, pos, 2, &npos, &received, &reason);
+    rc = parse_received(c, argc, argv, pos, 2, &npos, &received, &reason, NULL);
     if (rc != 0)
         return CLI_ARG_EXIT(rc);
     if (npos != 2)
@@ -554,6 +595,151 @@ static int run_cancel(cli_ctx *c, int argc, char **argv)
     if (c->json)
         return cli_print_json(order_json(&o));
     printf("order %s is %s\n", o.order_number, o.state);
+    return CLI_EXIT_OK;
+}
+
+/* order reject|hold|release: the coordinator's decisions. */
+static int run_decision(cli_ctx *c, int argc, char **argv, const char *to_state,
+                        int reason_required)
+{
+    const char *reason = NULL;
+    const cli_opt opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    orders_order_t o;
+    tl_err err = TL_ERR_INIT;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the order number is required");
+    if (reason_required && reason == NULL)
+        return cli_usage_error(c, "--reason is required: say what the "
+                                  "salesperson must fix");
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = orders_decide(&o, c->db, pos[0], to_state, reason, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(order_json(&o));
+    printf("order %s is %s\n", o.order_number, o.state);
+    return CLI_EXIT_OK;
+}
+
+static int run_reject(cli_ctx *c, int argc, char **argv)
+{
+    return run_decision(c, argc, argv, "rejected", 1);
+}
+
+static int run_hold(cli_ctx *c, int argc, char **argv)
+{
+    return run_decision(c, argc, argv, "held", 1);
+}
+
+static int run_release(cli_ctx *c, int argc, char **argv)
+{
+    return run_decision(c, argc, argv, "submitted", 0);
+}
+
+typedef struct feedback_out {
+    json_t *rows;
+    char last[72];
+    int count;
+} feedback_out;
+
+static void print_problems(const char *problems)
+{
+    json_t *list = json_loads(problems, 0, NULL);
+    const json_t *p;
+    size_t i;
+
+    json_array_foreach(list, i, p)
+    {
+        const char *field = json_string_value(json_object_get(p, "field"));
+        printf("      %s: %s [%s]\n", field && field[0] ? field : "(order)",
+               json_string_value(json_object_get(p, "message")),
+               json_string_value(json_object_get(p, "code")));
+    }
+    json_decref(list);
+}
+
+static int feedback_line(const orders_feedback_row *r, void *cls, tl_err *err)
+{
+    feedback_out *out = cls;
+    char day[16];
+
+    (void)err;
+    out->count++;
+    tl_date_format(day, sizeof(day), r->day);
+    if (out->rows != NULL)
+        return json_array_append_new(
+                   out->rows,
+                   json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:o}",
+                             "salesperson", r->salesperson, "kind", r->kind,
+                             "orderNumber",
+                             r->order_number[0] ? r->order_number : NULL,
+                             "externalId",
+                             r->external_id[0] ? r->external_id : NULL,
+                             "accountNumber",
+                             r->account_number[0] ? r->account_number : NULL,
+                             "day", day, "reason",
+                             r->reason[0] ? r->reason : NULL, "problems",
+                             json_loads(r->problems, 0, NULL))) == 0
+                   ? 0
+                   : TL_ERROR;
+    if (strcmp(out->last, r->salesperson) != 0) {
+        snprintf(out->last, sizeof(out->last), "%s", r->salesperson);
+        printf("%s\n", r->salesperson);
+    }
+    printf("  %s %-8s %-12s account %-10s external id %s\n", day, r->kind,
+           r->order_number[0] ? r->order_number : "-",
+           r->account_number[0] ? r->account_number : "-",
+           r->external_id[0] ? r->external_id : "-");
+    if (r->reason[0])
+        printf("      %s\n", r->reason);
+    print_problems(r->problems);
+    return 0;
+}
+
+static int run_feedback(cli_ctx *c, int argc, char **argv)
+{
+    const char *who = NULL;
+    const char *since_text = NULL;
+    const cli_opt opts[] = {{"salesperson", &who, NULL},
+                            {"since", &since_text, NULL},
+                            {NULL, NULL, NULL}};
+    feedback_out out;
+    tl_err err = TL_ERR_INIT;
+    tl_date since = 0;
+    int npos;
+    int rc;
+
+    memset(&out, 0, sizeof(out));
+    rc = cli_parse(c, argc, argv, opts, NULL, 0, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (since_text == NULL)
+        since = tl_date_add_days(cli_today(), -30);
+    else if (cli_date_arg(c, "since", since_text, &since) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    if (c->json)
+        out.rows = json_array();
+    rc = orders_feedback(c->db, who, since, feedback_line, &out, &err);
+    if (rc < 0) {
+        json_decref(out.rows);
+        return cli_fail(c, rc, &err);
+    }
+    if (c->json)
+        return cli_print_json(json_pack("{s:o}", "feedback", out.rows));
+    if (out.count == 0)
+        printf("nothing to fix\n");
     return CLI_EXIT_OK;
 }
 
@@ -667,12 +853,14 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
     if (out->rows != NULL)
         return json_array_append_new(
                    out->rows,
-                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, "
-                             "s:s}",
+                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, "
+                             "s:s?, s:i, s:i, s:s}",
                              "orderNumber", r->order_number, "externalId",
                              r->external_id, "accountNumber", r->account_number,
                              "accountName", r->account_name, "state", r->state,
-                             "products", r->products, "dueDate",
+                             "products", r->products, "accountExecutive",
+                             r->ae_ref[0] ? r->ae_ref : NULL, "agent",
+                             r->agent_ref[0] ? r->agent_ref : NULL, "dueDate",
                              r->has_due ? due : NULL, "ageDays", r->age_days,
                              "daysInState", r->days_in_state, "jeopardy",
                              r->jeopardy)) == 0
@@ -687,6 +875,8 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
         csv_field(r->account_name, 0);
         csv_field(r->state, 0);
         csv_field(r->products, 0);
+        csv_field(r->ae_ref, 0);
+        csv_field(r->agent_ref, 0);
         csv_field(due, 0);
         csv_field(age, 0);
         csv_field(days, 0);
@@ -704,14 +894,18 @@ static int run_queue(cli_ctx *c, int argc, char **argv)
     const char *as_of_text = NULL;
     const char *account = NULL;
     const char *product = NULL;
+    const char *ae = NULL;
+    const char *agent = NULL;
     int csv = 0;
     const cli_opt opts[] = {{"as-of", &as_of_text, NULL},
                             {"account", &account, NULL},
                             {"product", &product, NULL},
+                            {"ae", &ae, NULL},
+                            {"agent", &agent, NULL},
                             {"csv", NULL, &csv},
                             {NULL, NULL, NULL}};
     const char *pos[1];
-    orders_queue_filter filter = {NULL, NULL};
+    orders_queue_filter filter = {NULL, NULL, NULL, NULL};
     queue_out out = {NULL, 0, 0};
     tl_err err = TL_ERR_INIT;
     tl_date as_of;
@@ -730,12 +924,15 @@ static int run_queue(cli_ctx *c, int argc, char **argv)
         return rc;
     filter.account_number = account;
     filter.product_id = product;
+    filter.ae_ref = ae;
+    filter.agent_ref = agent;
     out.csv = csv && !c->json;
     if (c->json)
         out.rows = json_array();
     else if (out.csv)
         printf("order_number,external_id,account_number,account_name,state,"
-               "products,due_date,age_days,days_in_state,jeopardy\n");
+               "products,account_executive,agent,due_date,age_days,"
+               "days_in_state,jeopardy\n");
     else
         printf("%-12s %-10s %-16s %-10s %-10s %4s %5s %-7s %s\n", "order",
                "account", "state", "products", "due", "age", "in st",
@@ -755,14 +952,22 @@ static int run_queue(cli_ctx *c, int argc, char **argv)
 typedef struct find_out {
     json_t *rows;
     int count;
+    cli_ctx *c;
+    const char *as_ae; /* NULL: every order */
 } find_out;
 
 static int found_line(const orders_order_t *o, void *cls, tl_err *err)
 {
     find_out *out = cls;
     char due[16];
+    int visible = 1;
 
-    (void)err;
+    if (out->as_ae != NULL &&
+        orders_visible_to_ae(&visible, out->c->db, o, out->as_ae, cli_today(),
+                             err) < 0)
+        return TL_ERROR;
+    if (!visible)
+        return 0;
     out->count++;
     if (out->rows != NULL)
         return json_array_append_new(out->rows, order_json(o)) == 0 ? 0
@@ -800,13 +1005,22 @@ static int find_by_circuit(cli_ctx *c, const char *text, find_out *out,
 static int run_find(cli_ctx *c, int argc, char **argv)
 {
     const char *text = NULL;
-    find_out out = {NULL, 0};
+    const char *as_ae = NULL;
+    const cli_opt opts[] = {{"as-ae", &as_ae, NULL}, {NULL, NULL, NULL}};
+    find_out out = {NULL, 0, c, NULL};
     tl_err err = TL_ERR_INIT;
+    int npos;
     int rc;
 
-    rc = cli_one_arg(c, argc, argv, "the text to look for", &text);
+    rc = cli_parse(c, argc, argv, opts, &text, 1, &npos);
     if (rc != 0)
-        return CLI_ARG_EXIT(rc);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the text to look for is required");
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    out.as_ae = as_ae;
     if (c->json)
         out.rows = json_array();
     rc = find_by_circuit(c, text, &out, &err);
@@ -834,7 +1048,9 @@ const cli_command cli_orders_commands[] = {
      "order is accepted or rejected on its own (exit 3 if any was\n"
      "rejected). Submitting the same order again returns the stored one.\n"
      "--received is the day the orders came in (default today); a\n"
-     "requested start date before it is refused.\n",
+     "requested start date before it is refused. An item that an open\n"
+     "order of the account already has (same product, same address) is a\n"
+     "probable duplicate and refused unless --allow-duplicate is given.\n",
      run_submit},
     {"order", "validate", "check a TMF622 product order without storing it",
      "trunkline order validate FILE [--received DATE] [--json]\n",
@@ -842,7 +1058,10 @@ const cli_command cli_orders_commands[] = {
     {"order", "accept", "accept a submitted order and open it in provisioning",
      "trunkline order accept ORDER_NUMBER [--json]\n", run_accept},
     {"order", "show", "show an order with its history and services",
-     "trunkline order show ORDER_NUMBER [--json]\n", run_show},
+     "trunkline order show ORDER_NUMBER [--as-ae REF] [--json]\n"
+     "--as-ae REF: as account executive REF, who sees only the orders\n"
+     "they sold and those of the accounts they hold today.\n",
+     run_show},
     {"order", "supplement", "replace an order by a new version",
      "trunkline order supplement ORDER_NUMBER FILE --reason TEXT\n"
      "          [--received DATE] [--json]\n"
@@ -857,18 +1076,40 @@ const cli_command cli_orders_commands[] = {
     {"order", "cancel", "cancel an order not installed yet",
      "trunkline order cancel ORDER_NUMBER --reason TEXT [--json]\n",
      run_cancel},
+    {"order", "reject", "reject a submitted order, saying what to fix",
+     "trunkline order reject ORDER_NUMBER --reason TEXT [--json]\n"
+     "A rejected order is final; the salesperson sends a new one. The\n"
+     "reason appears in `order feedback`.\n",
+     run_reject},
+    {"order", "hold", "hold an incomplete order until the salesperson fixes it",
+     "trunkline order hold ORDER_NUMBER --reason TEXT [--json]\n"
+     "Holds a submitted, accepted or in-provisioning order; the reason\n"
+     "appears in `order feedback`. `order release` puts it back.\n",
+     run_hold},
+    {"order", "release", "put a held order back in the sales queue",
+     "trunkline order release ORDER_NUMBER [--reason TEXT] [--json]\n",
+     run_release},
+    {"order", "feedback", "what each salesperson must fix on their orders",
+     "trunkline order feedback [--salesperson REF] [--since DATE] [--json]\n"
+     "Orders refused at intake (until a corrected one gets in), rejected\n"
+     "or held by a coordinator, with every problem and reason, grouped by\n"
+     "salesperson: the agent, else the account executive, else the\n"
+     "sender. --since defaults to 30 days ago.\n",
+     run_feedback},
     {"order", "find",
      "find orders by number, reference, circuit, account or "
      "address",
-     "trunkline order find TEXT [--json]\n"
+     "trunkline order find TEXT [--as-ae REF] [--json]\n"
      "TEXT is an order number, the partner's externalId, a circuit id, a\n"
      "billing account number, or part of a service address.\n",
      run_find},
     {"order", "queue", "list a pending-order queue with age and jeopardy",
      "trunkline order queue QUEUE --as-of DATE [--account NUMBER]\n"
-     "          [--product ID] [--csv] [--json]\n"
+     "          [--product ID] [--ae REF] [--agent REF] [--csv] [--json]\n"
      "QUEUE is pending_sales, pending_provisioning, pending_installation\n"
      "or pending_billing. Jeopardy: \"missed\" when the due date passed\n"
-     "before installation, \"at_risk\" within 5 days of it.\n",
+     "before installation, \"at_risk\" within 5 days of it.\n"
+     "--ae/--agent: the orders that person sold, and the orders of the\n"
+     "accounts they hold on the as-of day.\n",
      run_queue},
     {NULL, NULL, NULL, NULL, NULL}};

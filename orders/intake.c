@@ -19,7 +19,9 @@
 
 #define ORDER_COLUMNS                                                          \
     "SELECT o.account_id, o.order_id, o.order_number, o.external_id,"          \
-    " a.account_number, o.state, o.requested_start_date, o.version"            \
+    " a.account_number, o.state, o.requested_start_date, o.version,"           \
+    " coalesce(o.account_executive_ref, '') AS ae_ref,"                        \
+    " coalesce(o.agent_ref, '') AS agent_ref"                                  \
     " FROM orders.sales_order o"                                               \
     " JOIN accounts.billing_account a USING (account_id)"
 
@@ -29,6 +31,8 @@ static int read_order(const tl_row *row, orders_order_t *out, tl_err *err)
     const char *ext = NULL;
     const char *acct = NULL;
     const char *state = NULL;
+    const char *ae = NULL;
+    const char *agent = NULL;
     int isnull = 0;
 
     memset(out, 0, sizeof(*out));
@@ -40,8 +44,12 @@ static int read_order(const tl_row *row, orders_order_t *out, tl_err *err)
         tl_row_text(row, "state", &state, err) < 0 ||
         tl_row_date_opt(row, "requested_start_date", &out->requested_start_date,
                         &isnull, err) < 0 ||
-        tl_row_int(row, "version", &out->version, err) < 0)
+        tl_row_int(row, "version", &out->version, err) < 0 ||
+        tl_row_text(row, "ae_ref", &ae, err) < 0 ||
+        tl_row_text(row, "agent_ref", &agent, err) < 0)
         return TL_ERROR;
+    snprintf(out->ae_ref, sizeof(out->ae_ref), "%s", ae);
+    snprintf(out->agent_ref, sizeof(out->agent_ref), "%s", agent);
     snprintf(out->order_number, sizeof(out->order_number), "%s", number);
     snprintf(out->external_id, sizeof(out->external_id), "%s", ext);
     snprintf(out->account_number, sizeof(out->account_number), "%s", acct);
@@ -112,6 +120,8 @@ static int find_existing(submit_ctx *ctx, tl_db *db, tl_err *err)
                          "SELECT o.account_id, o.order_id, o.order_number,"
                          " o.external_id, a.account_number, o.state,"
                          " o.requested_start_date, o.version,"
+                         " coalesce(o.account_executive_ref, '') AS ae_ref,"
+                         " coalesce(o.agent_ref, '') AS agent_ref,"
                          " EXISTS (SELECT 1 FROM orders.order_version v"
                          "  WHERE v.account_id = o.account_id"
                          "  AND v.order_id = o.order_id"
@@ -153,16 +163,20 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
     tl_params_date(&p, ctx->doc->requested_start);
     tl_params_text(&p, ctx->actor);
     tl_params_text(&p, ctx->doc_text);
+    tl_params_text(&p, ctx->doc->ae_ref[0] ? ctx->doc->ae_ref : NULL);
+    tl_params_text(&p, ctx->doc->agent_ref[0] ? ctx->doc->agent_ref : NULL);
     rc = get_one(&ctx->result->order, db, "orders_insert",
                  "WITH o AS (INSERT INTO orders.sales_order (account_id,"
                  " external_id, content_hash, state, requested_start_date,"
-                 " submitted_by, document)"
+                 " submitted_by, document, account_executive_ref, agent_ref)"
                  " VALUES ($1::bigint, $2,"
                  " encode(sha256(convert_to($5::jsonb::text, 'UTF8')), 'hex'),"
-                 " 'submitted', $3::date, $4, $5::jsonb) RETURNING *)"
+                 " 'submitted', $3::date, $4, $5::jsonb, $6, $7) RETURNING *)"
                  " SELECT o.account_id, o.order_id, o.order_number,"
                  " o.external_id, a.account_number, o.state,"
-                 " o.requested_start_date, o.version FROM o"
+                 " o.requested_start_date, o.version,"
+                 " coalesce(o.account_executive_ref, '') AS ae_ref,"
+                 " coalesce(o.agent_ref, '') AS agent_ref FROM o"
                  " JOIN accounts.billing_account a USING (account_id)",
                  &p, err);
     if (rc < 0)
@@ -311,6 +325,13 @@ static int find_identical(orders_submit_result *out, tl_db *db,
 int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
                   tl_date received, const char *actor, tl_err *err)
 {
+    return orders_submit_ex(out, db, doc, received, 0, actor, err);
+}
+
+int orders_submit_ex(orders_submit_result *out, tl_db *db, const json_t *doc,
+                     tl_date received, unsigned flags, const char *actor,
+                     tl_err *err)
+{
     order_doc *d = NULL;
     char *text = NULL;
     submit_ctx ctx;
@@ -330,7 +351,14 @@ int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
         rc = tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
         goto cleanup;
     }
-    rc = order_doc_read(d, db, doc, received, err);
+    rc = order_doc_read(d, db, doc, received, flags, err);
+    if (rc == TL_EINVALID) {
+        /* The refusal is the answer; failing to log it must not hide the
+         * problems, so a logging failure is not reported over them. */
+        tl_err logged = TL_ERR_INIT;
+        order_rejection_record(db, d, text, received, actor, err, &logged);
+        tl_err_clear(&logged);
+    }
     if (rc < 0)
         goto cleanup;
     ctx.doc = d;

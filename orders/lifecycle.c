@@ -183,6 +183,38 @@ int orders_accept(orders_order_t *out, tl_db *db, const char *order_number,
     return orders_get(out, db, order_number, err);
 }
 
+int orders_decide(orders_order_t *out, tl_db *db, const char *order_number,
+                  const char *to_state, const char *reason, const char *actor,
+                  tl_err *err)
+{
+    int rc;
+
+    if (strcmp(to_state, "rejected") != 0 && strcmp(to_state, "held") != 0 &&
+        strcmp(to_state, "submitted") != 0)
+        return tl_err_add(err, "unknown_state", "state",
+                          "a coordinator rejects, holds or releases an order, "
+                          "not %s",
+                          to_state);
+    if (strcmp(to_state, "submitted") != 0 &&
+        (reason == NULL || reason[0] == '\0'))
+        return tl_err_add(err, "required", "reason",
+                          "say what the salesperson must fix: an order %s "
+                          "needs a reason",
+                          to_state);
+    rc = orders_get(out, db, order_number, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(to_state, "submitted") == 0 && strcmp(out->state, "held") != 0)
+        return tl_err_set(err, TL_ECONFLICT, "transition_not_allowed", "state",
+                          "order %s is %s; only a held order is released",
+                          order_number, out->state);
+    rc = orders_transition(db, out->account_id, out->order_id, to_state, actor,
+                           reason != NULL ? reason : "released", err);
+    if (rc < 0)
+        return rc;
+    return orders_get(out, db, order_number, err);
+}
+
 typedef struct history_ctx {
     orders_history_fn fn;
     void *cls;

@@ -32,6 +32,8 @@ typedef struct orders_order {
     char state[24];
     tl_date requested_start_date;
     int version; /* current version: 1, then one more per supplement */
+    char ae_ref[72];    /* account executive who sold it, "" when unknown */
+    char agent_ref[72]; /* indirect agent, "" for a direct sale */
 } orders_order_t;
 
 typedef struct orders_submit_result {
@@ -49,6 +51,16 @@ typedef struct orders_submit_result {
  * other content is TL_EDUPLICATE. */
 int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
                   tl_date received, const char *actor, tl_err *err);
+
+/* Flags of orders_submit_ex. */
+#define ORDERS_ALLOW_DUPLICATE 1u /* skip the probable-duplicate check */
+
+/* orders_submit with flags. Without ORDERS_ALLOW_DUPLICATE an item that an
+ * open order of the account (under another externalId) already has, same
+ * product at the same address, is a "probable_duplicate" problem. */
+int orders_submit_ex(orders_submit_result *out, tl_db *db, const json_t *doc,
+                     tl_date received, unsigned flags, const char *actor,
+                     tl_err *err);
 
 /* Validation only, as orders_submit would on day `received`: every problem
  * into err (TL_EINVALID), nothing written. Returns 0 for a valid order. */
@@ -73,6 +85,15 @@ int orders_transition_allowed(const char *from, const char *to);
 /* Accepts a submitted order (submitted -> accepted). */
 int orders_accept(orders_order_t *out, tl_db *db, const char *order_number,
                   const char *actor, tl_err *err);
+
+/* The coordinator's decisions on an order in the sales queue: to_state
+ * "rejected" (final) or "held" (incomplete: waiting on the salesperson),
+ * each with a reason saying what to fix, or "submitted" to release a held
+ * order back to the queue. TL_ECONFLICT when the lifecycle does not allow
+ * it from the order's state. */
+int orders_decide(orders_order_t *out, tl_db *db, const char *order_number,
+                  const char *to_state, const char *reason, const char *actor,
+                  tl_err *err);
 
 typedef struct orders_item_code {
     const char *item_id;
@@ -158,6 +179,10 @@ int orders_diff(tl_db *db, const char *order_number, int from_version,
 typedef struct orders_queue_filter {
     const char *account_number; /* NULL: all */
     const char *product_id;     /* NULL: all */
+    /* An account executive's or an agent's orders: those they sold, and
+     * those of the accounts they hold on the as-of day. NULL: all. */
+    const char *ae_ref;
+    const char *agent_ref;
 } orders_queue_filter;
 
 typedef struct orders_queue_row {
@@ -167,6 +192,8 @@ typedef struct orders_queue_row {
     const char *account_name;
     const char *state;
     const char *products; /* product ids, comma separated */
+    const char *ae_ref;    /* "" when unknown */
+    const char *agent_ref; /* "" for a direct sale */
     int has_due;
     tl_date due_date; /* requested start date */
     int age_days;     /* as_of - submission day */
@@ -187,6 +214,11 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
 
 /* ---- finding orders ---- */
 
+/* Whether an account executive may see an order: one they sold, or one of
+ * an account they hold on day `on`. *visible 1 or 0. */
+int orders_visible_to_ae(int *visible, tl_db *db, const orders_order_t *order,
+                         const char *ae_ref, tl_date on, tl_err *err);
+
 /* Calls fn for each order matching text: its order number, the
  * submitter's externalId, its billing account number, or (case and space
  * insensitive) a part of one of its service addresses; newest first, at
@@ -195,6 +227,29 @@ typedef int (*orders_order_fn)(const orders_order_t *order, void *cls,
                                tl_err *err);
 int orders_find(tl_db *db, const char *text, orders_order_fn fn, void *cls,
                 tl_err *err);
+
+/* ---- order-entry feedback (feedback.c) ---- */
+
+typedef struct orders_feedback_row {
+    const char *salesperson; /* agent, else account executive, else sender */
+    const char *kind;        /* "refused" at intake, "rejected" or "held" */
+    const char *order_number;   /* "" for a refused order */
+    const char *external_id;    /* "" when the document had none */
+    const char *account_number; /* as sent; "" when none */
+    tl_date day;                /* refused on, or rejected/held on */
+    const char *reason;         /* the coordinator's reason ("" if refused) */
+    const char *problems; /* JSON array [{code, field, message}] ("[]") */
+} orders_feedback_row;
+
+typedef int (*orders_feedback_fn)(const orders_feedback_row *row, void *cls,
+                                  tl_err *err);
+
+/* What salespeople have to fix, since a day: orders refused at intake (the
+ * latest refusal per account and externalId, until an order with them
+ * gets in), and orders rejected or held by a coordinator. salesperson NULL
+ * for everyone. Ordered by salesperson, then day. Returns the row count. */
+int orders_feedback(tl_db *db, const char *salesperson, tl_date since,
+                    orders_feedback_fn fn, void *cls, tl_err *err);
 
 /* ---- partner XML ---- */
 

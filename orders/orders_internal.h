@@ -21,6 +21,7 @@ typedef struct order_item_doc {
     const char *product_id;
     int64_t quantity;
     int64_t address_id;
+    int product_known; /* productOffering.id is in the catalog */
     json_t *characteristics; /* owned: {name: value} */
 } order_item_doc;
 
@@ -28,7 +29,10 @@ typedef struct order_doc {
     const char *external_id;
     const char *account_number;
     tl_date requested_start;
+    int has_requested_start; /* requestedStartDate read and valid */
     accounts_account_t account;
+    char ae_ref[72];    /* account executive, "" when none is known */
+    char agent_ref[72]; /* indirect agent, "" for a direct sale */
     size_t n_items;
     order_item_doc items[ORDERS_MAX_ITEMS];
 } order_doc;
@@ -38,12 +42,27 @@ typedef struct order_doc {
  * goes into err with its JSON path; returns TL_EINVALID when there was any, or
  * a database status when a lookup failed. */
 int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
-                   tl_err *err);
+                   unsigned flags, tl_err *err);
 
 void order_doc_free(order_doc *d);
+
+/* Reads relatedParty into d (parties.c); d->account must be read first.
+ * Problems go into err; a failed lookup sets *db_rc. */
+void order_read_parties(order_doc *d, tl_db *db, const json_t *doc,
+                        tl_date received, int *db_rc, tl_err *err);
 
 /* Writes the items of d, with their service codes, under an order. */
 int order_items_write(tl_db *db, int64_t account_id, int64_t order_id,
                       const order_doc *d, tl_err *err);
+
+/* The checks beyond the document (rules.c): prices for every service code
+ * and, unless flags has ORDERS_ALLOW_DUPLICATE, probable duplicates. */
+void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
+                       unsigned flags, int *db_rc, tl_err *err);
+
+/* Records an order refused at intake with its problems (feedback.c). */
+int order_rejection_record(tl_db *db, const order_doc *d, const char *doc_text,
+                           tl_date received, const char *actor,
+                           const tl_err *problems, tl_err *err);
 
 #endif

@@ -11,6 +11,14 @@
  * risk". */
 #define ORDERS_AT_RISK_DAYS 5
 
+/* SQL: person `ref` holds `role` on the order's account on day `day`. */
+#define ORDERS_HOLDS_ACCOUNT(role, ref, day)                                   \
+    "EXISTS (SELECT 1 FROM accounts.account_assignment s"                     \
+    " JOIN accounts.person p USING (person_id)"                               \
+    " WHERE s.account_id = o.account_id AND s.role = '" role "'"              \
+    " AND p.person_ref = " ref " AND s.valid_from <= " day "::date"            \
+    " AND (s.valid_to IS NULL OR s.valid_to > " day "::date))"
+
 typedef struct queue_def {
     const char *name;
     const char *states; /* a PostgreSQL text[] literal */
@@ -52,6 +60,8 @@ static int queue_row(const tl_row *row, void *cls, tl_err *err)
         tl_row_text(row, "account_name", &r.account_name, err) < 0 ||
         tl_row_text(row, "state", &r.state, err) < 0 ||
         tl_row_text(row, "products", &r.products, err) < 0 ||
+        tl_row_text(row, "ae_ref", &r.ae_ref, err) < 0 ||
+        tl_row_text(row, "agent_ref", &r.agent_ref, err) < 0 ||
         tl_row_date_opt(row, "due_date", &r.due_date, &isnull, err) < 0 ||
         tl_row_int(row, "age_days", &r.age_days, err) < 0 ||
         tl_row_int(row, "days_in_state", &r.days_in_state, err) < 0 ||
@@ -82,6 +92,8 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
     tl_params_text(&p, filter ? filter->product_id : NULL);
     tl_params_bool(&p, q->installs);
     tl_params_int64(&p, ORDERS_AT_RISK_DAYS);
+    tl_params_text(&p, filter ? filter->ae_ref : NULL);
+    tl_params_text(&p, filter ? filter->agent_ref : NULL);
     return tl_db_select(
         db, "orders_queue",
         "SELECT o.order_number, o.external_id, a.account_number,"
@@ -90,6 +102,8 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
         "   ORDER BY i.product_id) FROM orders.order_item i"
         "   WHERE i.account_id = o.account_id AND i.order_id = o.order_id),"
         "   '') AS products,"
+        " coalesce(o.account_executive_ref, '') AS ae_ref,"
+        " coalesce(o.agent_ref, '') AS agent_ref,"
         " o.requested_start_date AS due_date,"
         " $2::date - (o.submitted_at AT TIME ZONE 'UTC')::date AS age_days,"
         " $2::date - (o.state_changed_at AT TIME ZONE 'UTC')::date"
@@ -106,6 +120,40 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
         " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM orders.order_item i"
         "   WHERE i.account_id = o.account_id AND i.order_id = o.order_id"
         "   AND i.product_id = $4))"
+        " AND ($7::text IS NULL OR o.account_executive_ref = $7"
+        "   OR " ORDERS_HOLDS_ACCOUNT("ae", "$7", "$2") ")"
+        " AND ($8::text IS NULL OR o.agent_ref = $8"
+        "   OR " ORDERS_HOLDS_ACCOUNT("agent", "$8", "$2") ")"
         " ORDER BY o.requested_start_date NULLS LAST, o.order_number",
         &p, queue_row, &ctx, err);
+}
+
+int orders_visible_to_ae(int *visible, tl_db *db, const orders_order_t *order,
+                         const char *ae_ref, tl_date on, tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_params p;
+    tl_row row;
+    int rc;
+
+    *visible = 0;
+    tl_params_init(&p);
+    tl_params_int64(&p, order->account_id);
+    tl_params_int64(&p, order->order_id);
+    tl_params_text(&p, ae_ref);
+    tl_params_date(&p, on);
+    rc = tl_db_query_one(db, &res, "orders_visible_to_ae",
+                         "SELECT (coalesce(o.account_executive_ref = $3, false)"
+                         " OR " ORDERS_HOLDS_ACCOUNT("ae", "$3", "$4")
+                         ") AS visible FROM orders.sales_order o"
+                         " WHERE o.account_id = $1::bigint"
+                         " AND o.order_id = $2::bigint",
+                         &p, err);
+    if (rc <= 0)
+        return rc;
+    row.res = res;
+    row.row = 0;
+    rc = tl_row_bool(&row, "visible", visible, err);
+    PQclear(res);
+    return rc;
 }

@@ -51,7 +51,10 @@ static void read_requested_date(order_doc *d, const json_t *doc,
     if (tl_date_parse(&d->requested_start, day) != 0) {
         tl_err_add(err, "format", "requestedStartDate",
                    "requestedStartDate must be a real date, not \"%s\"", s);
-    } else if (d->requested_start < received) {
+        return;
+    }
+    d->has_requested_start = 1;
+    if (d->requested_start < received) {
         char when[16];
         tl_date_format(when, sizeof(when), received);
         tl_err_add(err, "in_the_past", "requestedStartDate",
@@ -233,6 +236,7 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
                            "product offering %s is not in the catalog",
                            it->product_id);
             }
+            it->product_known = rc >= 0 && exists;
             tl_err_clear(&lookup);
         }
     }
@@ -245,7 +249,7 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
 }
 
 int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
-                   tl_err *err)
+                   unsigned flags, tl_err *err)
 {
     const json_t *items = NULL;
     int db_rc = 0;
@@ -258,6 +262,8 @@ int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
     tl_json_str(doc, "externalId", "", 1, 64, &d->external_id, err);
     read_requested_date(d, doc, received, err);
     read_account(d, db, doc, &db_rc, err);
+    if (db_rc == 0)
+        order_read_parties(d, db, doc, received, &db_rc, err);
     tl_json_array(doc, "productOrderItem", "", 1, 1, ORDERS_MAX_ITEMS, &items,
                   err);
     for (i = 0; items != NULL && i < json_array_size(items); i++) {
@@ -269,6 +275,8 @@ int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
         if (db_rc < 0)
             break;
     }
+    if (db_rc == 0)
+        order_check_rules(d, db, received, flags, &db_rc, err);
     if (db_rc < 0)
         return db_rc;
     return tl_err_has_problems(err) ? TL_EINVALID : 0;
@@ -281,7 +289,7 @@ int orders_validate(tl_db *db, const json_t *doc, tl_date received, tl_err *err)
 
     if (d == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = order_doc_read(d, db, doc, received, err);
+    rc = order_doc_read(d, db, doc, received, 0, err);
     order_doc_free(d);
     free(d);
     return rc;

@@ -132,10 +132,13 @@ static int supplement_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_date(&p, ctx->doc->requested_start);
     tl_params_text(&p, ctx->reason);
     tl_params_text(&p, ctx->actor);
+    tl_params_text(&p, ctx->doc->ae_ref[0] ? ctx->doc->ae_ref : NULL);
+    tl_params_text(&p, ctx->doc->agent_ref[0] ? ctx->doc->agent_ref : NULL);
     rc = tl_db_exec(
         db, "orders_supplement_version",
         "WITH upd AS (UPDATE orders.sales_order SET version = version + 1,"
         "  document = $3::jsonb, requested_start_date = $4::date,"
+        "  account_executive_ref = $7, agent_ref = $8,"
         "  content_hash = encode(sha256(convert_to($3::jsonb::text,"
         "  'UTF8')), 'hex')"
         "  WHERE account_id = $1::bigint AND order_id = $2::bigint"
@@ -184,7 +187,9 @@ int orders_supplement(orders_supplement_result *out, tl_db *db,
     d = malloc(sizeof(*d));
     if (d == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = order_doc_read(d, db, doc, received, err);
+    /* the duplicate check is for new orders: a supplement may keep or add
+     * items an open order also has, as it did when it was accepted */
+    rc = order_doc_read(d, db, doc, received, ORDERS_ALLOW_DUPLICATE, err);
     if (rc == 0 || rc == TL_EINVALID) {
         /* report a mismatch together with the document's other problems */
         int mismatch = same_order(d, &out->order, err);

@@ -421,6 +421,13 @@ START_TEST(partner_xml_and_batches)
     ck_assert_int_eq(system(cmd), 0);
     snprintf(args, sizeof(args), "order submit --received 2026-11-02 %s", dir);
     run(&r, 0, args);
+    /* the demo order is for a site and product a partner order has open */
+    expect(&r, 3, "[probable_duplicate]");
+    expect(&r, 3, "0 submitted, 2 already submitted, 2 rejected");
+    ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 2);
+    snprintf(args, sizeof(args),
+             "order submit --received 2026-11-02 --allow-duplicate %s", dir);
+    run(&r, 0, args);
     expect(&r, 3, "1 submitted, 2 already submitted, 1 rejected");
     ck_assert_int_eq(count("SELECT count(*) FROM orders.sales_order"), 3);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -50,8 +50,9 @@ static orders_order_t submit(json_t *doc)
 {
     orders_submit_result res;
 
-    ck_assert_int_eq(
-        orders_submit(&res, db, doc, tl_fx_received(), "test", &err), 0);
+    ck_assert_int_eq(orders_submit_ex(&res, db, doc, tl_fx_received(),
+                                      ORDERS_ALLOW_DUPLICATE, "test", &err),
+                     0);
     return res.order;
 }
 
@@ -248,7 +249,7 @@ static int seen_row(const orders_queue_row *r, void *cls, tl_err *e)
 static queue_seen queue(const char *name, const char *as_of,
                         const char *product)
 {
-    orders_queue_filter f = {NULL, product};
+    orders_queue_filter f = {NULL, product, NULL, NULL};
     queue_seen q;
 
     memset(&q, 0, sizeof(q));

@@ -134,7 +134,9 @@ orders_order_t tl_fx_order(tl_db *db, const char *number,
     tl_err err = TL_ERR_INIT;
     int created = 0;
 
-    assert_ok(orders_submit(&res, db, doc, tl_fx_received(), "test", &err),
+    /* fixtures order the same product for one site many times */
+    assert_ok(orders_submit_ex(&res, db, doc, tl_fx_received(),
+                               ORDERS_ALLOW_DUPLICATE, "test", &err),
               &err, "order submit");
     json_decref(doc);
     assert_ok(orders_accept(&order, db, res.order.order_number, "test", &err),

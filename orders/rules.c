@@ -1,0 +1,152 @@
+/*
+ * The coordinator's checks that look beyond the document: every service
+ * code of every item has a price for the account (its agreement's rate or
+ * the list price) on the requested date, and the order is not a probable
+ * duplicate of an open order.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "common/json.h"
+#include "contracts/contracts.h"
+#include "orders/orders.h"
+#include "orders/orders_internal.h"
+
+typedef struct price_check {
+    tl_db *db;
+    const order_doc *d;
+    const order_item_doc *item;
+    const char *path;
+    tl_date on;
+    int *db_rc;
+    tl_err *err;
+} price_check;
+
+static int check_code_price(const catalog_code_t *code, void *cls,
+                            tl_err *lookup_err)
+{
+    price_check *pc = cls;
+    contracts_price_t price;
+    tl_err lookup = TL_ERR_INIT;
+    char day[16];
+    int rc;
+
+    (void)lookup_err;
+    rc = contracts_price_on(&price, pc->db, pc->d->account.account_id,
+                            code->code, pc->on, &lookup);
+    if (rc == TL_ENOTFOUND) {
+        tl_date_format(day, sizeof(day), pc->on);
+        tl_err_add(pc->err, "no_price", pc->path,
+                   "%s %s (%s) has no contracted rate and no list price in "
+                   "%s on %s; ask for a price before ordering",
+                   strcmp(code->charge_kind, "NRC") == 0 ? "one-time charge"
+                                                         : "service",
+                   code->code, code->name, pc->d->account.currency, day);
+        rc = 0;
+    } else if (rc < 0) {
+        *pc->db_rc = rc;
+        tl_err_set(pc->err, rc, lookup.code, lookup.field, "%s",
+                   lookup.message);
+    }
+    tl_err_clear(&lookup);
+    return rc < 0 ? rc : 0;
+}
+
+static void check_prices(const order_doc *d, size_t idx, tl_db *db,
+                         tl_date on, int *db_rc, tl_err *err)
+{
+    const order_item_doc *it = &d->items[idx];
+    char path[TL_ERR_FIELD_MAX];
+    char field[TL_ERR_FIELD_MAX];
+    price_check pc;
+    tl_err walk = TL_ERR_INIT;
+
+    tl_path_index(path, sizeof(path), "productOrderItem", idx);
+    tl_path_key(field, sizeof(field), path, "productOffering");
+    tl_path_key(field, sizeof(field), field, "id");
+    pc.db = db;
+    pc.d = d;
+    pc.item = it;
+    pc.path = field;
+    pc.on = on;
+    pc.db_rc = db_rc;
+    pc.err = err;
+    if (catalog_product_codes(db, it->product_id, check_code_price, &pc,
+                              &walk) < 0 &&
+        *db_rc == 0) {
+        *db_rc = walk.status;
+        tl_err_set(err, walk.status, walk.code, walk.field, "%s",
+                   walk.message);
+    }
+    tl_err_clear(&walk);
+}
+
+/* An open order of the account, under another externalId, with an item
+ * for the same product at the same address. */
+static void check_duplicate(const order_doc *d, size_t idx, tl_db *db,
+                            int *db_rc, tl_err *err)
+{
+    const order_item_doc *it = &d->items[idx];
+    PGresult *res = NULL;
+    const char *number = NULL;
+    char path[TL_ERR_FIELD_MAX];
+    tl_err lookup = TL_ERR_INIT;
+    tl_params p;
+    tl_row row;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, d->account.account_id);
+    tl_params_text(&p, d->external_id);
+    tl_params_text(&p, it->product_id);
+    tl_params_int64(&p, it->address_id);
+    rc = tl_db_query_one(
+        db, &res, "orders_probable_duplicate",
+        "SELECT o.order_number FROM orders.sales_order o"
+        " JOIN orders.order_item i USING (account_id, order_id)"
+        " WHERE o.account_id = $1::bigint AND o.external_id <> $2"
+        " AND o.state IN ('draft', 'submitted', 'held', 'accepted',"
+        "  'in_provisioning')"
+        " AND i.action = 'add' AND i.product_id = $3"
+        " AND i.address_id = $4::bigint"
+        " ORDER BY o.order_id LIMIT 1",
+        &p, &lookup);
+    if (rc < 0) {
+        *db_rc = rc;
+        tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);
+    } else if (rc == 1) {
+        row.res = res;
+        row.row = 0;
+        if (tl_row_text(&row, "order_number", &number, &lookup) == 0) {
+            tl_path_index(path, sizeof(path), "productOrderItem", idx);
+            tl_err_add(err, "probable_duplicate", path,
+                       "open order %s already orders %s at this address; "
+                       "if this is a second circuit, resubmit allowing "
+                       "duplicates",
+                       number, it->product_id);
+        }
+        PQclear(res);
+    }
+    tl_err_clear(&lookup);
+}
+
+void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
+                       unsigned flags, int *db_rc, tl_err *err)
+{
+    tl_date on = d->has_requested_start ? d->requested_start : received;
+    size_t i;
+
+    if (d->account.account_id == 0)
+        return;
+    for (i = 0; i < d->n_items && *db_rc == 0; i++) {
+        const order_item_doc *it = &d->items[i];
+
+        if (it->product_id == NULL || !it->product_known)
+            continue;
+        check_prices(d, i, db, on, db_rc, err);
+        if (*db_rc == 0 && it->address_id != 0 && d->external_id != NULL &&
+            !(flags & ORDERS_ALLOW_DUPLICATE))
+            check_duplicate(d, i, db, db_rc, err);
+    }
+}

@@ -1,0 +1,420 @@
+/*
+ * Order intake beyond the document: the parties of an order, prices for
+ * every service code, probable duplicates, the coordinator's decisions,
+ * order-entry feedback and what an account executive may see.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "orders/orders.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/testdb.h"
+
+static tl_db *db;
+static tl_err err;
+
+/* HH-1001 (USD) sold by AE-RCHEN through agent SUMMIT; NW-2001 (CAD, no
+ * price list in CAD) held by AE-JDOE; AE-JDOE and agent ACME exist. */
+static const char *const book =
+    "{\"customer\": {\"ref\": \"HARBOR-HEALTH\", \"name\": \"Harbor Health\","
+    " \"kind\": \"enterprise\"},"
+    " \"accounts\": [{\"accountNumber\": \"HH-1001\", \"name\": \"HH\","
+    "  \"currency\": \"USD\", \"billCycleDay\": 1, \"paymentTermsDays\": 30,"
+    "  \"sites\": [{\"name\": \"Main\", \"address\": {\"line1\": \"100 Harbor"
+    " Way\", \"city\": \"Portland\", \"region\": \"ME\", \"postcode\":"
+    " \"04101\", \"country\": \"US\"}}],"
+    "  \"accountExecutive\": {\"ref\": \"AE-RCHEN\", \"name\": \"Rachel Chen\","
+    "   \"from\": \"2026-01-01\"},"
+    "  \"agentOfRecord\": {\"ref\": \"SUMMIT\", \"name\": \"Summit\","
+    "   \"from\": \"2026-01-01\"}},"
+    "  {\"accountNumber\": \"NW-2001\", \"name\": \"NW\", \"currency\": \"CAD\","
+    "  \"billCycleDay\": 1, \"paymentTermsDays\": 30,"
+    "  \"sites\": [{\"name\": \"Yard\", \"address\": {\"line1\": \"7 Dock"
+    " Road\", \"city\": \"Halifax\", \"region\": \"NS\", \"postcode\":"
+    " \"B3H 1A1\", \"country\": \"CA\"}}],"
+    "  \"accountExecutive\": {\"ref\": \"AE-JDOE\", \"name\": \"Jo Doe\","
+    "   \"from\": \"2026-01-01\"},"
+    "  \"agentOfRecord\": {\"ref\": \"ACME\", \"name\": \"Acme Agents\","
+    "   \"from\": \"2026-01-01\"}}]}";
+
+static void setup(void)
+{
+    accounts_load_result res;
+    json_t *doc;
+
+    db = tl_test_db_open();
+    tl_err_init(&err);
+    tl_fx_catalog(db);
+    doc = json_loads(book, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_int_eq(accounts_load(&res, db, doc, "test", &err), 0);
+    json_decref(doc);
+}
+
+static void teardown(void)
+{
+    tl_err_clear(&err);
+    tl_test_db_close(db);
+    db = NULL;
+}
+
+static tl_date day(const char *text)
+{
+    tl_date d = 0;
+
+    ck_assert_int_eq(tl_date_parse(&d, text), 0);
+    return d;
+}
+
+static const char *problem_code(const char *field)
+{
+    size_t i;
+
+    for (i = 0; i < err.n_problems; i++)
+        if (strcmp(err.problems[i].field, field) == 0)
+            return err.problems[i].code;
+    return "(none)";
+}
+
+static int64_t orders_stored(void)
+{
+    return tl_fx_count(db, "SELECT count(*) AS n FROM orders.sales_order");
+}
+
+/* The fixture order with relatedParty entries (role, id pairs). */
+static json_t *order_with(const char *external_id, const char *r1,
+                          const char *id1, const char *r2, const char *id2)
+{
+    json_t *doc = tl_fx_order_doc("HH-1001", external_id, 100);
+    json_t *parties = json_array();
+
+    if (r1 != NULL)
+        json_array_append_new(parties,
+                              json_pack("{s:s, s:s}", "id", id1, "role", r1));
+    if (r2 != NULL)
+        json_array_append_new(parties,
+                              json_pack("{s:s, s:s}", "id", id2, "role", r2));
+    json_object_set_new(doc, "relatedParty", parties);
+    return doc;
+}
+
+static orders_order_t submit_ok(json_t *doc, unsigned flags)
+{
+    orders_submit_result res;
+
+    ck_assert_int_eq(orders_submit_ex(&res, db, doc, tl_fx_received(), flags,
+                                      "test", &err),
+                     0);
+    json_decref(doc);
+    return res.order;
+}
+
+static void submit_refused(json_t *doc)
+{
+    orders_submit_result res;
+
+    ck_assert_int_eq(
+        orders_submit(&res, db, doc, tl_fx_received(), "test", &err),
+        TL_EINVALID);
+    json_decref(doc);
+}
+
+START_TEST(parties_are_checked_and_stored)
+{
+    orders_order_t o;
+
+    /* no relatedParty: the account's executive on the day, no agent */
+    o = submit_ok(order_with("EXT-1", NULL, NULL, NULL, NULL), 0);
+    ck_assert_str_eq(o.ae_ref, "AE-RCHEN");
+    ck_assert_str_eq(o.agent_ref, "");
+    /* named: another executive and an agent, and the right customer */
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_cancel(&o, db, o.order_number, "test", "test",
+                                   &err),
+                     0);
+    o = submit_ok(order_with("EXT-2", "accountExecutive", "AE-JDOE", "agent",
+                             "SUMMIT"),
+                  0);
+    ck_assert_str_eq(o.ae_ref, "AE-JDOE");
+    ck_assert_str_eq(o.agent_ref, "SUMMIT");
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.sales_order"
+                        " WHERE agent_ref = 'SUMMIT'"
+                        " AND account_executive_ref = 'AE-JDOE'"),
+        1);
+}
+END_TEST
+
+START_TEST(bad_parties_are_refused_with_their_paths)
+{
+    json_t *doc = order_with("EXT-3", "customer", "SOMEONE-ELSE", "agent",
+                             "NOBODY");
+    json_t *parties = json_object_get(doc, "relatedParty");
+
+    json_array_append_new(parties, json_pack("{s:s, s:s}", "id", "SUMMIT",
+                                             "role", "accountExecutive"));
+    json_array_append_new(parties, json_pack("{s:s, s:s}", "id", "AE-JDOE",
+                                             "role", "agent"));
+    json_array_append_new(parties,
+                          json_pack("{s:s, s:s}", "id", "X", "role", "payer"));
+    submit_refused(doc);
+    ck_assert_str_eq(problem_code("relatedParty[0].id"), "party_mismatch");
+    ck_assert_str_eq(problem_code("relatedParty[1].id"), "unknown_party");
+    ck_assert_str_eq(problem_code("relatedParty[2].id"), "wrong_party_kind");
+    ck_assert_str_eq(problem_code("relatedParty[3]"), "duplicate");
+    /* an unknown role is the sender's business */
+    ck_assert_str_eq(problem_code("relatedParty[4].id"), "(none)");
+    ck_assert_int_eq(err.n_problems, 4);
+    ck_assert_int_eq(orders_stored(), 0);
+}
+END_TEST
+
+START_TEST(every_code_needs_a_price_in_the_account_currency)
+{
+    json_t *doc = tl_fx_order_doc("NW-2001", "EXT-4", 7);
+    json_t *place = json_array_get(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(doc, "productOrderItem"), 0),
+                "product"),
+            "place"),
+        0);
+
+    json_object_set_new(place, "streetName", json_string("Dock Road"));
+    json_object_set_new(place, "city", json_string("Halifax"));
+    json_object_set_new(place, "stateOrProvince", json_string("NS"));
+    json_object_set_new(place, "postcode", json_string("B3H 1A1"));
+    json_object_set_new(place, "country", json_string("CA"));
+    submit_refused(doc);
+    /* DIA500 and DIA-INST are priced in USD only */
+    ck_assert_int_eq(err.n_problems, 2);
+    ck_assert_str_eq(err.problems[0].code, "no_price");
+    ck_assert_str_eq(err.problems[0].field,
+                     "productOrderItem[0].productOffering.id");
+    ck_assert_ptr_nonnull(strstr(err.problems[0].message, "DIA-INST"));
+    ck_assert_ptr_nonnull(strstr(err.problems[1].message, "DIA500"));
+    ck_assert_ptr_nonnull(strstr(err.problems[1].message, "CAD on 2026-11-10"));
+    ck_assert_int_eq(orders_stored(), 0);
+}
+END_TEST
+
+START_TEST(a_probable_duplicate_is_refused_unless_allowed)
+{
+    orders_order_t first = submit_ok(order_with("EXT-5", NULL, NULL, NULL,
+                                                NULL),
+                                     0);
+    orders_order_t second;
+
+    submit_refused(order_with("EXT-6", NULL, NULL, NULL, NULL));
+    ck_assert_int_eq(err.n_problems, 1);
+    ck_assert_str_eq(problem_code("productOrderItem[0]"), "probable_duplicate");
+    ck_assert_ptr_nonnull(strstr(err.problems[0].message, first.order_number));
+    ck_assert_int_eq(orders_stored(), 1);
+    tl_err_clear(&err);
+    /* a second circuit on purpose */
+    second = submit_ok(order_with("EXT-6", NULL, NULL, NULL, NULL),
+                       ORDERS_ALLOW_DUPLICATE);
+    ck_assert_str_ne(second.order_number, first.order_number);
+    /* cancelled orders are not open */
+    ck_assert_int_eq(orders_cancel(&first, db, first.order_number, "dup",
+                                   "test", &err),
+                     0);
+    ck_assert_int_eq(orders_cancel(&second, db, second.order_number, "dup",
+                                   "test", &err),
+                     0);
+    submit_ok(order_with("EXT-7", NULL, NULL, NULL, NULL), 0);
+}
+END_TEST
+
+typedef struct fb_seen {
+    int n;
+    char line[8][160];
+} fb_seen;
+
+static int fb_row(const orders_feedback_row *r, void *cls, tl_err *e)
+{
+    fb_seen *s = cls;
+
+    (void)e;
+    ck_assert_int_lt(s->n, 8);
+    snprintf(s->line[s->n++], sizeof(s->line[0]), "%s %s %s %s %s", r->salesperson,
+             r->kind, r->external_id, r->reason[0] ? r->reason : "-",
+             strstr(r->problems, "unknown_product") ? "unknown_product" : "-");
+    return 0;
+}
+
+static fb_seen feedback(const char *who)
+{
+    fb_seen s;
+
+    memset(&s, 0, sizeof(s));
+    ck_assert_int_ge(orders_feedback(db, who, day("2026-01-01"), fb_row, &s,
+                                     &err),
+                     0);
+    return s;
+}
+
+START_TEST(feedback_lists_refused_rejected_and_held_orders)
+{
+    json_t *bad = order_with("EXT-8", "agent", "SUMMIT", NULL, NULL);
+    orders_order_t o;
+    fb_seen s;
+
+    json_object_set_new(
+        json_object_get(
+            json_array_get(json_object_get(bad, "productOrderItem"), 0),
+            "productOffering"),
+        "id", json_string("DIA-1G"));
+    json_incref(bad);
+    submit_refused(bad);
+    tl_err_clear(&err);
+    submit_refused(bad); /* sent again: recorded once */
+    tl_err_clear(&err);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.intake_rejection"),
+        1);
+    ck_assert_int_eq(orders_stored(), 0);
+    s = feedback(NULL);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_str_eq(s.line[0], "SUMMIT refused EXT-8 - unknown_product");
+    /* the executive's own orders: a rejection and a hold, with reasons */
+    o = submit_ok(order_with("EXT-9", NULL, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(orders_decide(&o, db, o.order_number, "rejected", NULL,
+                                   "coord", &err),
+                     TL_EINVALID);
+    ck_assert_str_eq(err.problems[0].code, "required");
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_decide(&o, db, o.order_number, "rejected",
+                                   "no signed quote attached", "coord", &err),
+                     0);
+    ck_assert_str_eq(o.state, "rejected");
+    o = submit_ok(order_with("EXT-10", NULL, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(orders_decide(&o, db, o.order_number, "held",
+                                   "site contact missing", "coord", &err),
+                     0);
+    s = feedback("AE-RCHEN");
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_str_eq(s.line[0], "AE-RCHEN held EXT-10 site contact missing -");
+    ck_assert_str_eq(s.line[1],
+                     "AE-RCHEN rejected EXT-9 no signed quote attached -");
+    /* released, the held order leaves the report; a corrected EXT-8
+     * clears the refusal */
+    ck_assert_int_eq(orders_decide(&o, db, o.order_number, "submitted", NULL,
+                                   "coord", &err),
+                     0);
+    ck_assert_str_eq(o.state, "submitted");
+    ck_assert_int_eq(orders_decide(&o, db, o.order_number, "submitted", NULL,
+                                   "coord", &err),
+                     TL_ECONFLICT);
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_cancel(&o, db, o.order_number, "redo", "test",
+                                   &err),
+                     0);
+    submit_ok(order_with("EXT-8", "agent", "SUMMIT", NULL, NULL), 0);
+    s = feedback(NULL);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_str_eq(s.line[0],
+                     "AE-RCHEN rejected EXT-9 no signed quote attached -");
+}
+END_TEST
+
+typedef struct q_seen {
+    int n;
+    char order[4][24];
+} q_seen;
+
+static int q_row(const orders_queue_row *r, void *cls, tl_err *e)
+{
+    q_seen *q = cls;
+
+    (void)e;
+    ck_assert_int_lt(q->n, 4);
+    snprintf(q->order[q->n++], sizeof(q->order[0]), "%s", r->order_number);
+    return 0;
+}
+
+static q_seen pending_sales(const char *ae, const char *agent)
+{
+    orders_queue_filter f = {NULL, NULL, ae, agent};
+    q_seen q;
+
+    memset(&q, 0, sizeof(q));
+    ck_assert_int_ge(orders_queue(db, "pending_sales", day("2026-11-05"), &f,
+                                  q_row, &q, &err),
+                     0);
+    return q;
+}
+
+START_TEST(queues_filter_by_executive_and_agent_and_executives_see_their_own)
+{
+    orders_order_t own = submit_ok(order_with("EXT-11", NULL, NULL, NULL, NULL),
+                                   0);
+    orders_order_t sold = submit_ok(
+        order_with("EXT-12", "accountExecutive", "AE-JDOE", "agent", "ACME"),
+        ORDERS_ALLOW_DUPLICATE);
+    q_seen q;
+    int visible = -1;
+
+    /* AE-RCHEN holds HH-1001: both orders are on that account */
+    q = pending_sales("AE-RCHEN", NULL);
+    ck_assert_int_eq(q.n, 2);
+    /* AE-JDOE sold the second one only */
+    q = pending_sales("AE-JDOE", NULL);
+    ck_assert_int_eq(q.n, 1);
+    ck_assert_str_eq(q.order[0], sold.order_number);
+    /* SUMMIT is HH-1001's agent of record; ACME sold the second */
+    ck_assert_int_eq(pending_sales(NULL, "SUMMIT").n, 2);
+    q = pending_sales(NULL, "ACME");
+    ck_assert_int_eq(q.n, 1);
+    ck_assert_str_eq(q.order[0], sold.order_number);
+    ck_assert_int_eq(pending_sales("AE-NOBODY", NULL).n, 0);
+    ck_assert_int_eq(orders_visible_to_ae(&visible, db, &own, "AE-JDOE",
+                                          day("2026-11-05"), &err),
+                     0);
+    ck_assert_int_eq(visible, 0);
+    ck_assert_int_eq(orders_visible_to_ae(&visible, db, &sold, "AE-JDOE",
+                                          day("2026-11-05"), &err),
+                     0);
+    ck_assert_int_eq(visible, 1);
+    ck_assert_int_eq(orders_visible_to_ae(&visible, db, &own, "AE-RCHEN",
+                                          day("2026-11-05"), &err),
+                     0);
+    ck_assert_int_eq(visible, 1);
+    /* she sees the order Jo Doe sold on her account while she holds it,
+     * and not before */
+    ck_assert_int_eq(orders_visible_to_ae(&visible, db, &sold, "AE-RCHEN",
+                                          day("2026-11-05"), &err),
+                     0);
+    ck_assert_int_eq(visible, 1);
+    ck_assert_int_eq(orders_visible_to_ae(&visible, db, &sold, "AE-RCHEN",
+                                          day("2025-12-31"), &err),
+                     0);
+    ck_assert_int_eq(visible, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("order_intake");
+    TCase *tc = tcase_create("intake");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, parties_are_checked_and_stored);
+    tcase_add_test(tc, bad_parties_are_refused_with_their_paths);
+    tcase_add_test(tc, every_code_needs_a_price_in_the_account_currency);
+    tcase_add_test(tc, a_probable_duplicate_is_refused_unless_allowed);
+    tcase_add_test(tc, feedback_lists_refused_rejected_and_held_orders);
+    tcase_add_test(
+        tc, queues_filter_by_executive_and_agent_and_executives_see_their_own);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
