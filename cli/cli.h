@@ -121,4 +121,8 @@ extern const cli_command cli_provisioning_commands[];
 extern const cli_command cli_billing_commands[];
 extern const cli_command cli_collections_commands[];
 
+/* Prints one CSV field (RFC 4180: quoted when it holds a comma, quote or
+ * line break), then a comma, or a line break when last. */
+void cli_csv_field(const char *s, int last);
+
 #endif

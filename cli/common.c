@@ -308,3 +308,19 @@ tl_date cli_today(void)
     tl_date_from_ymd(&d, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     return d;
 }
+
+void cli_csv_field(const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n") != NULL) {
+        putchar('"');
+        for (; *s != '\0'; s++) {
+            if (*s == '"')
+                putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+    putchar(last ? '\n' : ',');
+}

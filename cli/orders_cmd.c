@@ -743,6 +743,87 @@ static int run_feedback(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+typedef struct audit_out {
+    json_t *rows;
+    int csv;
+} audit_out;
+
+static int audit_line(const orders_audit_finding *f, void *cls, tl_err *err)
+{
+    audit_out *out = cls;
+
+    (void)err;
+    if (out->rows != NULL)
+        return json_array_append_new(
+                   out->rows,
+                   json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s}", "orderNumber",
+                             f->order_number, "accountNumber",
+                             f->account_number, "agent",
+                             f->agent_ref[0] ? f->agent_ref : NULL, "itemId",
+                             f->item_id[0] ? f->item_id : NULL, "finding",
+                             f->code, "message", f->message)) == 0
+                   ? 0
+                   : TL_ERROR;
+    if (out->csv) {
+        cli_csv_field(f->order_number, 0);
+        cli_csv_field(f->account_number, 0);
+        cli_csv_field(f->agent_ref, 0);
+        cli_csv_field(f->item_id, 0);
+        cli_csv_field(f->code, 0);
+        cli_csv_field(f->message, 1);
+        return 0;
+    }
+    printf("%-12s %-10s %-10s %-4s %-23s %s\n", f->order_number,
+           f->account_number, f->agent_ref[0] ? f->agent_ref : "-",
+           f->item_id[0] ? f->item_id : "-", f->code, f->message);
+    return 0;
+}
+
+static int run_audit(cli_ctx *c, int argc, char **argv)
+{
+    const char *since_text = NULL;
+    const char *agent = NULL;
+    int csv = 0;
+    const cli_opt opts[] = {{"since", &since_text, NULL},
+                            {"agent", &agent, NULL},
+                            {"csv", NULL, &csv},
+                            {NULL, NULL, NULL}};
+    audit_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    tl_date since = 0;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, NULL, 0, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (since_text == NULL)
+        since = tl_date_add_days(cli_today(), -90);
+    else if (cli_date_arg(c, "since", since_text, &since) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    out.csv = csv && !c->json;
+    if (c->json)
+        out.rows = json_array();
+    else if (out.csv)
+        printf("order_number,account_number,agent,item_id,finding,message\n");
+    else
+        printf("%-12s %-10s %-10s %-4s %-23s %s\n", "order", "account",
+               "agent", "item", "finding", "detail");
+    rc = orders_sales_audit(c->db, since, agent, audit_line, &out, &err);
+    if (rc < 0) {
+        json_decref(out.rows);
+        return cli_fail(c, rc, &err);
+    }
+    if (c->json)
+        return cli_print_json(json_pack("{s:o}", "findings", out.rows));
+    if (rc == 0 && !out.csv)
+        printf("(no findings)\n");
+    return CLI_EXIT_OK;
+}
+
 static int change_line(const orders_change_t *ch, void *cls, tl_err *err)
 {
     json_t *arr = cls;
@@ -822,23 +903,6 @@ typedef struct queue_out {
     int count;
 } queue_out;
 
-/* CSV fields are quoted when they hold a comma, quote or line break. */
-static void csv_field(const char *s, int last)
-{
-    if (strpbrk(s, ",\"\r\n") != NULL) {
-        putchar('"');
-        for (; *s != '\0'; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else {
-        fputs(s, stdout);
-    }
-    putchar(last ? '\n' : ',');
-}
-
 static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
 {
     queue_out *out = cls;
@@ -869,18 +933,18 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
     snprintf(age, sizeof(age), "%d", r->age_days);
     snprintf(days, sizeof(days), "%d", r->days_in_state);
     if (out->csv) {
-        csv_field(r->order_number, 0);
-        csv_field(r->external_id, 0);
-        csv_field(r->account_number, 0);
-        csv_field(r->account_name, 0);
-        csv_field(r->state, 0);
-        csv_field(r->products, 0);
-        csv_field(r->ae_ref, 0);
-        csv_field(r->agent_ref, 0);
-        csv_field(due, 0);
-        csv_field(age, 0);
-        csv_field(days, 0);
-        csv_field(r->jeopardy, 1);
+        cli_csv_field(r->order_number, 0);
+        cli_csv_field(r->external_id, 0);
+        cli_csv_field(r->account_number, 0);
+        cli_csv_field(r->account_name, 0);
+        cli_csv_field(r->state, 0);
+        cli_csv_field(r->products, 0);
+        cli_csv_field(r->ae_ref, 0);
+        cli_csv_field(r->agent_ref, 0);
+        cli_csv_field(due, 0);
+        cli_csv_field(age, 0);
+        cli_csv_field(days, 0);
+        cli_csv_field(r->jeopardy, 1);
         return 0;
     }
     printf("%-12s %-10s %-16s %-10s %-10s %4s %5s %-7s %s\n", r->order_number,
@@ -1096,6 +1160,13 @@ const cli_command cli_orders_commands[] = {
      "salesperson: the agent, else the account executive, else the\n"
      "sender. --since defaults to 30 days ago.\n",
      run_feedback},
+    {"order", "audit", "sales audit of indirect-agent and wholesale orders",
+     "trunkline order audit [--since DATE] [--agent REF] [--csv] [--json]\n"
+     "Findings per order that came in since DATE (default 90 days ago):\n"
+     "missing_contract, missing_tax_certificate (wholesale), \n"
+     "agent_not_of_record, price_below_contract, price_below_list (a quoted\n"
+     "itemPrice under the price that applies) and probable_duplicate.\n",
+     run_audit},
     {"order", "find",
      "find orders by number, reference, circuit, account or "
      "address",

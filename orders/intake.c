@@ -222,12 +222,24 @@ static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
     tl_params_text(&p, it->product_id);
     tl_params_int64(&p, it->address_id);
     tl_params_text(&p, chars);
+    tl_params_text(&p, it->has_quoted_mrc || it->has_quoted_nrc
+                           ? it->quoted_mrc.cur
+                           : NULL);
+    if (it->has_quoted_mrc)
+        tl_params_int64(&p, it->quoted_mrc.minor);
+    else
+        tl_params_text(&p, NULL);
+    if (it->has_quoted_nrc)
+        tl_params_int64(&p, it->quoted_nrc.minor);
+    else
+        tl_params_text(&p, NULL);
     rc = tl_db_exec(db, "orders_item_insert",
                     "INSERT INTO orders.order_item (account_id, order_id,"
                     " item_id, action, product_id, address_id,"
-                    " characteristics)"
+                    " characteristics, quoted_currency, quoted_mrc_minor,"
+                    " quoted_nrc_minor)"
                     " VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6::bigint,"
-                    " $7::jsonb)",
+                    " $7::jsonb, $8, $9::bigint, $10::bigint)",
                     &p, err);
     free(chars);
     if (rc < 0)

@@ -251,6 +251,29 @@ typedef int (*orders_feedback_fn)(const orders_feedback_row *row, void *cls,
 int orders_feedback(tl_db *db, const char *salesperson, tl_date since,
                     orders_feedback_fn fn, void *cls, tl_err *err);
 
+/* ---- sales audit (audit.c) ---- */
+
+typedef struct orders_audit_finding {
+    const char *order_number;
+    const char *account_number;
+    const char *agent_ref; /* "" for a direct wholesale order */
+    const char *item_id;   /* "" for a finding on the whole order */
+    /* missing_contract, missing_tax_certificate, agent_not_of_record,
+     * price_below_contract, price_below_list, probable_duplicate */
+    const char *code;
+    const char *message;
+} orders_audit_finding;
+
+typedef int (*orders_audit_fn)(const orders_audit_finding *f, void *cls,
+                               tl_err *err);
+
+/* Audits the indirect-agent and wholesale orders that came in since a day
+ * (all but rejected and cancelled ones; only agent_ref's when not NULL),
+ * calling fn for each finding by order then check. Returns the number of
+ * findings or a negative status. */
+int orders_sales_audit(tl_db *db, tl_date since, const char *agent_ref,
+                       orders_audit_fn fn, void *cls, tl_err *err);
+
 /* ---- partner XML ---- */
 
 /* Largest partner XML document accepted (4 MiB). */

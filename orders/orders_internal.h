@@ -22,6 +22,10 @@ typedef struct order_item_doc {
     int64_t quantity;
     int64_t address_id;
     int product_known; /* productOffering.id is in the catalog */
+    int has_quoted_mrc;  /* itemPrice had a recurring price */
+    tl_money quoted_mrc; /* its monthly total */
+    int has_quoted_nrc;  /* itemPrice had a one-time price */
+    tl_money quoted_nrc;
     json_t *characteristics; /* owned: {name: value} */
 } order_item_doc;
 
@@ -59,6 +63,12 @@ int order_items_write(tl_db *db, int64_t account_id, int64_t order_id,
  * and, unless flags has ORDERS_ALLOW_DUPLICATE, probable duplicates. */
 void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
                        unsigned flags, int *db_rc, tl_err *err);
+
+/* Reads productOrderItem[].itemPrice into it (item_price.c); currency is
+ * the account's ("" when unknown). */
+void order_read_item_prices(order_item_doc *it, const json_t *item,
+                            const char *path, const char *currency,
+                            tl_err *err);
 
 /* Records an order refused at intake with its problems (feedback.c). */
 int order_rejection_record(tl_db *db, const order_doc *d, const char *doc_text,

@@ -215,6 +215,7 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
     }
     tl_json_int(item, "quantity", path, 0, 1, 1000, &it->quantity, &present,
                 err);
+    order_read_item_prices(it, item, path, d->account.currency, err);
     if (!present)
         it->quantity = 1;
     if (tl_json_object(item, "productOffering", path, 1, &offering, err) == 0 &&

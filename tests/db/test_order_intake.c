@@ -395,6 +395,142 @@ START_TEST(queues_filter_by_executive_and_agent_and_executives_see_their_own)
 }
 END_TEST
 
+/* A recurring and a one-time quoted price on the order's first item. */
+static void quote(json_t *doc, const char *mrc, const char *nrc)
+{
+    json_t *item = json_array_get(json_object_get(doc, "productOrderItem"), 0);
+    json_t *prices = json_array();
+
+    if (mrc != NULL)
+        json_array_append_new(
+            prices,
+            json_pack("{s:s, s:s, s:{s:{s:s, s:s}}}", "priceType", "recurring",
+                      "recurringChargePeriod", "month", "price",
+                      "dutyFreeAmount", "unit", "USD", "value", mrc));
+    if (nrc != NULL)
+        json_array_append_new(
+            prices, json_pack("{s:s, s:{s:{s:s, s:s}}}", "priceType",
+                              "nonRecurring", "price", "dutyFreeAmount",
+                              "unit", "USD", "value", nrc));
+    json_object_set_new(item, "itemPrice", prices);
+}
+
+START_TEST(quoted_prices_are_read_exactly_or_refused)
+{
+    json_t *doc = order_with("EXT-13", NULL, NULL, NULL, NULL);
+    json_t *prices;
+
+    quote(doc, "1100.00", "0.00");
+    submit_ok(doc, 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.order_item"
+                        " WHERE quoted_currency = 'USD'"
+                        " AND quoted_mrc_minor = 110000"
+                        " AND quoted_nrc_minor = 0"),
+        1);
+    doc = order_with("EXT-14", NULL, NULL, NULL, NULL);
+    quote(doc, "12.345", NULL);
+    prices = json_object_get(
+        json_array_get(json_object_get(doc, "productOrderItem"), 0),
+        "itemPrice");
+    json_array_append_new(
+        prices, json_pack("{s:s, s:{s:{s:s, s:f}}}", "priceType", "recurring",
+                          "price", "dutyFreeAmount", "unit", "USD", "value",
+                          99.5));
+    json_array_append_new(
+        prices, json_pack("{s:s, s:{s:{s:s, s:s}}}", "priceType", "usage",
+                          "price", "dutyFreeAmount", "unit", "EUR", "value",
+                          "1.00"));
+    submit_refused(doc);
+    ck_assert_str_eq(
+        problem_code(
+            "productOrderItem[0].itemPrice[0].price.dutyFreeAmount.value"),
+        "format");
+    ck_assert_str_eq(
+        problem_code(
+            "productOrderItem[0].itemPrice[1].price.dutyFreeAmount.value"),
+        "type");
+    ck_assert_str_eq(problem_code("productOrderItem[0].itemPrice[2].priceType"),
+                     "format");
+    ck_assert_str_eq(
+        problem_code(
+            "productOrderItem[0].itemPrice[2].price.dutyFreeAmount.unit"),
+        "currency_mismatch");
+    ck_assert_int_eq(orders_stored(), 1);
+}
+END_TEST
+
+typedef struct findings {
+    int n;
+    char line[10][96];
+} findings;
+
+static int finding_row(const orders_audit_finding *f, void *cls, tl_err *e)
+{
+    findings *fs = cls;
+
+    (void)e;
+    ck_assert_int_lt(fs->n, 10);
+    snprintf(fs->line[fs->n++], sizeof(fs->line[0]), "%s %s %s %s",
+             f->account_number, f->agent_ref[0] ? f->agent_ref : "-",
+             f->item_id[0] ? f->item_id : "-", f->code);
+    return 0;
+}
+
+static const char *const wholesale =
+    "{\"customer\": {\"ref\": \"KEYSTONE\", \"name\": \"Keystone Carrier\","
+    " \"kind\": \"wholesale\"},"
+    " \"accounts\": [{\"accountNumber\": \"KS-3001\", \"name\": \"KS\","
+    "  \"currency\": \"USD\", \"billCycleDay\": 1, \"paymentTermsDays\": 30,"
+    "  \"sites\": [{\"name\": \"POP\", \"address\": {\"line1\": \"100 Harbor"
+    " Way\", \"city\": \"Portland\", \"region\": \"ME\", \"postcode\":"
+    " \"04101\", \"country\": \"US\"}}]}]}";
+
+START_TEST(sales_audit_finds_each_kind_once)
+{
+    accounts_load_result loaded;
+    json_t *doc = json_loads(wholesale, 0, NULL);
+    findings fs;
+    int n;
+
+    ck_assert_int_eq(accounts_load(&loaded, db, doc, "test", &err), 0);
+    json_decref(doc);
+    tl_fx_contract(db, "HH-1001", "2026-01-01", "1150.00");
+    /* agent ACME is not HH-1001's agent of record, and quotes under the
+     * contracted 1150.00 (the 750.00 installation is at list) */
+    doc = order_with("EXT-20", "agent", "ACME", NULL, NULL);
+    quote(doc, "1100.00", "750.00");
+    submit_ok(doc, 0);
+    /* the agent of record, at a fair price, but a second DIA at the site */
+    doc = order_with("EXT-21", "agent", "SUMMIT", NULL, NULL);
+    quote(doc, "1200.00", NULL);
+    submit_ok(doc, ORDERS_ALLOW_DUPLICATE);
+    /* a direct enterprise order is not audited */
+    submit_ok(order_with("EXT-22", NULL, NULL, NULL, NULL),
+              ORDERS_ALLOW_DUPLICATE);
+    /* wholesale: no agreement, no resale certificate, under list 1450.00 */
+    doc = tl_fx_order_doc("KS-3001", "EXT-23", 100);
+    quote(doc, "1400.00", NULL);
+    submit_ok(doc, 0);
+
+    memset(&fs, 0, sizeof(fs));
+    n = orders_sales_audit(db, day("2026-01-01"), NULL, finding_row, &fs, &err);
+    ck_assert_int_eq(n, 6);
+    ck_assert_str_eq(fs.line[0], "HH-1001 ACME - agent_not_of_record");
+    ck_assert_str_eq(fs.line[1], "HH-1001 ACME 1 price_below_contract");
+    ck_assert_str_eq(fs.line[2], "HH-1001 SUMMIT 1 probable_duplicate");
+    ck_assert_str_eq(fs.line[3], "KS-3001 - - missing_contract");
+    ck_assert_str_eq(fs.line[4], "KS-3001 - - missing_tax_certificate");
+    ck_assert_str_eq(fs.line[5], "KS-3001 - 1 price_below_list");
+    /* one agent's orders only */
+    memset(&fs, 0, sizeof(fs));
+    ck_assert_int_eq(
+        orders_sales_audit(db, day("2026-01-01"), "SUMMIT", finding_row, &fs,
+                           &err),
+        1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("order_intake");
@@ -411,6 +547,8 @@ int main(void)
     tcase_add_test(tc, feedback_lists_refused_rejected_and_held_orders);
     tcase_add_test(
         tc, queues_filter_by_executive_and_agent_and_executives_see_their_own);
+    tcase_add_test(tc, quoted_prices_are_read_exactly_or_refused);
+    tcase_add_test(tc, sales_audit_finds_each_kind_once);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
