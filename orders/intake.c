@@ -368,6 +368,7 @@ int orders_submit_ex(orders_submit_result *out, tl_db *db, const json_t *doc,
         /* The refusal is the answer; failing to log it must not hide the
          * problems, so a logging failure is not reported over them. */
         tl_err logged = TL_ERR_INIT;
+        order_raise_address_requests(db, d, actor, err);
         order_rejection_record(db, d, text, received, actor, err, &logged);
         tl_err_clear(&logged);
     }

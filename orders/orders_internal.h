@@ -22,6 +22,11 @@ typedef struct order_item_doc {
     int64_t quantity;
     int64_t address_id;
     int product_known; /* productOffering.id is in the catalog */
+    /* a complete service address not in the address master: intake raises
+     * a new-address request for it (street holds "nr name") */
+    int address_unknown;
+    accounts_address_t address;
+    char street[256];
     int has_quoted_mrc;  /* itemPrice had a recurring price */
     tl_money quoted_mrc; /* its monthly total */
     int has_quoted_nrc;  /* itemPrice had a one-time price */
@@ -69,6 +74,12 @@ void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
 void order_read_item_prices(order_item_doc *it, const json_t *item,
                             const char *path, const char *currency,
                             tl_err *err);
+
+/* Raises a new-address request for each unknown service address of a
+ * refused order and adds an "address_requested" line for it to problems
+ * (feedback.c). */
+void order_raise_address_requests(tl_db *db, const order_doc *d,
+                                  const char *actor, tl_err *problems);
 
 /* Records an order refused at intake with its problems (feedback.c). */
 int order_rejection_record(tl_db *db, const order_doc *d, const char *doc_text,

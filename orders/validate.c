@@ -136,7 +136,6 @@ static void read_place(order_item_doc *it, tl_db *db, const json_t *product,
     const json_t *places = NULL;
     const json_t *place;
     char field[TL_ERR_FIELD_MAX];
-    char street[256];
     const char *nr = NULL;
     accounts_address_t addr;
     tl_err lookup = TL_ERR_INIT;
@@ -163,8 +162,8 @@ static void read_place(order_item_doc *it, tl_db *db, const json_t *product,
         addr.postcode == NULL || addr.country == NULL)
         return;
     if (nr != NULL) {
-        snprintf(street, sizeof(street), "%s %s", nr, addr.line1);
-        addr.line1 = street;
+        snprintf(it->street, sizeof(it->street), "%s %s", nr, addr.line1);
+        addr.line1 = it->street;
     }
     rc = accounts_address_find(&it->address_id, db, &addr, &lookup);
     if (rc == TL_ENOTFOUND) {
@@ -172,6 +171,8 @@ static void read_place(order_item_doc *it, tl_db *db, const json_t *product,
                    "service address \"%s, %s %s %s\" is not in the address "
                    "master",
                    addr.line1, addr.city, addr.region, addr.postcode);
+        it->address_unknown = 1;
+        it->address = addr;
     } else if (rc < 0) {
         *db_rc = rc;
         tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);

@@ -531,6 +531,50 @@ START_TEST(sales_audit_finds_each_kind_once)
 }
 END_TEST
 
+START_TEST(an_unknown_address_raises_one_new_address_request)
+{
+    json_t *doc = order_with("EXT-30", NULL, NULL, NULL, NULL);
+    json_t *place = json_array_get(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(doc, "productOrderItem"), 0),
+                "product"),
+            "place"),
+        0);
+    accounts_address_request_t req;
+    const char *path = "productOrderItem[0].product.place[0]";
+    int64_t id;
+
+    json_object_set_new(place, "streetNr", json_string("200"));
+    json_incref(doc);
+    submit_refused(doc);
+    ck_assert_int_eq(err.n_problems, 2);
+    ck_assert_str_eq(err.problems[0].code, "unknown_address");
+    ck_assert_str_eq(err.problems[1].code, "address_requested");
+    ck_assert_str_eq(err.problems[1].field, path);
+    ck_assert_ptr_nonnull(strstr(err.problems[1].message, "raised"));
+    tl_err_clear(&err);
+    /* sent again: the request already waits, none is added */
+    json_incref(doc);
+    submit_refused(doc);
+    ck_assert_ptr_nonnull(strstr(err.problems[1].message, "already waiting"));
+    tl_err_clear(&err);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " accounts.address_request"
+                                     " WHERE state = 'requested'"),
+                     1);
+    ck_assert_int_eq(orders_stored(), 0);
+    /* once the address is approved the same order gets in */
+    id = tl_fx_count(db, "SELECT request_id AS n FROM"
+                         " accounts.address_request");
+    ck_assert_int_eq(accounts_address_request_approve(&req, db, id, "coord",
+                                                      &err),
+                     0);
+    submit_ok(doc, 0);
+    ck_assert_int_eq(orders_stored(), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("order_intake");
@@ -549,6 +593,7 @@ int main(void)
         tc, queues_filter_by_executive_and_agent_and_executives_see_their_own);
     tcase_add_test(tc, quoted_prices_are_read_exactly_or_refused);
     tcase_add_test(tc, sales_audit_finds_each_kind_once);
+    tcase_add_test(tc, an_unknown_address_raises_one_new_address_request);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
