@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "orders/orders.h"
+#include "provisioning/provisioning.h"
 
 static const cli_command *const tables[] = {
     cli_db_commands,        cli_catalog_commands,     cli_accounts_commands,
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
+    /* change, move and disconnect orders look services up in inventory */
+    orders_set_inventory(provisioning_inventory_lookup);
     if (strcmp(argv[1], "--version") == 0) {
         printf("trunkline 0.1.0\n");
         return CLI_EXIT_OK;

@@ -233,17 +233,19 @@ static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
         tl_params_int64(&p, it->quoted_nrc.minor);
     else
         tl_params_text(&p, NULL);
+    tl_params_text(&p, it->service_ref);
+    tl_params_text(&p, it->change_kind[0] ? it->change_kind : NULL);
     rc = tl_db_exec(db, "orders_item_insert",
                     "INSERT INTO orders.order_item (account_id, order_id,"
                     " item_id, action, product_id, address_id,"
                     " characteristics, quoted_currency, quoted_mrc_minor,"
-                    " quoted_nrc_minor)"
+                    " quoted_nrc_minor, service_ref, change_kind)"
                     " VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6::bigint,"
-                    " $7::jsonb, $8, $9::bigint, $10::bigint)",
+                    " $7::jsonb, $8, $9::bigint, $10::bigint, $11, $12)",
                     &p, err);
     free(chars);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || strcmp(it->action, "delete") == 0)
+        return rc < 0 ? rc : 0; /* a disconnect sells nothing */
     /* Each item sells every service code of its product; mapping
      * characteristics to specific codes comes with the product rules. */
     tl_params_init(&p);

@@ -52,6 +52,29 @@ typedef struct orders_submit_result {
 int orders_submit(orders_submit_result *out, tl_db *db, const json_t *doc,
                   tl_date received, const char *actor, tl_err *err);
 
+/* ---- services in inventory (change, move and disconnect orders) ---- */
+
+/* A service in inventory as intake sees it. */
+typedef struct orders_inventory_service {
+    int64_t account_id;
+    char circuit_id[48];
+    char product_id[40];
+    int64_t address_id;
+    char state[16]; /* pending, active, disconnected */
+} orders_inventory_service_t;
+
+/* Looks a service up by circuit id; TL_ENOTFOUND when unknown. */
+typedef int (*orders_inventory_fn)(orders_inventory_service_t *out,
+                                   tl_db *db, const char *circuit_id,
+                                   tl_err *err);
+
+/* Change, move and disconnect items (action modify and delete, product.id
+ * the circuit id) act on services in inventory, which provisioning keeps;
+ * provisioning sits above orders, so the program hands its lookup over
+ * here once at start (provisioning_inventory_lookup). Without one, such
+ * items are refused ("inventory_unavailable"). */
+void orders_set_inventory(orders_inventory_fn fn);
+
 /* Flags of orders_submit_ex. */
 #define ORDERS_ALLOW_DUPLICATE 1u /* skip the probable-duplicate check */
 

@@ -12,6 +12,7 @@
 #include "accounts/accounts.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "orders/orders.h"
 
 #define ORDERS_MAX_ITEMS 200
 
@@ -22,6 +23,10 @@ typedef struct order_item_doc {
     int64_t quantity;
     int64_t address_id;
     int product_known; /* productOffering.id is in the catalog */
+    /* modify/delete: the service acted on, and change, move or disconnect */
+    const char *service_ref;
+    char change_kind[12];
+    orders_inventory_service_t service;
     /* a complete service address not in the address master: intake raises
      * a new-address request for it (street holds "nr name") */
     int address_unknown;
@@ -80,6 +85,19 @@ void order_read_item_prices(order_item_doc *it, const json_t *item,
  * (feedback.c). */
 void order_raise_address_requests(tl_db *db, const order_doc *d,
                                   const char *actor, tl_err *problems);
+
+/* Reads a modify or delete item's product.id (the circuit), checks the
+ * service in inventory and sets it->service_ref, it->change_kind and, when
+ * the item names none, its product and address from the service
+ * (changes.c). item_path is "productOrderItem[i]". */
+void order_read_service_item(order_doc *d, order_item_doc *it, tl_db *db,
+                             const json_t *product, const char *item_path,
+                             int *db_rc, tl_err *err);
+
+/* Checks that an open order of the account (other than this one) is not
+ * already acting on the item's circuit (changes.c). */
+void order_check_open_change(const order_doc *d, size_t idx, tl_db *db,
+                             int *db_rc, tl_err *err);
 
 /* Records an order refused at intake with its problems (feedback.c). */
 int order_rejection_record(tl_db *db, const order_doc *d, const char *doc_text,

@@ -142,11 +142,18 @@ void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
     for (i = 0; i < d->n_items && *db_rc == 0; i++) {
         const order_item_doc *it = &d->items[i];
 
-        if (it->product_id == NULL || !it->product_known)
+        int is_new = it->action != NULL && strcmp(it->action, "add") == 0;
+
+        if (it->service_ref != NULL && it->change_kind[0] != '\0' &&
+            d->external_id != NULL)
+            order_check_open_change(d, i, db, db_rc, err);
+        if (it->product_id == NULL || !it->product_known ||
+            strcmp(it->change_kind, "disconnect") == 0)
             continue;
-        check_prices(d, i, db, on, db_rc, err);
-        if (*db_rc == 0 && it->address_id != 0 && d->external_id != NULL &&
-            !(flags & ORDERS_ALLOW_DUPLICATE))
+        if (*db_rc == 0)
+            check_prices(d, i, db, on, db_rc, err);
+        if (*db_rc == 0 && is_new && it->address_id != 0 &&
+            d->external_id != NULL && !(flags & ORDERS_ALLOW_DUPLICATE))
             check_duplicate(d, i, db, db_rc, err);
     }
 }

@@ -191,6 +191,7 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
     size_t j;
     int exists = 0;
     int present = 0;
+    int is_new;
 
     tl_path_index(path, sizeof(path), "productOrderItem", idx);
     if (!json_is_object(item)) {
@@ -207,19 +208,23 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
         }
     }
     tl_json_str(item, "action", path, 1, 16, &it->action, err);
-    if (it->action != NULL && strcmp(it->action, "add") != 0) {
+    if (it->action != NULL && strcmp(it->action, "add") != 0 &&
+        strcmp(it->action, "modify") != 0 && strcmp(it->action, "delete") != 0) {
         tl_path_key(field, sizeof(field), path, "action");
         tl_err_add(err, "unsupported_action", field,
-                   "action \"%s\" is not accepted here; new orders add "
-                   "services (action \"add\")",
+                   "action must be add (a new service), modify (change or "
+                   "move a service) or delete (disconnect it), not \"%s\"",
                    it->action);
+        it->action = NULL;
     }
+    is_new = it->action == NULL || strcmp(it->action, "add") == 0;
     tl_json_int(item, "quantity", path, 0, 1, 1000, &it->quantity, &present,
                 err);
     order_read_item_prices(it, item, path, d->account.currency, err);
     if (!present)
         it->quantity = 1;
-    if (tl_json_object(item, "productOffering", path, 1, &offering, err) == 0 &&
+    if (tl_json_object(item, "productOffering", path, is_new, &offering,
+                       err) == 0 &&
         offering != NULL) {
         tl_path_key(field, sizeof(field), path, "productOffering");
         tl_json_str(offering, "id", field, 1, 32, &it->product_id, err);
@@ -247,7 +252,12 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
         return;
     tl_path_key(field, sizeof(field), path, "product");
     read_characteristics(it, product, field, err);
-    read_place(it, db, product, field, db_rc, err);
+    /* a change may name a new place (a move); a disconnect names none */
+    if (is_new || (strcmp(it->action, "modify") == 0 &&
+                   json_object_get(product, "place") != NULL))
+        read_place(it, db, product, field, db_rc, err);
+    if (!is_new && *db_rc == 0)
+        order_read_service_item(d, it, db, product, path, db_rc, err);
 }
 
 int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,

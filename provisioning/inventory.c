@@ -88,6 +88,46 @@ int provisioning_service_get(provisioning_service_t *out, tl_db *db,
     return rc;
 }
 
+int provisioning_inventory_lookup(orders_inventory_service_t *out, tl_db *db,
+                                  const char *circuit_id, tl_err *err)
+{
+    PGresult *res = NULL;
+    const char *product = NULL;
+    const char *state = NULL;
+    tl_params p;
+    tl_row row;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    tl_params_init(&p);
+    tl_params_text(&p, circuit_id);
+    rc = tl_db_query_one(db, &res, "provisioning_inventory_lookup",
+                         "SELECT account_id, product_id, address_id, state"
+                         " FROM provisioning.service WHERE circuit_id = $1",
+                         &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_circuit", "circuit",
+                          "circuit %s is not in the inventory", circuit_id);
+    row.res = res;
+    row.row = 0;
+    rc = tl_row_int64(&row, "account_id", &out->account_id, err);
+    if (rc == 0)
+        rc = tl_row_text(&row, "product_id", &product, err);
+    if (rc == 0)
+        rc = tl_row_int64(&row, "address_id", &out->address_id, err);
+    if (rc == 0)
+        rc = tl_row_text(&row, "state", &state, err);
+    if (rc == 0) {
+        snprintf(out->circuit_id, sizeof(out->circuit_id), "%s", circuit_id);
+        snprintf(out->product_id, sizeof(out->product_id), "%s", product);
+        snprintf(out->state, sizeof(out->state), "%s", state);
+    }
+    PQclear(res);
+    return rc;
+}
+
 typedef struct services_ctx {
     provisioning_service_fn fn;
     void *cls;
@@ -184,6 +224,7 @@ static int open_tx(tl_db *db, void *cls, tl_err *err)
                     " SELECT account_id, order_id, item_id, product_id,"
                     " address_id FROM orders.order_item"
                     " WHERE account_id = $1::bigint AND order_id = $2::bigint"
+                    " AND action = 'add'"
                     " ORDER BY item_id"
                     " ON CONFLICT (account_id, order_id, item_id) DO NOTHING",
                     &p, err);

@@ -16,6 +16,7 @@
 
 #include "common/db.h"
 #include "common/err.h"
+#include "orders/orders.h"
 
 typedef struct provisioning_service {
     int64_t account_id;
@@ -49,6 +50,11 @@ int provisioning_open_order(int *created, tl_db *db, const char *order_number,
 int provisioning_record_milestone(provisioning_service_t *out, tl_db *db,
                                   const char *circuit_id, const char *kind,
                                   tl_date date, const char *actor, tl_err *err);
+
+/* The inventory lookup order intake uses for change, move and disconnect
+ * orders: hand it to orders_set_inventory at program start. */
+int provisioning_inventory_lookup(orders_inventory_service_t *out, tl_db *db,
+                                  const char *circuit_id, tl_err *err);
 
 /* Finds a service by circuit id. TL_ENOTFOUND otherwise. */
 int provisioning_service_get(provisioning_service_t *out, tl_db *db,

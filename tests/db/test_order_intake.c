@@ -9,6 +9,7 @@
 
 #include "accounts/accounts.h"
 #include "orders/orders.h"
+#include "provisioning/provisioning.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/testdb.h"
 
@@ -23,6 +24,9 @@ static const char *const book =
     " \"accounts\": [{\"accountNumber\": \"HH-1001\", \"name\": \"HH\","
     "  \"currency\": \"USD\", \"billCycleDay\": 1, \"paymentTermsDays\": 30,"
     "  \"sites\": [{\"name\": \"Main\", \"address\": {\"line1\": \"100 Harbor"
+    " Way\", \"city\": \"Portland\", \"region\": \"ME\", \"postcode\":"
+    " \"04101\", \"country\": \"US\"}},"
+    "   {\"name\": \"Annex\", \"address\": {\"line1\": \"300 Harbor"
     " Way\", \"city\": \"Portland\", \"region\": \"ME\", \"postcode\":"
     " \"04101\", \"country\": \"US\"}}],"
     "  \"accountExecutive\": {\"ref\": \"AE-RCHEN\", \"name\": \"Rachel Chen\","
@@ -575,6 +579,134 @@ START_TEST(an_unknown_address_raises_one_new_address_request)
 }
 END_TEST
 
+/* A change, move or disconnect order for one circuit of HH-1001. */
+static json_t *service_order(const char *external_id, const char *action,
+                             const char *circuit, const char *offering,
+                             const char *street_nr)
+{
+    json_t *item = json_pack("{s:s, s:s, s:{s:s}}", "id", "1", "action",
+                             action, "product", "id", circuit);
+    json_t *doc = json_pack("{s:s, s:s, s:{s:s}, s:[o]}", "externalId",
+                            external_id, "requestedStartDate", "2026-12-01",
+                            "billingAccount", "id", "HH-1001",
+                            "productOrderItem", item);
+
+    if (offering != NULL)
+        json_object_set_new(item, "productOffering",
+                            json_pack("{s:s}", "id", offering));
+    if (street_nr != NULL)
+        json_object_set_new(
+            json_object_get(item, "product"), "place",
+            json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s}]", "streetNr",
+                      street_nr, "streetName", "Harbor Way", "city",
+                      "Portland", "stateOrProvince", "ME", "postcode", "04101",
+                      "country", "US"));
+    return doc;
+}
+
+static int first_circuit(const provisioning_service_t *svc, void *cls,
+                         tl_err *e)
+{
+    (void)e;
+    snprintf(cls, 48, "%s", svc->circuit_id);
+    return 0;
+}
+
+START_TEST(change_move_and_disconnect_act_on_services_in_inventory)
+{
+    orders_order_t sold = tl_fx_order(db, "HH-1001", "EXT-40", 100);
+    provisioning_service_t svc;
+    orders_order_t o;
+    char circuit[48] = "";
+
+    ck_assert_int_eq(provisioning_order_services(db, sold.order_number,
+                                                 first_circuit, circuit, &err),
+                     1);
+    /* pending: changed by supplementing its order, not by a change order */
+    submit_refused(service_order("CHG-1", "modify", circuit, "DIA-100", NULL));
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.id"),
+                     "service_not_active");
+    tl_err_clear(&err);
+    ck_assert_int_eq(provisioning_record_milestone(&svc, db, circuit,
+                                                   "installed",
+                                                   day("2026-11-10"), "t", &err),
+                     0);
+    ck_assert_int_eq(provisioning_record_milestone(
+                         &svc, db, circuit, "customer_accepted",
+                         day("2026-11-12"), "t", &err),
+                     0);
+    ck_assert_str_eq(svc.state, "active");
+    /* a downgrade: same site, another product */
+    o = submit_ok(service_order("CHG-1", "modify", circuit, "DIA-100", NULL), 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.order_item i"
+                        " JOIN orders.order_item_code c"
+                        "  USING (account_id, order_id, item_id)"
+                        " WHERE i.change_kind = 'change'"
+                        " AND i.product_id = 'DIA-100'"
+                        " AND c.code IN ('DIA100', 'DIA-INST')"),
+        2);
+    /* one open order per circuit */
+    submit_refused(service_order("CHG-2", "delete", circuit, NULL, NULL));
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.id"),
+                     "circuit_has_open_order");
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_cancel(&o, db, o.order_number, "x", "t", &err), 0);
+    /* a move: same product, the annex */
+    submit_ok(service_order("CHG-3", "modify", circuit, NULL, "300"), 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.order_item"
+                        " WHERE change_kind = 'move' AND product_id = 'DIA'"),
+        1);
+    /* unknown circuits, the wrong product on a disconnect, a bad action */
+    submit_refused(service_order("CHG-4", "delete", "DIA/999999", NULL, NULL));
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.id"),
+                     "unknown_service");
+    tl_err_clear(&err);
+    submit_refused(service_order("CHG-5", "delete", circuit, "DIA-100", NULL));
+    ck_assert_str_eq(problem_code("productOrderItem[0].productOffering.id"),
+                     "product_mismatch");
+    tl_err_clear(&err);
+    submit_refused(service_order("CHG-6", "suspend", circuit, NULL, NULL));
+    ck_assert_str_eq(problem_code("productOrderItem[0].action"),
+                     "unsupported_action");
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_stored(), 3);
+}
+END_TEST
+
+START_TEST(a_disconnect_order_sells_nothing_and_creates_no_service)
+{
+    orders_order_t sold = tl_fx_order(db, "HH-1001", "EXT-41", 100);
+    orders_order_t o;
+    char circuit[48] = "";
+    int created = -1;
+
+    ck_assert_int_eq(provisioning_order_services(db, sold.order_number,
+                                                 first_circuit, circuit, &err),
+                     1);
+    /* a pending service can be disconnected (an order gone wrong) */
+    o = submit_ok(service_order("DISC-1", "delete", circuit, NULL, NULL), 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.order_item"
+                        " WHERE change_kind = 'disconnect'"
+                        " AND service_ref IS NOT NULL AND product_id = 'DIA'"),
+        1);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " orders.order_item_code c JOIN"
+                                     " orders.sales_order o USING"
+                                     " (account_id, order_id)"
+                                     " WHERE o.external_id = 'DISC-1'"),
+                     0);
+    ck_assert_int_eq(orders_accept(&o, db, o.order_number, "t", &err), 0);
+    ck_assert_int_eq(
+        provisioning_open_order(&created, db, o.order_number, "t", &err), 0);
+    ck_assert_int_eq(created, 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM provisioning.service"), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("order_intake");
@@ -594,6 +726,8 @@ int main(void)
     tcase_add_test(tc, quoted_prices_are_read_exactly_or_refused);
     tcase_add_test(tc, sales_audit_finds_each_kind_once);
     tcase_add_test(tc, an_unknown_address_raises_one_new_address_request);
+    tcase_add_test(tc, change_move_and_disconnect_act_on_services_in_inventory);
+    tcase_add_test(tc, a_disconnect_order_sells_nothing_and_creates_no_service);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

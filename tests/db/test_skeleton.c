@@ -202,7 +202,7 @@ START_TEST(bad_order_lists_every_problem_and_writes_nothing)
               "   \"product\": {\"place\": [{\"streetNr\": \"100\","
               "    \"streetName\": \"Harbor Way\", \"city\": \"Portland\","
               "    \"stateOrProvince\": \"ME\", \"country\": \"US\"}]}},"
-              "  {\"id\": \"1\", \"action\": \"delete\","
+              "  {\"id\": \"1\", \"action\": \"suspend\","
               "   \"productOffering\": {\"id\": \"DIA\"},"
               "   \"product\": {\"place\": [{\"streetName\": \"Nowhere\","
               "    \"city\": \"X\", \"stateOrProvince\": \"ME\","
@@ -221,7 +221,9 @@ START_TEST(bad_order_lists_every_problem_and_writes_nothing)
     assert_problem("productOrderItem[1].id", "duplicate");
     assert_problem("productOrderItem[1].action", "unsupported_action");
     assert_problem("productOrderItem[1].product.place[0]", "unknown_address");
-    ck_assert_int_eq(err.n_problems, 8);
+    ck_assert_int_eq(err.n_problems, 9);
+    /* the last line tells the new-address request raised for it */
+    ck_assert_str_eq(err.problems[8].code, "address_requested");
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM orders.sales_order"), 0);
     json_decref(doc);

@@ -20,6 +20,9 @@
  */
 #include "tests/support/testdb.h"
 
+#include "orders/orders.h"
+#include "provisioning/provisioning.h"
+
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -306,6 +309,8 @@ static void conninfo_with_db(char *out, size_t size, const char *base,
 
 tl_db *tl_test_db_open(void)
 {
+    /* as the trunkline program does at start */
+    orders_set_inventory(provisioning_inventory_lookup);
     const char *tmpl = getenv("TRUNKLINE_TEST_TEMPLATE");
     char base[CONNINFO_MAX];
     char name[64];
