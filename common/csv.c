@@ -13,21 +13,33 @@
 #include <string.h>
 
 /* Finds where the record starting at pos ends (the index of its line end,
- * or len), honouring quotes, and counts the lines it spans. */
+ * or len), honouring quotes, and counts the lines it spans. Only a quote
+ * at the start of a field opens a quoted field, so a stray quote inside
+ * an unquoted field (reported by split) cannot swallow the next lines. */
 static size_t record_end(const char *text, size_t len, size_t pos,
                          int *lines)
 {
     int quoted = 0;
+    int field_start = 1;
     size_t i;
 
     *lines = 1;
     for (i = pos; i < len; i++) {
-        if (text[i] == '"')
-            quoted = !quoted;
-        else if (text[i] == '\n' && !quoted)
+        char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < len && text[i + 1] == '"')
+                i++;
+            else if (c == '"')
+                quoted = 0;
+            else if (c == '\n')
+                (*lines)++;
+            continue;
+        }
+        if (c == '\n')
             return i;
-        else if (text[i] == '\n')
-            (*lines)++;
+        if (c == '"' && field_start)
+            quoted = 1;
+        field_start = c == ',';
     }
     return len;
 }
