@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/audit.h"
 #include "catalog/catalog_internal.h"
+#include "common/audit.h"
 #include "common/json.h"
 
 #define MAX_CODES 2000
@@ -27,8 +27,8 @@ static const char *const code_keys[] = {
 static const char *const price_keys[] = {"currency", "amount", "effectiveFrom",
                                          NULL};
 static const char *const product_keys[] = {
-    "id",         "name",  "family", "serviceCodes", "placeRoles",
-    "characteristics", "rules", NULL};
+    "id",    "name", "family", "serviceCodes", "placeRoles", "characteristics",
+    "rules", NULL};
 static const char *const member_keys[] = {"code", "quantityFrom", NULL};
 
 static int is_code_text(const char *s)
@@ -390,9 +390,8 @@ static int write_code(tl_db *db, const json_t *c, const char *path,
 }
 
 int catalog_price_write(tl_db *db, const char *code, const char *cur,
-                        const char *amount, const char *from,
-                        const char *path, catalog_load_result *res,
-                        tl_err *err)
+                        const char *amount, const char *from, const char *path,
+                        catalog_load_result *res, tl_err *err)
 {
     tl_money m;
     tl_params p;

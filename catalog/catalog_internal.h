@@ -18,8 +18,8 @@ int catalog_tax_category_known(const char *s);
 /* Parses s[0..len) as a non-negative decimal with at most `decimals`
  * fraction digits, scaled by 10^decimals ("1.5", 3 -> 1500). Returns 0,
  * or TL_EINVALID for junk, too many decimals or a value above max. */
-int catalog_decimal_parse(int64_t *out, const char *s, size_t len,
-                          int decimals, int64_t max);
+int catalog_decimal_parse(int64_t *out, const char *s, size_t len, int decimals,
+                          int64_t max);
 
 /* A percentage string ("6.5", at most 4 decimals, 0..100) as ppm. */
 int catalog_percent_parse(int64_t *out, const char *s);
@@ -51,9 +51,8 @@ int catalog_defs_read(json_t **defs, json_t **rules, tl_db *db,
 /* Stores one list price in the caller's transaction: added, unchanged, or
  * a "conflict" problem at path. amount is the validated decimal text. */
 int catalog_price_write(tl_db *db, const char *code, const char *currency,
-                        const char *amount, const char *from,
-                        const char *path, catalog_load_result *res,
-                        tl_err *err);
+                        const char *amount, const char *from, const char *path,
+                        catalog_load_result *res, tl_err *err);
 
 /* A number in the canonical JSON form of a numeric value type: a JSON
  * integer for "integer", a bandwidth string for "bandwidth". */

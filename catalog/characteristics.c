@@ -19,9 +19,9 @@
 #define MAX_DEFS 40
 #define MAX_ALLOWED 100
 
-static const char *const def_keys[] = {"name", "valueType", "required",
-                                       "allowedValues", "min", "max",
-                                       "multipleOf", "unit", NULL};
+static const char *const def_keys[] = {"name",          "valueType", "required",
+                                       "allowedValues", "min",       "max",
+                                       "multipleOf",    "unit",      NULL};
 static const char *const rule_keys[] = {"rule", "characteristic", "other",
                                         NULL};
 
@@ -148,11 +148,11 @@ static void norm_allowed(json_t *def, const json_t *src, const char *type,
     json_object_set_new(def, "allowedValues", out);
 }
 
-static json_t *norm_def(const json_t *src, const char *path,
-                        const json_t *seen, tl_err *err)
+static json_t *norm_def(const json_t *src, const char *path, const json_t *seen,
+                        tl_err *err)
 {
     static const char *const types[] = {"integer", "bandwidth", "text",
-                                        "enum", "boolean", NULL};
+                                        "enum",    "boolean",   NULL};
     const char *name = NULL;
     const char *type = NULL;
     const char *unit = NULL;
@@ -305,8 +305,7 @@ void catalog_defs_normalize(json_t **defs_out, json_t **rules_out,
 
     *defs_out = NULL;
     *rules_out = NULL;
-    tl_json_array(product, "characteristics", path, 0, 0, MAX_DEFS, &defs,
-                  err);
+    tl_json_array(product, "characteristics", path, 0, 0, MAX_DEFS, &defs, err);
     tl_json_array(product, "rules", path, 0, 0, MAX_DEFS, &rules, err);
     if (defs != NULL) {
         nd = json_array();

@@ -56,9 +56,10 @@ static void written(char *buf, size_t size, const json_t *v)
     else if (json_is_boolean(v))
         snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
     else
-        snprintf(buf, size, "a JSON %s", json_is_object(v)   ? "object"
-                                         : json_is_array(v) ? "array"
-                                                            : "null");
+        snprintf(buf, size, "a JSON %s",
+                 json_is_object(v)  ? "object"
+                 : json_is_array(v) ? "array"
+                                    : "null");
 }
 
 /* Checks a numeric value; returns 0 and *n when it is readable. */
@@ -142,8 +143,8 @@ static void check_other(const json_t *def, const json_t *v, const char *name,
         const char *s = json_string_value(v);
         if (!json_is_boolean(v) &&
             (s == NULL || (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)))
-            tl_err_add(err, "type", field,
-                       "%s must be true or false, not %s", name, was);
+            tl_err_add(err, "type", field, "%s must be true or false, not %s",
+                       name, was);
         return;
     }
     if (!json_is_string(v) || json_string_length(v) == 0 ||
@@ -204,10 +205,9 @@ static void names(char *buf, size_t size, const json_t *defs)
 
     buf[0] = '\0';
     for (i = 0; i < json_array_size(defs); i++) {
-        int w = snprintf(
-            buf + n, size - n, "%s%s", i ? ", " : "",
-            json_string_value(json_object_get(json_array_get(defs, i),
-                                              "name")));
+        int w = snprintf(buf + n, size - n, "%s%s", i ? ", " : "",
+                         json_string_value(
+                             json_object_get(json_array_get(defs, i), "name")));
         if (w < 0 || (size_t)w >= size - n)
             break;
         n += (size_t)w;

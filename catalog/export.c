@@ -62,10 +62,9 @@ static int price_row(const tl_row *row, void *cls, tl_err *err)
     prices = json_object_get(json_object_get(codes, code), "prices");
     if (prices == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "price of no code");
-    return json_array_append_new(prices,
-                                 json_pack("{s:s, s:s, s:s}", "currency",
-                                           m.cur, "amount", amount,
-                                           "effectiveFrom", day)) == 0
+    return json_array_append_new(
+               prices, json_pack("{s:s, s:s, s:s}", "currency", m.cur, "amount",
+                                 amount, "effectiveFrom", day)) == 0
                ? 0
                : oom(err);
 }
@@ -147,9 +146,12 @@ static int tax_row(const tl_row *row, void *cls, tl_err *err)
 {
     json_t *arr = cls;
     static const char *const text_cols[][2] = {
-        {"jurisdiction", "jurisdiction"}, {"charge_category", "chargeCategory"},
-        {"tax_code", "taxCode"},          {"name", "name"},
-        {"kind", "kind"},                 {"basis", "basis"}};
+        {"jurisdiction", "jurisdiction"},
+        {"charge_category", "chargeCategory"},
+        {"tax_code", "taxCode"},
+        {"name", "name"},
+        {"kind", "kind"},
+        {"basis", "basis"}};
     json_t *o = json_object();
     const char *s = NULL;
     char buf[32];

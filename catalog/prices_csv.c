@@ -93,16 +93,14 @@ static int check_row(csv_ctx *ctx, int line, char **f, tl_err *err)
     }
     if (tl_date_parse(&d, f[3]) != 0) {
         tl_err_add(err, "format", cell(field, fs, line, "effectiveFrom"),
-                   "effectiveFrom must be a date YYYY-MM-DD, not \"%s\"",
-                   f[3]);
+                   "effectiveFrom must be a date YYYY-MM-DD, not \"%s\"", f[3]);
         bad = 1;
     }
     return bad ? TL_EINVALID : 0;
 }
 
 /* The same code, currency and date twice in one file. */
-static void check_duplicate(const csv_ctx *ctx, const price_row *r,
-                            tl_err *err)
+static void check_duplicate(const csv_ctx *ctx, const price_row *r, tl_err *err)
 {
     char field[TL_ERR_FIELD_MAX];
     size_t i;

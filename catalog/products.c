@@ -71,8 +71,7 @@ void catalog_place_roles_normalize(json_t **out, const json_t *product,
         *out = json_deep_copy(roles);
 }
 
-static int read_product(const tl_row *row, catalog_product_t *out,
-                        tl_err *err)
+static int read_product(const tl_row *row, catalog_product_t *out, tl_err *err)
 {
     const char *id = NULL;
     const char *name = NULL;
@@ -195,10 +194,9 @@ static int rule_row(const tl_row *row, void *cls, tl_err *err)
     if (tl_row_text(row, "characteristic", &a, err) < 0 ||
         tl_row_text(row, "other", &b, err) < 0)
         return TL_ERROR;
-    return json_array_append_new(rules,
-                                 json_pack("{s:s, s:s, s:s}", "rule",
-                                           "notGreaterThan", "characteristic",
-                                           a, "other", b)) == 0
+    return json_array_append_new(
+               rules, json_pack("{s:s, s:s, s:s}", "rule", "notGreaterThan",
+                                "characteristic", a, "other", b)) == 0
                ? 0
                : tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
 }
@@ -286,10 +284,11 @@ int catalog_product_describe(json_t **out, tl_db *db, const char *product_id,
         json_array_append_new(roles, json_string(prod.place_roles[i]));
     tl_params_init(&p);
     tl_params_text(&p, product_id);
-    rc = tl_db_select(db, "catalog_components_read",
-                      "SELECT code, quantity_from FROM catalog.product_component"
-                      " WHERE product_id = $1 ORDER BY code",
-                      &p, component_row, codes, err);
+    rc =
+        tl_db_select(db, "catalog_components_read",
+                     "SELECT code, quantity_from FROM catalog.product_component"
+                     " WHERE product_id = $1 ORDER BY code",
+                     &p, component_row, codes, err);
     if (rc < 0)
         goto cleanup;
     rc = catalog_defs_read(&defs, &rules, db, product_id, err);

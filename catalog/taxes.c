@@ -17,7 +17,7 @@
 #define MAX_TAX_RULES 2000
 
 static const char *const rule_keys[] = {
-    "jurisdiction", "chargeCategory", "taxCode",  "name",
+    "jurisdiction", "chargeCategory", "taxCode",     "name",
     "kind",         "basis",          "ratePercent", "amount",
     "currency",     "effectiveFrom",  "effectiveTo", NULL};
 
@@ -121,9 +121,8 @@ static void validate_rule(const json_t *r, const char *path, tl_err *err)
                    s);
     }
     tl_json_str(r, "name", path, 1, 90, &s, err);
-    if (tl_json_str(r, "kind", path, 1, 12, &kind, err) == 0 &&
-        kind != NULL && strcmp(kind, "tax") != 0 &&
-        strcmp(kind, "surcharge") != 0) {
+    if (tl_json_str(r, "kind", path, 1, 12, &kind, err) == 0 && kind != NULL &&
+        strcmp(kind, "tax") != 0 && strcmp(kind, "surcharge") != 0) {
         tl_path_key(field, sizeof(field), path, "kind");
         tl_err_add(err, "format", field, "kind must be tax or surcharge");
     }
@@ -173,8 +172,9 @@ static void validate_rule(const json_t *r, const char *path, tl_err *err)
     tl_json_date(r, "effectiveTo", path, 0, &to, &has_to, err);
     if (has_from && has_to && to <= from) {
         tl_path_key(field, sizeof(field), path, "effectiveTo");
-        tl_err_add(err, "range", field, "effectiveTo must be after "
-                                        "effectiveFrom");
+        tl_err_add(err, "range", field,
+                   "effectiveTo must be after "
+                   "effectiveFrom");
     }
 }
 
@@ -217,8 +217,7 @@ static void rule_params(tl_params *p, const json_t *r)
 
     tl_params_init(p);
     tl_params_text(p, json_string_value(json_object_get(r, "jurisdiction")));
-    tl_params_text(p,
-                   json_string_value(json_object_get(r, "chargeCategory")));
+    tl_params_text(p, json_string_value(json_object_get(r, "chargeCategory")));
     tl_params_text(p, json_string_value(json_object_get(r, "taxCode")));
     tl_params_text(p, json_string_value(json_object_get(r, "effectiveFrom")));
     tl_params_text(p, json_string_value(json_object_get(r, "name")));
@@ -231,8 +230,7 @@ static void rule_params(tl_params *p, const json_t *r)
     else
         tl_params_null(p);
     if (cur != NULL &&
-        tl_money_parse(&amount,
-                       json_string_value(json_object_get(r, "amount")),
+        tl_money_parse(&amount, json_string_value(json_object_get(r, "amount")),
                        cur) == 0)
         tl_params_int64(p, amount.minor);
     else
@@ -270,17 +268,16 @@ int catalog_tax_rules_write(tl_db *db, const json_t *rules,
             res->tax_rules_added++;
             continue;
         }
-        rc = tl_db_exec(
-            db, "catalog_tax_rule_same",
-            "SELECT 1 FROM catalog.tax_rule WHERE jurisdiction = $1"
-            " AND charge_category IS NOT DISTINCT FROM $2"
-            " AND tax_code = $3 AND effective_from = $4::date"
-            " AND name = $5 AND kind = $6 AND basis = $7"
-            " AND rate_ppm IS NOT DISTINCT FROM $8::bigint"
-            " AND amount_minor IS NOT DISTINCT FROM $9::bigint"
-            " AND currency IS NOT DISTINCT FROM $10::char(3)"
-            " AND effective_to IS NOT DISTINCT FROM $11::date",
-            &p, err);
+        rc = tl_db_exec(db, "catalog_tax_rule_same",
+                        "SELECT 1 FROM catalog.tax_rule WHERE jurisdiction = $1"
+                        " AND charge_category IS NOT DISTINCT FROM $2"
+                        " AND tax_code = $3 AND effective_from = $4::date"
+                        " AND name = $5 AND kind = $6 AND basis = $7"
+                        " AND rate_ppm IS NOT DISTINCT FROM $8::bigint"
+                        " AND amount_minor IS NOT DISTINCT FROM $9::bigint"
+                        " AND currency IS NOT DISTINCT FROM $10::char(3)"
+                        " AND effective_to IS NOT DISTINCT FROM $11::date",
+                        &p, err);
         if (rc < 0)
             return rc;
         if (rc == 0)
@@ -329,8 +326,7 @@ static int tax_row(const tl_row *row, void *cls, tl_err *err)
     snprintf(r.basis, sizeof(r.basis), "%s", basis);
     if (isnull) {
         r.rate_ppm = 0;
-        if (tl_row_money(row, "amount_minor", "currency", &r.per_unit, err) <
-            0)
+        if (tl_row_money(row, "amount_minor", "currency", &r.per_unit, err) < 0)
             return TL_ERROR;
     }
     return ctx->fn(&r, ctx->cls, err);

@@ -15,8 +15,8 @@
 
 int catalog_tax_category_known(const char *s)
 {
-    static const char *const cats[] = {"telecom", "internet", "equipment",
-                                       "installation", "managed", NULL};
+    static const char *const cats[] = {"telecom",      "internet", "equipment",
+                                       "installation", "managed",  NULL};
     size_t i;
 
     for (i = 0; cats[i] != NULL; i++)
@@ -25,8 +25,8 @@ int catalog_tax_category_known(const char *s)
     return 0;
 }
 
-int catalog_decimal_parse(int64_t *out, const char *s, size_t len,
-                          int decimals, int64_t max)
+int catalog_decimal_parse(int64_t *out, const char *s, size_t len, int decimals,
+                          int64_t max)
 {
     int64_t v = 0;
     size_t i = 0;
@@ -177,8 +177,7 @@ int catalog_bandwidth_format(char *buf, size_t size, int64_t kbps)
         snprintf(frac, sizeof(frac), "%03lld", (long long)(kbps % 1000));
         for (k = 3; k > 0 && frac[k - 1] == '0'; k--)
             frac[k - 1] = '\0';
-        n = snprintf(buf, size, "%lld.%s Mbps", (long long)(kbps / 1000),
-                     frac);
+        n = snprintf(buf, size, "%lld.%s Mbps", (long long)(kbps / 1000), frac);
     }
     if (n < 0 || (size_t)n >= size) {
         if (size > 0)

@@ -150,8 +150,7 @@ static int run_list(cli_ctx *c, int argc, char **argv)
  * prices: [{amount, currency}]}]. */
 static int price_codes(cli_ctx *c, json_t *product, tl_date on, tl_err *err)
 {
-    static const char *const currencies[] = {"USD", "CAD", "EUR", "GBP",
-                                             NULL};
+    static const char *const currencies[] = {"USD", "CAD", "EUR", "GBP", NULL};
     json_t *codes = json_object_get(product, "serviceCodes");
     json_t *out = json_array();
     size_t i;
@@ -283,7 +282,8 @@ static int run_show(cli_ctx *c, int argc, char **argv)
         const json_t *m = json_array_get(v, i);
         const json_t *prices = json_object_get(m, "prices");
         const json_t *q = json_object_get(m, "quantityFrom");
-        printf("  %-12s %s %-32s", json_string_value(json_object_get(m, "code")),
+        printf("  %-12s %s %-32s",
+               json_string_value(json_object_get(m, "code")),
                json_string_value(json_object_get(m, "chargeKind")),
                json_string_value(json_object_get(m, "name")));
         for (k = 0; k < json_array_size(prices); k++) {
@@ -363,8 +363,8 @@ static int run_price(cli_ctx *c, int argc, char **argv)
             code.name, "chargeKind", code.charge_kind, "on", day, "price",
             cli_money_json(&price), "history", history));
     tl_money_format(amount, sizeof(amount), &price);
-    printf("%s (%s, %s) on %s: %s %s\n", code.code, code.name,
-           code.charge_kind, day, price.cur, amount);
+    printf("%s (%s, %s) on %s: %s %s\n", code.code, code.name, code.charge_kind,
+           day, price.cur, amount);
     printf("history:\n");
     json_array_foreach(history, i, h)
     {
@@ -436,15 +436,15 @@ static int run_taxes(cli_ctx *c, int argc, char **argv)
     if (rc != 0)
         return rc;
     arr = json_array();
-    rc = catalog_tax_rules(c->db, jurisdiction, category, on, tax_cb, arr,
-                           &err);
+    rc =
+        catalog_tax_rules(c->db, jurisdiction, category, on, tax_cb, arr, &err);
     if (rc < 0) {
         json_decref(arr);
         return cli_fail(c, rc, &err);
     }
     if (c->json)
-        return cli_print_json(json_pack("{s:o, s:o}", "on", cli_date_json(on),
-                                        "taxRules", arr));
+        return cli_print_json(
+            json_pack("{s:o, s:o}", "on", cli_date_json(on), "taxRules", arr));
     json_array_foreach(arr, i, r)
     {
         const json_t *rate = json_object_get(r, "ratePercent");

@@ -16,8 +16,7 @@
  * or len), honouring quotes, and counts the lines it spans. Only a quote
  * at the start of a field opens a quoted field, so a stray quote inside
  * an unquoted field (reported by split) cannot swallow the next lines. */
-static size_t record_end(const char *text, size_t len, size_t pos,
-                         int *lines)
+static size_t record_end(const char *text, size_t len, size_t pos, int *lines)
 {
     int quoted = 0;
     int field_start = 1;

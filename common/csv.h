@@ -19,8 +19,8 @@
  * (the first line is 1), fields[0..nfields) its NUL-terminated fields
  * (only the first TL_CSV_MAX_FIELDS are given; nfields counts them all).
  * Return 0 to go on or a negative status to stop. */
-typedef int (*tl_csv_record_fn)(int line, char **fields, int nfields,
-                                void *cls, tl_err *err);
+typedef int (*tl_csv_record_fn)(int line, char **fields, int nfields, void *cls,
+                                tl_err *err);
 
 /* Reads text[0..len). A record longer than max_record bytes, a NUL byte,
  * or a malformed quote adds a problem ("too_long", "csv_syntax") at

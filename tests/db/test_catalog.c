@@ -53,9 +53,9 @@ static json_t *demo(void)
 {
     json_t *doc = NULL;
 
-    ck_assert_int_eq(tl_json_load_file(&doc, DEMO "catalog.json",
-                                       TL_JSON_MAX_BYTES, &err),
-                     0);
+    ck_assert_int_eq(
+        tl_json_load_file(&doc, DEMO "catalog.json", TL_JSON_MAX_BYTES, &err),
+        0);
     return doc;
 }
 
@@ -123,8 +123,7 @@ START_TEST(price_history_and_precedence)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         ck_assert_msg(price_on(cases[i].code, cases[i].cur, cases[i].on) ==
                           cases[i].minor,
-                      "%s %s on %s", cases[i].code, cases[i].cur,
-                      cases[i].on);
+                      "%s %s on %s", cases[i].code, cases[i].cur, cases[i].on);
     /* the same file again changes nothing */
     load_ok(demo(), &res);
     ck_assert_int_eq(res.codes_added + res.prices_added + res.products_added +
@@ -272,8 +271,7 @@ START_TEST(every_load_error_kind)
     assert_problem("products[0].characteristics[1].name", "format");
     assert_problem("products[0].characteristics[2].name", "duplicate");
     assert_problem("products[0].characteristics[2].valueType", "format");
-    assert_problem("products[0].characteristics[3].allowedValues",
-                   "required");
+    assert_problem("products[0].characteristics[3].allowedValues", "required");
     assert_problem("products[0].characteristics[4].max", "range");
     assert_problem("products[0].characteristics[4].multipleOf", "range");
     assert_problem("products[0].characteristics[4].required", "type");
@@ -361,9 +359,9 @@ START_TEST(order_characteristics_checked)
             json_array_get(json_object_get(order, "productOrderItem"), 0),
             "product"),
         "productCharacteristic");
-    json_array_foreach(list, i, c) json_object_set(
-        chars, json_string_value(json_object_get(c, "name")),
-        json_object_get(c, "value"));
+    json_array_foreach(list, i, c)
+        json_object_set(chars, json_string_value(json_object_get(c, "name")),
+                        json_object_get(c, "value"));
     ck_assert_int_eq(catalog_check_characteristics(db, "DIA", chars, "p", &err),
                      0);
     ck_assert_int_eq(err.n_problems, 0);
@@ -444,9 +442,8 @@ static taxes lookup(const char *j, const char *cat, const char *on)
     taxes t;
 
     memset(&t, 0, sizeof(t));
-    ck_assert_int_eq(catalog_tax_rules(db, j, cat, day(on), collect_tax, &t,
-                                       &err),
-                     t.n);
+    ck_assert_int_eq(
+        catalog_tax_rules(db, j, cat, day(on), collect_tax, &t, &err), t.n);
     return t;
 }
 
@@ -562,8 +559,7 @@ START_TEST(csv_price_list)
     assert_problem("row[3]", "conflict");
     ck_assert_int_eq(price_on("DIA500", "USD", "2029-06-01"), 139900);
     tl_err_clear(&err);
-    ck_assert_int_eq(load_csv(&res, "code,amount\nDIA500,1.00\n"),
-                     TL_EINVALID);
+    ck_assert_int_eq(load_csv(&res, "code,amount\nDIA500,1.00\n"), TL_EINVALID);
     assert_problem("row[1]", "header");
     tl_err_clear(&err);
     ck_assert_int_eq(load_csv(&res, ""), TL_EINVALID);

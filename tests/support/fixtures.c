@@ -31,14 +31,14 @@ static void assert_ok(int rc, tl_err *err, const char *what)
 /* The characteristics and rule of a DIA product with the given port
  * speed, as in demo/catalog.json. */
 #define DIA_CHARS(port)                                                        \
-    " \"characteristics\": ["                                                 \
-    "  {\"name\": \"portSpeed\", \"valueType\": \"bandwidth\","             \
-    "   \"required\": true, \"allowedValues\": [\"" port "\"]},"              \
-    "  {\"name\": \"committedBandwidth\", \"valueType\": \"bandwidth\","    \
-    "   \"required\": true},"                                                 \
-    "  {\"name\": \"ipv4Block\", \"valueType\": \"enum\","                  \
-    "   \"allowedValues\": [\"/30\", \"/29\", \"/28\", \"/27\", \"/26\"]}],"  \
-    " \"rules\": [{\"rule\": \"notGreaterThan\","                            \
+    " \"characteristics\": ["                                                  \
+    "  {\"name\": \"portSpeed\", \"valueType\": \"bandwidth\","                \
+    "   \"required\": true, \"allowedValues\": [\"" port "\"]},"               \
+    "  {\"name\": \"committedBandwidth\", \"valueType\": \"bandwidth\","       \
+    "   \"required\": true},"                                                  \
+    "  {\"name\": \"ipv4Block\", \"valueType\": \"enum\","                     \
+    "   \"allowedValues\": [\"/30\", \"/29\", \"/28\", \"/27\", \"/26\"]}],"   \
+    " \"rules\": [{\"rule\": \"notGreaterThan\","                              \
     "  \"characteristic\": \"committedBandwidth\", \"other\": \"portSpeed\"}]"
 
 void tl_fx_catalog(tl_db *db)
@@ -57,11 +57,12 @@ void tl_fx_catalog(tl_db *db)
         "  \"effectiveFrom\": \"2026-01-01\"}]}],"
         " \"products\": ["
         " {\"id\": \"DIA\", \"name\": \"DIA 500\", \"family\": \"dia\","
-        "  \"serviceCodes\": [\"DIA500\", \"DIA-INST\"]," DIA_CHARS("500 Mbps")
-        "},"
-        " {\"id\": \"DIA-100\", \"name\": \"DIA 100\", \"family\": \"dia\","
-        "  \"serviceCodes\": [\"DIA100\", \"DIA-INST\"]," DIA_CHARS("100 Mbps")
-        "}]}";
+        "  \"serviceCodes\": [\"DIA500\", \"DIA-INST\"]," DIA_CHARS(
+            "500 Mbps") "},"
+                        " {\"id\": \"DIA-100\", \"name\": \"DIA 100\", "
+                        "\"family\": \"dia\","
+                        "  \"serviceCodes\": [\"DIA100\", "
+                        "\"DIA-INST\"]," DIA_CHARS("100 Mbps") "}]}";
     json_t *doc = parse(text);
     catalog_load_result res;
     tl_err err = TL_ERR_INIT;

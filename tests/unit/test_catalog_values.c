@@ -30,12 +30,26 @@ static int number(int64_t *out, const char *type, const char *json)
 
 START_TEST(bandwidth_rejects)
 {
-    static const char *const bad[] = {
-        "\"\"",         "\"Mbps\"",      "\"500 mbit\"", "\"500  Mbps\"",
-        "\" 500 Mbps\"", "\"500 Mbps \"", "\"-5 Mbps\"",  "\"1.5 kbps\"",
-        "\"1.0001 Mbps\"", "\"0 Mbps\"",  "0",           "-100",
-        "true",         "null",          "\"5e2 Mbps\"", "\"1,000 Mbps\"",
-        "\"99999999999999 Gbps\"", "\"1. Gbps\"", "\".5 Gbps\"", NULL};
+    static const char *const bad[] = {"\"\"",
+                                      "\"Mbps\"",
+                                      "\"500 mbit\"",
+                                      "\"500  Mbps\"",
+                                      "\" 500 Mbps\"",
+                                      "\"500 Mbps \"",
+                                      "\"-5 Mbps\"",
+                                      "\"1.5 kbps\"",
+                                      "\"1.0001 Mbps\"",
+                                      "\"0 Mbps\"",
+                                      "0",
+                                      "-100",
+                                      "true",
+                                      "null",
+                                      "\"5e2 Mbps\"",
+                                      "\"1,000 Mbps\"",
+                                      "\"99999999999999 Gbps\"",
+                                      "\"1. Gbps\"",
+                                      "\".5 Gbps\"",
+                                      NULL};
     int64_t v = 7;
     size_t i;
 
@@ -238,13 +252,12 @@ static int collect(int line, char **f, int nf, void *cls, tl_err *err)
 
 START_TEST(csv_reader)
 {
-    static const char text[] =
-        "a,b\r\n"
-        "\"x,1\",\"say \"\"hi\"\"\"\n"
-        "\n"
-        "\"two\nlines\",z\n"
-        "bad\"quote,1\n"
-        "\"open,2\n";
+    static const char text[] = "a,b\r\n"
+                               "\"x,1\",\"say \"\"hi\"\"\"\n"
+                               "\n"
+                               "\"two\nlines\",z\n"
+                               "bad\"quote,1\n"
+                               "\"open,2\n";
     tl_err err = TL_ERR_INIT;
     rows r;
 
