@@ -11,8 +11,10 @@
 #include "catalog/catalog.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog_internal.h"
 #include "common/audit.h"
 #include "common/json.h"
 
@@ -20,12 +22,14 @@
 #define MAX_PRICES 200
 #define MAX_PRODUCTS 500
 
-static const char *const code_keys[] = {"code",        "name",   "chargeKind",
-                                        "nrcCategory", "prices", NULL};
+static const char *const code_keys[] = {
+    "code", "name", "chargeKind", "nrcCategory", "taxCategory", "prices", NULL};
 static const char *const price_keys[] = {"currency", "amount", "effectiveFrom",
                                          NULL};
-static const char *const product_keys[] = {"id", "name", "family",
-                                           "serviceCodes", NULL};
+static const char *const product_keys[] = {
+    "id",    "name", "family", "serviceCodes", "placeRoles", "characteristics",
+    "rules", NULL};
+static const char *const member_keys[] = {"code", "quantityFrom", NULL};
 
 static int is_code_text(const char *s)
 {
@@ -124,6 +128,12 @@ static void validate_code(const json_t *c, const char *path, tl_err *err)
     } else if (kind != NULL && cat != NULL) {
         tl_err_add(err, "format", field, "an MRC has no nrcCategory");
     }
+    if (tl_json_str(c, "taxCategory", path, 0, 24, &cat, err) == 0 &&
+        cat != NULL && !catalog_tax_category_known(cat)) {
+        tl_path_key(field, sizeof(field), path, "taxCategory");
+        tl_err_add(err, "format", field,
+                   "taxCategory must be " CATALOG_TAX_CATEGORIES);
+    }
     tl_json_array(c, "prices", path, 1, 1, MAX_PRICES, &prices, err);
     if (prices == NULL)
         return;
@@ -149,9 +159,62 @@ static int doc_has_code(const json_t *codes, const char *code)
     return 0;
 }
 
+/* One entry of a product's serviceCodes: "CODE" or {"code",
+ * "quantityFrom"}, the code known and quantityFrom an integer
+ * characteristic the entry defines. */
+static void validate_member(tl_db *db, const json_t *m, const char *path,
+                            const json_t *codes, const json_t *defs,
+                            tl_err *err)
+{
+    const char *code = NULL;
+    const char *from = NULL;
+    const json_t *def;
+    catalog_code_t stored;
+    tl_err lookup = TL_ERR_INIT;
+    char field[TL_ERR_FIELD_MAX];
+
+    if (json_is_object(m)) {
+        tl_json_only_keys(m, path, member_keys, err);
+        tl_json_str(m, "code", path, 1, 32, &code, err);
+        tl_json_str(m, "quantityFrom", path, 0, 48, &from, err);
+        tl_path_key(field, sizeof(field), path, "quantityFrom");
+        def = from != NULL ? catalog_def_find(defs, from) : NULL;
+        if (from != NULL && def == NULL)
+            tl_err_add(err, "unknown_characteristic", field,
+                       "quantityFrom %s is not a characteristic defined in "
+                       "this product entry",
+                       from);
+        else if (def != NULL &&
+                 strcmp(json_string_value(json_object_get(def, "valueType")),
+                        "integer") != 0)
+            tl_err_add(err, "type", field,
+                       "quantityFrom must name an integer characteristic");
+        tl_path_key(field, sizeof(field), path, "code");
+    } else if (json_is_string(m)) {
+        code = json_string_value(m);
+        snprintf(field, sizeof(field), "%s", path);
+    } else {
+        tl_err_add(err, "type", path,
+                   "a service code must be a string or {\"code\", "
+                   "\"quantityFrom\"}");
+        return;
+    }
+    if (code == NULL || (codes != NULL && doc_has_code(codes, code)))
+        return;
+    if (catalog_code_get(&stored, db, code, &lookup) != 0)
+        tl_err_add(err, "unknown_code", field,
+                   "service code %s is neither in this file nor in the "
+                   "catalog",
+                   code);
+    tl_err_clear(&lookup);
+}
+
 static void validate_product(tl_db *db, const json_t *p, const char *path,
                              const json_t *codes, tl_err *err)
 {
+    json_t *roles = NULL;
+    json_t *defs = NULL;
+    json_t *rules = NULL;
     const char *id = NULL;
     const char *name = NULL;
     const char *family = NULL;
@@ -183,36 +246,27 @@ static void validate_product(tl_db *db, const json_t *p, const char *path,
                        "isdn_pri, eodocsis or managed");
         }
     }
+    catalog_place_roles_normalize(&roles, p, path, err);
+    json_decref(roles);
+    catalog_defs_normalize(&defs, &rules, p, path, err);
     tl_json_array(p, "serviceCodes", path, 1, 1, 100, &members, err);
-    if (members == NULL)
-        return;
     tl_path_key(field, sizeof(field), path, "serviceCodes");
-    for (i = 0; i < json_array_size(members); i++) {
-        const json_t *m = json_array_get(members, i);
-        catalog_code_t stored;
-        tl_err lookup = TL_ERR_INIT;
-
+    for (i = 0; members != NULL && i < json_array_size(members); i++) {
         tl_path_index(mpath, sizeof(mpath), field, i);
-        if (!json_is_string(m)) {
-            tl_err_add(err, "type", mpath, "a service code must be a string");
-            continue;
-        }
-        if (codes != NULL && doc_has_code(codes, json_string_value(m)))
-            continue;
-        if (catalog_code_get(&stored, db, json_string_value(m), &lookup) != 0)
-            tl_err_add(err, "unknown_code", mpath,
-                       "service code %s is neither in this file nor in the "
-                       "catalog",
-                       json_string_value(m));
-        tl_err_clear(&lookup);
+        validate_member(db, json_array_get(members, i), mpath, codes, defs,
+                        err);
     }
+    json_decref(defs);
+    json_decref(rules);
 }
 
 static int validate_doc(tl_db *db, const json_t *doc, tl_err *err)
 {
-    static const char *const top_keys[] = {"serviceCodes", "products", NULL};
+    static const char *const top_keys[] = {"serviceCodes", "products",
+                                           "taxRules", NULL};
     const json_t *codes = NULL;
     const json_t *products = NULL;
+    const json_t *taxes = NULL;
     char path[TL_ERR_FIELD_MAX];
     size_t i;
 
@@ -221,6 +275,7 @@ static int validate_doc(tl_db *db, const json_t *doc, tl_err *err)
     tl_json_only_keys(doc, "", top_keys, err);
     tl_json_array(doc, "serviceCodes", "", 0, 0, MAX_CODES, &codes, err);
     tl_json_array(doc, "products", "", 0, 0, MAX_PRODUCTS, &products, err);
+    tl_json_array(doc, "taxRules", "", 0, 0, 0, &taxes, err);
     for (i = 0; codes != NULL && i < json_array_size(codes); i++) {
         tl_path_index(path, sizeof(path), "serviceCodes", i);
         validate_code(json_array_get(codes, i), path, err);
@@ -229,6 +284,7 @@ static int validate_doc(tl_db *db, const json_t *doc, tl_err *err)
         tl_path_index(path, sizeof(path), "products", i);
         validate_product(db, json_array_get(products, i), path, codes, err);
     }
+    catalog_tax_rules_validate(taxes, err);
     return tl_err_has_problems(err) ? TL_EINVALID : 0;
 }
 
@@ -247,11 +303,17 @@ static int audit_load(const load_ctx *ctx, tl_db *db, tl_err *err)
     json_t *after;
     int rc;
 
-    if (r->products_added + r->codes_added + r->prices_added == 0)
+    if (r->products_added + r->codes_added + r->prices_added +
+            r->characteristics_added + r->rules_added +
+            r->tax_categories_added + r->tax_rules_added ==
+        0)
         return 0;
-    after = json_pack("{s:i, s:i, s:i}", "productsAdded", r->products_added,
-                      "serviceCodesAdded", r->codes_added, "pricesAdded",
-                      r->prices_added);
+    after = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "productsAdded",
+                      r->products_added, "serviceCodesAdded", r->codes_added,
+                      "pricesAdded", r->prices_added, "characteristicsAdded",
+                      r->characteristics_added, "rulesAdded", r->rules_added,
+                      "taxCategoriesAdded", r->tax_categories_added,
+                      "taxRulesAdded", r->tax_rules_added);
     if (after == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
     rc = tl_audit(db, ctx->actor, "catalog.load", "catalog", "", 0, NULL, after,
@@ -262,7 +324,7 @@ static int audit_load(const load_ctx *ctx, tl_db *db, tl_err *err)
 
 /* Records a conflict and returns 0 so that the load goes on and reports
  * every conflicting row; the transaction rolls back at the end. */
-static int conflict(tl_err *err, const char *path, const char *what)
+int catalog_conflict(tl_err *err, const char *path, const char *what)
 {
     tl_err_add(err, "conflict", path,
                "%s already exists in the catalog with other values; "
@@ -278,6 +340,7 @@ static int write_code(tl_db *db, const json_t *c, const char *path,
     const char *name = json_string_value(json_object_get(c, "name"));
     const char *kind = json_string_value(json_object_get(c, "chargeKind"));
     const char *cat = json_string_value(json_object_get(c, "nrcCategory"));
+    const char *tax = json_string_value(json_object_get(c, "taxCategory"));
     tl_params p;
     int rc;
 
@@ -286,10 +349,12 @@ static int write_code(tl_db *db, const json_t *c, const char *path,
     tl_params_text(&p, name);
     tl_params_text(&p, kind);
     tl_params_text(&p, cat);
+    tl_params_text(&p, tax);
     rc = tl_db_exec(db, "catalog_code_insert",
                     "INSERT INTO catalog.service_code"
-                    " (code, name, charge_kind, nrc_category)"
-                    " VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING",
+                    " (code, name, charge_kind, nrc_category, tax_category)"
+                    " VALUES ($1, $2, $3, $4, $5)"
+                    " ON CONFLICT (code) DO NOTHING",
                     &p, err);
     if (rc < 0)
         return rc;
@@ -297,26 +362,37 @@ static int write_code(tl_db *db, const json_t *c, const char *path,
         res->codes_added++;
         return 0;
     }
+    /* A code stored before it had a tax category gets the file's. */
+    rc = tl_db_exec(db, "catalog_code_classify",
+                    "UPDATE catalog.service_code SET tax_category = $5"
+                    " WHERE code = $1 AND name = $2 AND charge_kind = $3"
+                    " AND nrc_category IS NOT DISTINCT FROM $4"
+                    " AND tax_category IS NULL AND $5::text IS NOT NULL",
+                    &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        res->tax_categories_added++;
+        return 0;
+    }
     rc = tl_db_exec(db, "catalog_code_same",
                     "SELECT 1 FROM catalog.service_code WHERE code = $1"
                     " AND name = $2 AND charge_kind = $3"
-                    " AND nrc_category IS NOT DISTINCT FROM $4",
+                    " AND nrc_category IS NOT DISTINCT FROM $4"
+                    " AND ($5::text IS NULL OR tax_category = $5)",
                     &p, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return conflict(err, path, code);
+        return catalog_conflict(err, path, code);
     res->unchanged++;
     return 0;
 }
 
-static int write_price(tl_db *db, const char *code, const json_t *price,
-                       const char *path, catalog_load_result *res, tl_err *err)
+int catalog_price_write(tl_db *db, const char *code, const char *cur,
+                        const char *amount, const char *from, const char *path,
+                        catalog_load_result *res, tl_err *err)
 {
-    const char *cur = json_string_value(json_object_get(price, "currency"));
-    const char *amount = json_string_value(json_object_get(price, "amount"));
-    const char *from =
-        json_string_value(json_object_get(price, "effectiveFrom"));
     tl_money m;
     tl_params p;
     int rc;
@@ -350,57 +426,19 @@ static int write_price(tl_db *db, const char *code, const json_t *price,
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return conflict(err, path, "this price date");
+        return catalog_conflict(err, path, "this price date");
     res->unchanged++;
     return 0;
 }
 
-static int write_product(tl_db *db, const json_t *prod, const char *path,
-                         catalog_load_result *res, tl_err *err)
+static int write_price(tl_db *db, const char *code, const json_t *price,
+                       const char *path, catalog_load_result *res, tl_err *err)
 {
-    const char *id = json_string_value(json_object_get(prod, "id"));
-    const json_t *members = json_object_get(prod, "serviceCodes");
-    tl_params p;
-    size_t i;
-    int rc;
-
-    tl_params_init(&p);
-    tl_params_text(&p, id);
-    tl_params_text(&p, json_string_value(json_object_get(prod, "name")));
-    tl_params_text(&p, json_string_value(json_object_get(prod, "family")));
-    rc = tl_db_exec(db, "catalog_product_insert",
-                    "INSERT INTO catalog.product (product_id, name, family)"
-                    " VALUES ($1, $2, $3)"
-                    " ON CONFLICT (product_id) DO NOTHING",
-                    &p, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 1) {
-        res->products_added++;
-    } else {
-        rc = tl_db_exec(db, "catalog_product_same",
-                        "SELECT 1 FROM catalog.product WHERE product_id = $1"
-                        " AND name = $2 AND family = $3",
-                        &p, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return conflict(err, path, id);
-        res->unchanged++;
-    }
-    for (i = 0; i < json_array_size(members); i++) {
-        tl_params_init(&p);
-        tl_params_text(&p, id);
-        tl_params_text(&p, json_string_value(json_array_get(members, i)));
-        rc = tl_db_exec(db, "catalog_component_insert",
-                        "INSERT INTO catalog.product_component"
-                        " (product_id, code) VALUES ($1, $2)"
-                        " ON CONFLICT DO NOTHING",
-                        &p, err);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return catalog_price_write(
+        db, code, json_string_value(json_object_get(price, "currency")),
+        json_string_value(json_object_get(price, "amount")),
+        json_string_value(json_object_get(price, "effectiveFrom")), path, res,
+        err);
 }
 
 static int load_tx(tl_db *db, void *cls, tl_err *err)
@@ -436,11 +474,15 @@ static int load_tx(tl_db *db, void *cls, tl_err *err)
     }
     for (i = 0; i < json_array_size(products); i++) {
         tl_path_index(path, sizeof(path), "products", i);
-        rc = write_product(db, json_array_get(products, i), path, ctx->result,
-                           err);
+        rc = catalog_product_write(db, json_array_get(products, i), path,
+                                   ctx->result, err);
         if (rc < 0)
             return rc;
     }
+    rc = catalog_tax_rules_write(db, json_object_get(ctx->doc, "taxRules"),
+                                 ctx->result, err);
+    if (rc < 0)
+        return rc;
     if (tl_err_has_problems(err))
         return TL_EINVALID;
     return audit_load(ctx, db, err);
@@ -584,4 +626,41 @@ int catalog_list_price(tl_money *out, tl_db *db, const char *code,
     rc = tl_row_money(&row, "amount_minor", "currency", out, err);
     PQclear(res);
     return rc;
+}
+
+typedef struct history_ctx {
+    catalog_price_fn fn;
+    void *cls;
+} history_ctx;
+
+static int history_row(const tl_row *row, void *cls, tl_err *err)
+{
+    history_ctx *ctx = cls;
+    catalog_price_t price;
+    const char *code = NULL;
+
+    memset(&price, 0, sizeof(price));
+    if (tl_row_text(row, "code", &code, err) < 0 ||
+        tl_row_date(row, "effective_from", &price.effective_from, err) < 0 ||
+        tl_row_money(row, "amount_minor", "currency", &price.amount, err) < 0)
+        return TL_ERROR;
+    snprintf(price.code, sizeof(price.code), "%s", code);
+    return ctx->fn(&price, ctx->cls, err);
+}
+
+int catalog_price_history(tl_db *db, const char *code, const char *currency,
+                          catalog_price_fn fn, void *cls, tl_err *err)
+{
+    history_ctx ctx = {fn, cls};
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_text(&p, code);
+    tl_params_text(&p, currency);
+    return tl_db_select(db, "catalog_price_history",
+                        "SELECT code, currency, effective_from, amount_minor"
+                        " FROM catalog.list_price WHERE code = $1"
+                        " AND ($2::text IS NULL OR currency = $2)"
+                        " ORDER BY currency, effective_from",
+                        &p, history_row, &ctx, err);
 }

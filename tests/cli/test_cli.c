@@ -165,7 +165,7 @@ START_TEST(bad_order_is_refused_and_nothing_stored)
     static run_result r;
 
     run(&r, 0, "catalog load " DEMO "catalog.json");
-    expect(&r, 0, "3 service codes");
+    expect(&r, 0, "25 service codes");
     run(&r, 0, "account load " DEMO "harbor-health.json");
     expect(&r, 0, NULL);
     run(&r, 0,
@@ -192,7 +192,7 @@ START_TEST(demo_walk_bills_and_collects)
     static run_result r;
 
     run(&r, 0, "catalog load " DEMO "catalog.json --json");
-    expect(&r, 0, "\"pricesAdded\": 6");
+    expect(&r, 0, "\"pricesAdded\": 38");
     run(&r, 0, "catalog load " DEMO "catalog.json --json");
     expect(&r, 0, "\"pricesAdded\": 0");
     run(&r, 0, "account load " DEMO "harbor-health.json");
@@ -272,6 +272,87 @@ START_TEST(demo_walk_bills_and_collects)
     expect(&r, 0, "(no open balances)");
     run(&r, 0, "aging --as-of 2026-12-27");
     expect(&r, 0, "2551.67");
+}
+END_TEST
+
+START_TEST(catalog_commands)
+{
+    static run_result r;
+    char path[] = "/tmp/tl-prices-XXXXXX";
+    char args[256];
+    FILE *f;
+    int fd;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    expect(&r, 0, "14 products, 25 service codes, 38 prices");
+    run(&r, 0, "catalog list");
+    expect(&r, 0, "EPL-1G       private_line  Ethernet Private Line 1 Gbps");
+    run(&r, 0, "catalog list --json");
+    expect(&r, 0, "\"id\": \"MGD-FIREWALL\"");
+    run(&r, 0, "catalog show SIP --on 2026-12-01");
+    expect(&r, 0, "SIP-PATH     MRC SIP trunk call path");
+    expect(&r, 0, "x callPaths");
+    run(&r, 0, "catalog show PRI --json");
+    expect(&r, 0, "\"multipleOf\": 23");
+    run(&r, 1, "catalog show NOPE");
+    expect(&r, 4, "product NOPE is not in the catalog");
+    run(&r, 0, "catalog price EPL1G --on 2026-10-01");
+    expect(&r, 0, "EPL1G (Ethernet private line 1 Gbps, MRC) on 2026-10-01: "
+                  "USD 1725.00");
+    expect(&r, 0, "from 2026-01-01  USD 1800.00");
+    run(&r, 0, "catalog price DIA1G --currency CAD --on 2027-01-01 --json");
+    expect(&r, 0, "\"amount\": \"3100.00\"");
+    run(&r, 1, "catalog price DIA1G --on 2025-12-31");
+    expect(&r, 4, "no USD list price on 2025-12-31");
+    run(&r, 1, "catalog price NOPE");
+    expect(&r, 4, "not in the catalog");
+    run(&r, 1, "catalog price DIA1G --on 2026-13-01");
+    expect(&r, 2, "--on must be a date");
+    run(&r, 0, "catalog taxes --jurisdiction US-ME --category telecom"
+               " --on 2026-07-01");
+    expect(&r, 0, "35.2% since 2026-07-01");
+    expect(&r, 0, "4 tax rules in force");
+    run(&r, 0, "catalog taxes --jurisdiction US-ME --category equipment"
+               " --on 2026-06-01 --json");
+    expect(&r, 0, "\"ratePercent\": \"5.5\"");
+    run(&r, 0, "catalog export --prices-csv");
+    expect(&r, 0, "PRI-SPAN,USD,445.00,2027-01-01");
+    run(&r, 0, "catalog export");
+    expect(&r, 0, "\"taxRules\"");
+    run(&r, 1, "catalog load");
+    expect(&r, 2, "the catalog file is required");
+
+    fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    fputs("code,currency,amount,effectiveFrom\n"
+          "DIA500,USD,1399.00,2027-06-01\n"
+          "NOPE,USD,1.00,2027-06-01\n",
+          f);
+    fclose(f);
+    snprintf(args, sizeof(args), "catalog load --prices %s --json", path);
+    run(&r, 0, args);
+    expect(&r, 3, "\"field\": \"row[3].code\"");
+    f = fopen(path, "w");
+    fputs("code,currency,amount,effectiveFrom\n"
+          "DIA500,USD,1399.00,2027-06-01\n",
+          f);
+    fclose(f);
+    snprintf(args, sizeof(args), "catalog load --prices %s", path);
+    run(&r, 0, args);
+    expect(&r, 0, "1 prices");
+    run(&r, 0, args);
+    expect(&r, 0, "0 prices");
+    f = fopen(path, "w");
+    fputs("code,currency,amount,effectiveFrom\n"
+          "DIA500,USD,1.00,2027-06-01\n",
+          f);
+    fclose(f);
+    run(&r, 1, args);
+    expect(&r, 3, "[conflict]");
+    unlink(path);
+    run(&r, 0, "catalog price DIA500 --on 2027-06-01");
+    expect(&r, 0, "USD 1399.00");
 }
 END_TEST
 
@@ -452,6 +533,7 @@ int main(void)
     tcase_add_test(tc, migrations_listed_and_edited_file_refused);
     tcase_add_test(tc, partner_xml_and_batches);
     tcase_add_test(tc, account_and_address_commands);
+    tcase_add_test(tc, catalog_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

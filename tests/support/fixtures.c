@@ -28,6 +28,19 @@ static void assert_ok(int rc, tl_err *err, const char *what)
     ck_assert_msg(rc == 0, "%s failed (%d): %s", what, rc, text ? text : "");
 }
 
+/* The characteristics and rule of a DIA product with the given port
+ * speed, as in demo/catalog.json. */
+#define DIA_CHARS(port)                                                        \
+    " \"characteristics\": ["                                                  \
+    "  {\"name\": \"portSpeed\", \"valueType\": \"bandwidth\","                \
+    "   \"required\": true, \"allowedValues\": [\"" port "\"]},"               \
+    "  {\"name\": \"committedBandwidth\", \"valueType\": \"bandwidth\","       \
+    "   \"required\": true},"                                                  \
+    "  {\"name\": \"ipv4Block\", \"valueType\": \"enum\","                     \
+    "   \"allowedValues\": [\"/30\", \"/29\", \"/28\", \"/27\", \"/26\"]}],"   \
+    " \"rules\": [{\"rule\": \"notGreaterThan\","                              \
+    "  \"characteristic\": \"committedBandwidth\", \"other\": \"portSpeed\"}]"
+
 void tl_fx_catalog(tl_db *db)
 {
     static const char *const text =
@@ -44,9 +57,12 @@ void tl_fx_catalog(tl_db *db)
         "  \"effectiveFrom\": \"2026-01-01\"}]}],"
         " \"products\": ["
         " {\"id\": \"DIA\", \"name\": \"DIA 500\", \"family\": \"dia\","
-        "  \"serviceCodes\": [\"DIA500\", \"DIA-INST\"]},"
-        " {\"id\": \"DIA-100\", \"name\": \"DIA 100\", \"family\": \"dia\","
-        "  \"serviceCodes\": [\"DIA100\", \"DIA-INST\"]}]}";
+        "  \"serviceCodes\": [\"DIA500\", \"DIA-INST\"]," DIA_CHARS(
+            "500 Mbps") "},"
+                        " {\"id\": \"DIA-100\", \"name\": \"DIA 100\", "
+                        "\"family\": \"dia\","
+                        "  \"serviceCodes\": [\"DIA100\", "
+                        "\"DIA-INST\"]," DIA_CHARS("100 Mbps") "}]}";
     json_t *doc = parse(text);
     catalog_load_result res;
     tl_err err = TL_ERR_INIT;
@@ -107,7 +123,7 @@ void tl_fx_contract(tl_db *db, const char *number, const char *start,
 json_t *tl_fx_order_doc(const char *number, const char *external_id,
                         int site_nr)
 {
-    char text[1536];
+    char text[2048];
 
     snprintf(text, sizeof(text),
              "{\"externalId\": \"%s\","
@@ -116,7 +132,9 @@ json_t *tl_fx_order_doc(const char *number, const char *external_id,
              " \"productOrderItem\": [{\"id\": \"1\", \"action\": \"add\","
              "  \"productOffering\": {\"id\": \"DIA\"},"
              "  \"product\": {\"productCharacteristic\": ["
-             "   {\"name\": \"portSpeed\", \"value\": \"500 Mbps\"}],"
+             "   {\"name\": \"portSpeed\", \"value\": \"500 Mbps\"},"
+             "   {\"name\": \"committedBandwidth\", \"value\": \"500 Mbps\"},"
+             "   {\"name\": \"ipv4Block\", \"value\": \"/29\"}],"
              "   \"place\": [{\"role\": \"serviceAddress\","
              "    \"streetNr\": \"%d\", \"streetName\": \"Harbor Way\","
              "    \"city\": \"Portland\", \"stateOrProvince\": \"ME\","

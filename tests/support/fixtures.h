@@ -13,7 +13,9 @@
 
 /* Loads the DIA catalog: DIA500 (MRC USD 1450.00), DIA100 (MRC USD
  * 650.00), DIA-INST (NRC USD 750.00), products DIA and DIA-100, all priced
- * from 2026-01-01. */
+ * from 2026-01-01. The products carry the demo catalog's DIA
+ * characteristics: portSpeed (only "500 Mbps" or "100 Mbps"),
+ * committedBandwidth not greater than portSpeed, optional ipv4Block. */
 void tl_fx_catalog(tl_db *db);
 
 /* Loads customer <number>-CUST with billing account `number` (USD, the
@@ -27,7 +29,8 @@ int64_t tl_fx_account(tl_db *db, const char *number, int cycle_day,
 void tl_fx_contract(tl_db *db, const char *number, const char *start,
                     const char *rate);
 
-/* A TMF622 DIA order document for the account, site and externalId. The
+/* A TMF622 DIA order document for the account, site and externalId, with
+ * portSpeed and committedBandwidth "500 Mbps" and ipv4Block "/29". The
  * caller decrefs it. */
 json_t *tl_fx_order_doc(const char *number, const char *external_id,
                         int site_nr);
