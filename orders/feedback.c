@@ -62,31 +62,28 @@ static void copy_field(char *dst, size_t size, const char *src)
 
 /* One unknown service address: a new-address request (or the one already
  * waiting), told to the salesperson as one more line of the refusal. */
-static void raise_request(tl_db *db, const order_item_doc *it, size_t idx,
-                          const char *actor, tl_err *problems)
+static void raise_request(tl_db *db, const order_place *pl, const char *actor,
+                          tl_err *problems)
 {
     accounts_address_request_t in;
     accounts_address_request_t out;
     tl_err e = TL_ERR_INIT;
-    char path[TL_ERR_FIELD_MAX];
     int created = 0;
     int rc;
 
     memset(&in, 0, sizeof(in));
     copy_field(in.kind, sizeof(in.kind), "new_address");
-    copy_field(in.line1, sizeof(in.line1), it->address.line1);
-    copy_field(in.line2, sizeof(in.line2), it->address.line2);
-    copy_field(in.city, sizeof(in.city), it->address.city);
-    copy_field(in.region, sizeof(in.region), it->address.region);
-    copy_field(in.postcode, sizeof(in.postcode), it->address.postcode);
-    copy_field(in.country, sizeof(in.country), it->address.country);
+    copy_field(in.line1, sizeof(in.line1), pl->address.line1);
+    copy_field(in.line2, sizeof(in.line2), pl->address.line2);
+    copy_field(in.city, sizeof(in.city), pl->address.city);
+    copy_field(in.region, sizeof(in.region), pl->address.region);
+    copy_field(in.postcode, sizeof(in.postcode), pl->address.postcode);
+    copy_field(in.country, sizeof(in.country), pl->address.country);
     rc = accounts_address_request_submit(&out, &created, db, &in, actor, &e);
     tl_err_clear(&e);
     if (rc < 0)
         return; /* a bad address is already one of the problems */
-    snprintf(path, sizeof(path), "productOrderItem[%zu].product.place[0]",
-             idx);
-    tl_err_add(problems, "address_requested", path,
+    tl_err_add(problems, "address_requested", pl->path,
                "new-address request %lld %s; resubmit the order once it is "
                "approved",
                (long long)out.request_id,
@@ -97,10 +94,12 @@ void order_raise_address_requests(tl_db *db, const order_doc *d,
                                   const char *actor, tl_err *problems)
 {
     size_t i;
+    int p;
 
     for (i = 0; i < d->n_items; i++)
-        if (d->items[i].address_unknown)
-            raise_request(db, &d->items[i], i, actor, problems);
+        for (p = 0; p < d->items[i].n_places; p++)
+            if (d->items[i].places[p].unknown)
+                raise_request(db, &d->items[i].places[p], actor, problems);
 }
 
 typedef struct feedback_ctx {

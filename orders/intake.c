@@ -235,19 +235,26 @@ static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
         tl_params_text(&p, NULL);
     tl_params_text(&p, it->service_ref);
     tl_params_text(&p, it->change_kind[0] ? it->change_kind : NULL);
+    if (it->n_places > 1)
+        tl_params_int64(&p, it->places[1].address_id);
+    else
+        tl_params_text(&p, NULL);
     rc = tl_db_exec(db, "orders_item_insert",
                     "INSERT INTO orders.order_item (account_id, order_id,"
                     " item_id, action, product_id, address_id,"
                     " characteristics, quoted_currency, quoted_mrc_minor,"
-                    " quoted_nrc_minor, service_ref, change_kind)"
+                    " quoted_nrc_minor, service_ref, change_kind,"
+                    " z_address_id)"
                     " VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6::bigint,"
-                    " $7::jsonb, $8, $9::bigint, $10::bigint, $11, $12)",
+                    " $7::jsonb, $8, $9::bigint, $10::bigint, $11, $12,"
+                    " $13::bigint)",
                     &p, err);
     free(chars);
     if (rc < 0 || strcmp(it->action, "delete") == 0)
         return rc < 0 ? rc : 0; /* a disconnect sells nothing */
-    /* Each item sells every service code of its product; mapping
-     * characteristics to specific codes comes with the product rules. */
+    /* Each item sells every service code of its product, quantity units
+     * of each; a code whose quantity is a characteristic (SIP-PATH x
+     * callPaths) that many per unit (validation made it an integer). */
     tl_params_init(&p);
     tl_params_int64(&p, account_id);
     tl_params_int64(&p, order_id);
@@ -257,8 +264,13 @@ static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
     rc = tl_db_exec(db, "orders_item_codes_insert",
                     "INSERT INTO orders.order_item_code (account_id,"
                     " order_id, item_id, code, quantity)"
-                    " SELECT $1::bigint, $2::bigint, $3, code, $5::int"
-                    " FROM catalog.product_component WHERE product_id = $4",
+                    " SELECT i.account_id, i.order_id, i.item_id, c.code,"
+                    " $5::int * coalesce((i.characteristics ->>"
+                    "  c.quantity_from)::int, 1)"
+                    " FROM catalog.product_component c"
+                    " JOIN orders.order_item i ON i.account_id = $1::bigint"
+                    "  AND i.order_id = $2::bigint AND i.item_id = $3"
+                    " WHERE c.product_id = $4",
                     &p, err);
     return rc < 0 ? rc : 0;
 }

@@ -10,11 +10,27 @@
 #include <stdint.h>
 
 #include "accounts/accounts.h"
+#include "catalog/catalog.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "orders/orders.h"
 
 #define ORDERS_MAX_ITEMS 200
+
+#define ORDERS_MAX_PLACES 2
+
+/* One place of an item, in the role the catalog product gives it. */
+typedef struct order_place {
+    char role[24];
+    int given;          /* the order had a place for this role */
+    int64_t address_id; /* in the address master; 0 when not found */
+    /* a complete address not in the master: intake raises a new-address
+     * request for it (street holds "nr name", path the place's path) */
+    int unknown;
+    accounts_address_t address;
+    char street[256];
+    char path[TL_ERR_FIELD_MAX];
+} order_place;
 
 typedef struct order_item_doc {
     const char *id;
@@ -27,11 +43,10 @@ typedef struct order_item_doc {
     const char *service_ref;
     char change_kind[12];
     orders_inventory_service_t service;
-    /* a complete service address not in the address master: intake raises
-     * a new-address request for it (street holds "nr name") */
-    int address_unknown;
-    accounts_address_t address;
-    char street[256];
+    /* places by the product's roles: [0] serviceAddress or aLocation,
+     * [1] zLocation; address_id is places[0]'s */
+    order_place places[ORDERS_MAX_PLACES];
+    int n_places;
     int has_quoted_mrc;  /* itemPrice had a recurring price */
     tl_money quoted_mrc; /* its monthly total */
     int has_quoted_nrc;  /* itemPrice had a one-time price */
@@ -85,6 +100,13 @@ void order_read_item_prices(order_item_doc *it, const json_t *item,
  * (feedback.c). */
 void order_raise_address_requests(tl_db *db, const order_doc *d,
                                   const char *actor, tl_err *problems);
+
+/* Reads product.place[] by the roles of catalog_product (NULL when it is
+ * unknown: one serviceAddress) into it->places (places.c). */
+void order_read_places(order_item_doc *it, tl_db *db, const json_t *product,
+                       const char *product_path,
+                       const catalog_product_t *catalog_product, int *db_rc,
+                       tl_err *err);
 
 /* Reads a modify or delete item's product.id (the circuit), checks the
  * service in inventory and sets it->service_ref, it->change_kind and, when

@@ -131,29 +131,60 @@ static void check_duplicate(const order_doc *d, size_t idx, tl_db *db,
     tl_err_clear(&lookup);
 }
 
+/* The item's characteristics against the catalog product's definitions
+ * and rules. A change order states the service as it will be, so when it
+ * gives characteristics it gives them all; a move alone gives none. */
+static void check_characteristics(const order_item_doc *it,
+                                  const char *action, size_t idx, tl_db *db,
+                                  int *db_rc, tl_err *err)
+{
+    char path[TL_ERR_FIELD_MAX];
+    tl_err lookup = TL_ERR_INIT;
+    int rc;
+
+    if (strcmp(action, "modify") == 0 &&
+        json_object_size(it->characteristics) == 0)
+        return;
+    tl_path_index(path, sizeof(path), "productOrderItem", idx);
+    tl_path_key(path, sizeof(path), path, "product");
+    tl_path_key(path, sizeof(path), path, "productCharacteristic");
+    rc = catalog_check_characteristics(db, it->product_id, it->characteristics,
+                                       path, &lookup);
+    if (rc < 0 && rc != TL_ENOTFOUND) {
+        *db_rc = rc;
+        tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);
+    } else {
+        size_t i;
+        for (i = 0; i < lookup.n_problems; i++)
+            tl_err_add(err, lookup.problems[i].code, lookup.problems[i].field,
+                       "%s", lookup.problems[i].message);
+    }
+    tl_err_clear(&lookup);
+}
+
 void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
                        unsigned flags, int *db_rc, tl_err *err)
 {
     tl_date on = d->has_requested_start ? d->requested_start : received;
+    int has_account = d->account.account_id != 0;
     size_t i;
 
-    if (d->account.account_id == 0)
-        return;
     for (i = 0; i < d->n_items && *db_rc == 0; i++) {
         const order_item_doc *it = &d->items[i];
+        const char *action = it->action != NULL ? it->action : "add";
 
-        int is_new = it->action != NULL && strcmp(it->action, "add") == 0;
-
-        if (it->service_ref != NULL && it->change_kind[0] != '\0' &&
-            d->external_id != NULL)
+        if (has_account && it->service_ref != NULL &&
+            it->change_kind[0] != '\0' && d->external_id != NULL)
             order_check_open_change(d, i, db, db_rc, err);
         if (it->product_id == NULL || !it->product_known ||
-            strcmp(it->change_kind, "disconnect") == 0)
+            strcmp(action, "delete") == 0 || *db_rc != 0)
             continue;
-        if (*db_rc == 0)
+        check_characteristics(it, action, i, db, db_rc, err);
+        if (*db_rc == 0 && has_account)
             check_prices(d, i, db, on, db_rc, err);
-        if (*db_rc == 0 && is_new && it->address_id != 0 &&
-            d->external_id != NULL && !(flags & ORDERS_ALLOW_DUPLICATE))
+        if (*db_rc == 0 && has_account && strcmp(action, "add") == 0 &&
+            it->address_id != 0 && d->external_id != NULL &&
+            !(flags & ORDERS_ALLOW_DUPLICATE))
             check_duplicate(d, i, db, db_rc, err);
     }
 }

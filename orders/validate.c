@@ -130,56 +130,6 @@ static void read_characteristics(order_item_doc *it, const json_t *product,
     }
 }
 
-static void read_place(order_item_doc *it, tl_db *db, const json_t *product,
-                       const char *ppath, int *db_rc, tl_err *err)
-{
-    const json_t *places = NULL;
-    const json_t *place;
-    char field[TL_ERR_FIELD_MAX];
-    const char *nr = NULL;
-    accounts_address_t addr;
-    tl_err lookup = TL_ERR_INIT;
-    int rc;
-
-    memset(&addr, 0, sizeof(addr));
-    if (tl_json_array(product, "place", ppath, 1, 1, 1, &places, err) != 0 ||
-        places == NULL)
-        return;
-    tl_path_key(field, sizeof(field), ppath, "place");
-    tl_path_index(field, sizeof(field), field, 0);
-    place = json_array_get(places, 0);
-    if (!json_is_object(place)) {
-        tl_err_add(err, "type", field, "a place must be an object");
-        return;
-    }
-    tl_json_str(place, "streetNr", field, 0, 16, &nr, err);
-    tl_json_str(place, "streetName", field, 1, 100, &addr.line1, err);
-    tl_json_str(place, "city", field, 1, 80, &addr.city, err);
-    tl_json_str(place, "stateOrProvince", field, 1, 40, &addr.region, err);
-    tl_json_str(place, "postcode", field, 1, 16, &addr.postcode, err);
-    tl_json_str(place, "country", field, 1, 2, &addr.country, err);
-    if (addr.line1 == NULL || addr.city == NULL || addr.region == NULL ||
-        addr.postcode == NULL || addr.country == NULL)
-        return;
-    if (nr != NULL) {
-        snprintf(it->street, sizeof(it->street), "%s %s", nr, addr.line1);
-        addr.line1 = it->street;
-    }
-    rc = accounts_address_find(&it->address_id, db, &addr, &lookup);
-    if (rc == TL_ENOTFOUND) {
-        tl_err_add(err, "unknown_address", field,
-                   "service address \"%s, %s %s %s\" is not in the address "
-                   "master",
-                   addr.line1, addr.city, addr.region, addr.postcode);
-        it->address_unknown = 1;
-        it->address = addr;
-    } else if (rc < 0) {
-        *db_rc = rc;
-        tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);
-    }
-    tl_err_clear(&lookup);
-}
-
 static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
                       int *db_rc, tl_err *err)
 {
@@ -188,8 +138,8 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
     char field[TL_ERR_FIELD_MAX];
     const json_t *offering = NULL;
     const json_t *product = NULL;
+    catalog_product_t catalog_product;
     size_t j;
-    int exists = 0;
     int present = 0;
     int is_new;
 
@@ -230,20 +180,20 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
         tl_json_str(offering, "id", field, 1, 32, &it->product_id, err);
         if (it->product_id != NULL) {
             tl_err lookup = TL_ERR_INIT;
-            int rc =
-                catalog_product_exists(&exists, db, it->product_id, &lookup);
+            int rc = catalog_product_get(&catalog_product, db, it->product_id,
+                                         &lookup);
             char ipath[TL_ERR_FIELD_MAX];
             tl_path_key(ipath, sizeof(ipath), field, "id");
-            if (rc < 0) {
-                *db_rc = rc;
-                tl_err_set(err, rc, lookup.code, lookup.field, "%s",
-                           lookup.message);
-            } else if (!exists) {
+            if (rc == TL_ENOTFOUND) {
                 tl_err_add(err, "unknown_product", ipath,
                            "product offering %s is not in the catalog",
                            it->product_id);
+            } else if (rc < 0) {
+                *db_rc = rc;
+                tl_err_set(err, rc, lookup.code, lookup.field, "%s",
+                           lookup.message);
             }
-            it->product_known = rc >= 0 && exists;
+            it->product_known = rc == 0;
             tl_err_clear(&lookup);
         }
     }
@@ -255,7 +205,9 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
     /* a change may name a new place (a move); a disconnect names none */
     if (is_new || (strcmp(it->action, "modify") == 0 &&
                    json_object_get(product, "place") != NULL))
-        read_place(it, db, product, field, db_rc, err);
+        order_read_places(it, db, product, field,
+                          it->product_known ? &catalog_product : NULL, db_rc,
+                          err);
     if (!is_new && *db_rc == 0)
         order_read_service_item(d, it, db, product, path, db_rc, err);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "catalog/catalog.h"
 #include "orders/orders.h"
 #include "provisioning/provisioning.h"
 #include "tests/support/fixtures.h"
@@ -707,6 +708,169 @@ START_TEST(a_disconnect_order_sells_nothing_and_creates_no_service)
 }
 END_TEST
 
+/* ---- product rules, against the demo catalog ---- */
+
+static void setup_products(void)
+{
+    accounts_load_result res;
+    catalog_load_result loaded;
+    json_t *doc;
+
+    db = tl_test_db_open();
+    tl_err_init(&err);
+    doc = json_load_file(TL_SOURCE_DIR "/demo/catalog.json", 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_int_eq(catalog_load(&loaded, db, doc, "test", &err), 0);
+    json_decref(doc);
+    doc = json_loads(book, 0, NULL);
+    ck_assert_int_eq(accounts_load(&res, db, doc, "test", &err), 0);
+    json_decref(doc);
+}
+
+static json_t *harbor_place(const char *role, const char *nr)
+{
+    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "streetNr", nr,
+                          "streetName", "Harbor Way", "city", "Portland",
+                          "stateOrProvince", "ME", "postcode", "04101",
+                          "country", "US");
+
+    if (role != NULL)
+        json_object_set_new(p, "role", json_string(role));
+    return p;
+}
+
+/* An order of one item: product, characteristics as "name=value" pairs
+ * (NULL-terminated) and the places given. */
+static json_t *product_order(const char *external_id, const char *product,
+                             json_t *places, const char *const *chars)
+{
+    json_t *list = json_array();
+    json_t *doc;
+
+    for (; *chars != NULL; chars++) {
+        const char *eq = strchr(*chars, '=');
+        json_array_append_new(
+            list, json_pack("{s:s%, s:s}", "name", *chars,
+                            (size_t)(eq - *chars), "value", eq + 1));
+    }
+    doc = json_pack("{s:s, s:s, s:{s:s}, s:[{s:s, s:s, s:{s:s},"
+                    " s:{s:o, s:o}}]}",
+                    "externalId", external_id, "requestedStartDate",
+                    "2026-12-01", "billingAccount", "id", "HH-1001",
+                    "productOrderItem", "id", "1", "action", "add",
+                    "productOffering", "id", product, "product",
+                    "productCharacteristic", list, "place", places);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+static const char *const epl[] = {"bandwidth=1 Gbps", "protection=protected",
+                                  "routeMiles=12", NULL};
+static const char *const chars_prefix_path =
+    "productOrderItem[0].product.productCharacteristic";
+
+static const char *char_problem(const char *name)
+{
+    char field[TL_ERR_FIELD_MAX];
+
+    snprintf(field, sizeof(field), "%s.%s", chars_prefix_path, name);
+    return problem_code(field);
+}
+
+START_TEST(a_private_line_joins_two_different_locations)
+{
+    /* one end only */
+    submit_refused(product_order(
+        "PL-1", "EPL-1G", json_pack("[o]", harbor_place("aLocation", "100")),
+        epl));
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.place"),
+                     "required");
+    ck_assert_ptr_nonnull(strstr(err.problems[0].message, "zLocation"));
+    tl_err_clear(&err);
+    /* both ends at one address; a role a private line does not take */
+    submit_refused(product_order(
+        "PL-2", "EPL-1G",
+        json_pack("[o, o, o]", harbor_place("aLocation", "100"),
+                  harbor_place("zLocation", "100"),
+                  harbor_place("serviceAddress", "300")),
+        epl));
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.place"),
+                     "same_location");
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.place[2].role"),
+                     "unknown_place_role");
+    tl_err_clear(&err);
+    /* the main campus to the annex, 12 route miles */
+    submit_ok(product_order("PL-3", "EPL-1G",
+                            json_pack("[o, o]", harbor_place("zLocation", "300"),
+                                      harbor_place("aLocation", "100")),
+                            epl),
+              0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.order_item i"
+                        " JOIN accounts.address a USING (address_id)"
+                        " JOIN accounts.address z"
+                        "  ON z.address_id = i.z_address_id"
+                        " WHERE a.line1 = '100 Harbor Way'"
+                        " AND z.line1 = '300 Harbor Way'"),
+        1);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT quantity AS n FROM orders.order_item_code"
+                        " WHERE code = 'EPL-MILE'"),
+        12);
+}
+END_TEST
+
+START_TEST(characteristics_follow_the_catalog)
+{
+    static const char *const dia_bad[] = {"portSpeed=1 Gbps",
+                                          "committedBandwidth=2 Gbps",
+                                          "color=blue", NULL};
+    static const char *const dia_over[] = {
+        "portSpeed=500 Mbps", "committedBandwidth=1 Gbps", NULL};
+    static const char *const sip_bad[] = {"callPaths=1", "didBlocks=2",
+                                          "burstPaths=30", NULL};
+    static const char *const sip[] = {"callPaths=24", "didBlocks=2",
+                                      "burstPaths=10", NULL};
+    static const char *const pri_bad[] = {"spans=2", "channels=30",
+                                          "didBlocks=1", NULL};
+    static const char *const eod_bad[] = {"speedTier=75/10",
+                                          "cableModem=Arris S33", NULL};
+    json_t *one = json_pack("[o]", harbor_place(NULL, "100"));
+
+    json_incref(one);
+    submit_refused(product_order("C-1", "DIA", one, dia_bad));
+    ck_assert_str_eq(char_problem("portSpeed"), "not_allowed");
+    ck_assert_str_eq(char_problem("color"), "unknown_characteristic");
+    tl_err_clear(&err);
+    json_incref(one);
+    submit_refused(product_order("C-2", "DIA", one, dia_over));
+    ck_assert_str_eq(char_problem("committedBandwidth"), "rule");
+    ck_assert_int_eq(err.n_problems, 1);
+    tl_err_clear(&err);
+    json_incref(one);
+    submit_refused(product_order("C-3", "SIP", one, sip_bad));
+    ck_assert_str_eq(char_problem("callPaths"), "range");
+    ck_assert_str_eq(char_problem("burstPaths"), "rule");
+    tl_err_clear(&err);
+    json_incref(one);
+    submit_refused(product_order("C-4", "PRI", one, pri_bad));
+    ck_assert_str_eq(char_problem("channels"), "multiple_of");
+    tl_err_clear(&err);
+    json_incref(one);
+    submit_refused(product_order("C-5", "EOD-100", one, eod_bad));
+    ck_assert_str_eq(char_problem("speedTier"), "not_allowed");
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_stored(), 0);
+    /* 24 call paths and two blocks of 20 DIDs */
+    submit_ok(product_order("C-6", "SIP", one, sip), 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT sum(quantity) FILTER (WHERE code = 'SIP-PATH')"
+                        " * 100 + sum(quantity) FILTER (WHERE code = 'DID-20')"
+                        " AS n FROM orders.order_item_code"),
+        2402);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("order_intake");
@@ -728,6 +892,12 @@ int main(void)
     tcase_add_test(tc, an_unknown_address_raises_one_new_address_request);
     tcase_add_test(tc, change_move_and_disconnect_act_on_services_in_inventory);
     tcase_add_test(tc, a_disconnect_order_sells_nothing_and_creates_no_service);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("products");
+    tcase_add_checked_fixture(tc, setup_products, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, a_private_line_joins_two_different_locations);
+    tcase_add_test(tc, characteristics_follow_the_catalog);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

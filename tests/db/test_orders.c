@@ -66,13 +66,18 @@ static json_t *supplemented(const json_t *doc)
     json_t *chars = json_object_get(json_object_get(first, "product"),
                                     "productCharacteristic");
     json_t *second = json_deep_copy(first);
+    json_t *second_chars = json_object_get(json_object_get(second, "product"),
+                                           "productCharacteristic");
 
     json_object_set_new(d, "requestedStartDate", json_string("2026-12-07"));
-    json_object_set_new(json_array_get(chars, 0), "value",
-                        json_string("1 Gbps"));
+    json_object_set_new(json_array_get(chars, 2), "value", json_string("/28"));
     json_object_set_new(second, "id", json_string("2"));
     json_object_set_new(json_object_get(second, "productOffering"), "id",
                         json_string("DIA-100"));
+    json_object_set_new(json_array_get(second_chars, 0), "value",
+                        json_string("100 Mbps"));
+    json_object_set_new(json_array_get(second_chars, 1), "value",
+                        json_string("100 Mbps"));
     json_array_append_new(items, second);
     return d;
 }
@@ -140,8 +145,7 @@ START_TEST(supplement_makes_a_version_and_a_readable_diff)
     ck_assert_str_eq(ch.text[1], "added productOrderItem[id=2] - -> DIA-100");
     ck_assert_str_eq(ch.text[2],
                      "changed productOrderItem[id=1].product."
-                     "productCharacteristic[name=portSpeed] 500 Mbps -> "
-                     "1 Gbps");
+                     "productCharacteristic[name=ipv4Block] /29 -> /28");
     /* and back: the item is removed */
     memset(&ch, 0, sizeof(ch));
     ck_assert_int_eq(orders_diff(db, o.order_number, 2, 1, collect, &ch, &err),

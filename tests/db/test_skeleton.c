@@ -221,9 +221,14 @@ START_TEST(bad_order_lists_every_problem_and_writes_nothing)
     assert_problem("productOrderItem[1].id", "duplicate");
     assert_problem("productOrderItem[1].action", "unsupported_action");
     assert_problem("productOrderItem[1].product.place[0]", "unknown_address");
-    ck_assert_int_eq(err.n_problems, 9);
+    /* DIA needs portSpeed and committedBandwidth */
+    assert_problem("productOrderItem[1].product.productCharacteristic",
+                   "required");
+    ck_assert_int_eq(err.n_problems, 11);
+    ck_assert_ptr_nonnull(strstr(err.problems[8].message, "portSpeed"));
+    ck_assert_ptr_nonnull(strstr(err.problems[9].message, "committedBandwidth"));
     /* the last line tells the new-address request raised for it */
-    ck_assert_str_eq(err.problems[8].code, "address_requested");
+    ck_assert_str_eq(err.problems[10].code, "address_requested");
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM orders.sales_order"), 0);
     json_decref(doc);
