@@ -918,7 +918,7 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
         return json_array_append_new(
                    out->rows,
                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, "
-                             "s:s?, s:i, s:i, s:s}",
+                             "s:s?, s:i, s:i, s:s, s:s?}",
                              "orderNumber", r->order_number, "externalId",
                              r->external_id, "accountNumber", r->account_number,
                              "accountName", r->account_name, "state", r->state,
@@ -927,7 +927,9 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
                              r->agent_ref[0] ? r->agent_ref : NULL, "dueDate",
                              r->has_due ? due : NULL, "ageDays", r->age_days,
                              "daysInState", r->days_in_state, "jeopardy",
-                             r->jeopardy)) == 0
+                             r->jeopardy, "jeopardyReason",
+                             r->jeopardy_reason[0] ? r->jeopardy_reason
+                                                   : NULL)) == 0
                    ? 0
                    : TL_ERROR;
     snprintf(age, sizeof(age), "%d", r->age_days);
@@ -944,7 +946,8 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
         cli_csv_field(due, 0);
         cli_csv_field(age, 0);
         cli_csv_field(days, 0);
-        cli_csv_field(r->jeopardy, 1);
+        cli_csv_field(r->jeopardy, 0);
+        cli_csv_field(r->jeopardy_reason, 1);
         return 0;
     }
     printf("%-12s %-10s %-16s %-10s %-10s %4s %5s %-7s %s\n", r->order_number,
@@ -996,7 +999,7 @@ static int run_queue(cli_ctx *c, int argc, char **argv)
     else if (out.csv)
         printf("order_number,external_id,account_number,account_name,state,"
                "products,account_executive,agent,due_date,age_days,"
-               "days_in_state,jeopardy\n");
+               "days_in_state,jeopardy,jeopardy_reason\n");
     else
         printf("%-12s %-10s %-16s %-10s %-10s %4s %5s %-7s %s\n", "order",
                "account", "state", "products", "due", "age", "in st",

@@ -222,8 +222,10 @@ typedef struct orders_queue_row {
     int age_days;     /* as_of - submission day */
     int days_in_state;
     /* "missed" when the due date has passed before installation, "at_risk"
-     * when it is at most 5 days away, "" otherwise */
+     * when it is at most 5 days away or flagged (orders_set_jeopardy), ""
+     * otherwise */
     const char *jeopardy;
+    const char *jeopardy_reason; /* why flagged, "" when not */
 } orders_queue_row;
 
 typedef int (*orders_queue_fn)(const orders_queue_row *row, void *cls,
@@ -234,6 +236,13 @@ typedef int (*orders_queue_fn)(const orders_queue_row *row, void *cls,
 int orders_queue(tl_db *db, const char *queue, tl_date as_of,
                  const orders_queue_filter *filter, orders_queue_fn fn,
                  void *cls, tl_err *err);
+
+/* Flags an order in jeopardy from day `since` for a reason (e.g. "task
+ * fiber construction overdue since 2026-11-20"), or clears the flag when
+ * reason is NULL. Setting the same reason again changes nothing (the day
+ * it was first raised stays). TL_ENOTFOUND for an unknown order. */
+int orders_set_jeopardy(tl_db *db, int64_t account_id, int64_t order_id,
+                        const char *reason, tl_date since, tl_err *err);
 
 /* ---- finding orders ---- */
 

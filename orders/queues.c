@@ -65,7 +65,8 @@ static int queue_row(const tl_row *row, void *cls, tl_err *err)
         tl_row_date_opt(row, "due_date", &r.due_date, &isnull, err) < 0 ||
         tl_row_int(row, "age_days", &r.age_days, err) < 0 ||
         tl_row_int(row, "days_in_state", &r.days_in_state, err) < 0 ||
-        tl_row_text(row, "jeopardy", &r.jeopardy, err) < 0)
+        tl_row_text(row, "jeopardy", &r.jeopardy, err) < 0 ||
+        tl_row_text(row, "jeopardy_reason", &r.jeopardy_reason, err) < 0)
         return TL_ERROR;
     r.has_due = !isnull;
     return ctx->fn(&r, ctx->cls, err);
@@ -112,7 +113,11 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
         "   THEN ''"
         "   WHEN o.requested_start_date < $2::date THEN 'missed'"
         "   WHEN o.requested_start_date - $2::date <= $6::int"
-        "   THEN 'at_risk' ELSE '' END AS jeopardy"
+        "   THEN 'at_risk'"
+        "   WHEN o.jeopardy_since <= $2::date THEN 'at_risk'"
+        "   ELSE '' END AS jeopardy,"
+        " CASE WHEN o.jeopardy_since <= $2::date THEN o.jeopardy_reason"
+        "   ELSE '' END AS jeopardy_reason"
         " FROM orders.sales_order o"
         " JOIN accounts.billing_account a USING (account_id)"
         " WHERE o.state = ANY ($1::text[])"
@@ -156,4 +161,28 @@ int orders_visible_to_ae(int *visible, tl_db *db, const orders_order_t *order,
     rc = tl_row_bool(&row, "visible", visible, err);
     PQclear(res);
     return rc;
+}
+
+int orders_set_jeopardy(tl_db *db, int64_t account_id, int64_t order_id,
+                        const char *reason, tl_date since, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, account_id);
+    tl_params_int64(&p, order_id);
+    tl_params_text(&p, reason);
+    tl_params_date(&p, since);
+    rc = tl_db_exec(db, "orders_set_jeopardy",
+                    "UPDATE orders.sales_order SET jeopardy_reason = $3,"
+                    " jeopardy_since = CASE WHEN $3::text IS NULL THEN NULL"
+                    "  WHEN jeopardy_reason IS NOT DISTINCT FROM $3"
+                    "  THEN jeopardy_since ELSE $4::date END"
+                    " WHERE account_id = $1::bigint AND order_id = $2::bigint",
+                    &p, err);
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_order", "order",
+                          "order %lld does not exist", (long long)order_id);
+    return rc < 0 ? rc : 0;
 }

@@ -708,6 +708,64 @@ START_TEST(a_disconnect_order_sells_nothing_and_creates_no_service)
 }
 END_TEST
 
+typedef struct jeopardy_seen {
+    char jeopardy[16];
+    char reason[64];
+} jeopardy_seen;
+
+static int jeopardy_row(const orders_queue_row *r, void *cls, tl_err *e)
+{
+    jeopardy_seen *j = cls;
+
+    (void)e;
+    snprintf(j->jeopardy, sizeof(j->jeopardy), "%s", r->jeopardy);
+    snprintf(j->reason, sizeof(j->reason), "%s", r->jeopardy_reason);
+    return 0;
+}
+
+START_TEST(a_flagged_order_is_in_jeopardy_until_cleared)
+{
+    orders_order_t o = submit_ok(order_with("EXT-50", NULL, NULL, NULL, NULL),
+                                 0);
+    orders_queue_filter f = {NULL, NULL, NULL, NULL};
+    jeopardy_seen j;
+
+    /* due 2026-11-10: on 2026-11-01 nine days away, not at risk */
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_sales", day("2026-11-01"), &f, jeopardy_row, &j,
+                 &err);
+    ck_assert_str_eq(j.jeopardy, "");
+    ck_assert_int_eq(orders_set_jeopardy(db, o.account_id, o.order_id,
+                                         "site survey overdue",
+                                         day("2026-10-30"), &err),
+                     0);
+    /* raised again later: still since 2026-10-30 */
+    ck_assert_int_eq(orders_set_jeopardy(db, o.account_id, o.order_id,
+                                         "site survey overdue",
+                                         day("2026-10-31"), &err),
+                     0);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " orders.sales_order WHERE"
+                                     " jeopardy_since = '2026-10-30'"),
+                     1);
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_sales", day("2026-11-01"), &f, jeopardy_row, &j,
+                 &err);
+    ck_assert_str_eq(j.jeopardy, "at_risk");
+    ck_assert_str_eq(j.reason, "site survey overdue");
+    ck_assert_int_eq(orders_set_jeopardy(db, o.account_id, o.order_id, NULL,
+                                         day("2026-11-01"), &err),
+                     0);
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_sales", day("2026-11-01"), &f, jeopardy_row, &j,
+                 &err);
+    ck_assert_str_eq(j.jeopardy, "");
+    ck_assert_int_eq(orders_set_jeopardy(db, o.account_id, 99999, "x",
+                                         day("2026-11-01"), &err),
+                     TL_ENOTFOUND);
+}
+END_TEST
+
 /* ---- product rules, against the demo catalog ---- */
 
 static void setup_products(void)
@@ -892,6 +950,7 @@ int main(void)
     tcase_add_test(tc, an_unknown_address_raises_one_new_address_request);
     tcase_add_test(tc, change_move_and_disconnect_act_on_services_in_inventory);
     tcase_add_test(tc, a_disconnect_order_sells_nothing_and_creates_no_service);
+    tcase_add_test(tc, a_flagged_order_is_in_jeopardy_until_cleared);
     suite_add_tcase(s, tc);
     tc = tcase_create("products");
     tcase_add_checked_fixture(tc, setup_products, teardown);
