@@ -93,7 +93,7 @@ static void report_entry(batch *b, const char *source, const char *ext,
  * (the database went away), as opposed to a rejected order. */
 static int submit_one(batch *b, const char *source, const json_t *doc)
 {
-    const char *ext = json_string_value(json_object_get(doc, "externalId"));
+    const char *ext = orders_doc_external_id(doc);
     orders_submit_result res;
     tl_err err = TL_ERR_INIT;
     int rc;

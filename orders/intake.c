@@ -317,7 +317,7 @@ static int submit_tx(tl_db *db, void *cls, tl_err *err)
 static int find_identical(orders_submit_result *out, tl_db *db,
                           const json_t *doc, const char *text, tl_err *err)
 {
-    const char *ext = json_string_value(json_object_get(doc, "externalId"));
+    const char *ext = orders_doc_external_id(doc);
     const char *acct = json_string_value(
         json_object_get(json_object_get(doc, "billingAccount"), "id"));
     PGresult *res = NULL;

@@ -90,6 +90,11 @@ int orders_submit_ex(orders_submit_result *out, tl_db *db, const json_t *doc,
 int orders_validate(tl_db *db, const json_t *doc, tl_date received,
                     tl_err *err);
 
+/* The submitter's reference of an order document: externalId as a string
+ * (TMF622 v4) or the id of its first entry when it is an array of
+ * ExternalIdentifier objects (v5). NULL when there is none. */
+const char *orders_doc_external_id(const json_t *doc);
+
 /* Finds an order by its number (SO-nnnnnnnn). TL_ENOTFOUND otherwise. */
 int orders_get(orders_order_t *out, tl_db *db, const char *order_number,
                tl_err *err);

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/json.h"
 #include "orders/orders_internal.h"
@@ -45,14 +46,28 @@ static void check_person(tl_db *db, const char *ref, const char *kind,
     tl_err_clear(&lookup);
 }
 
+/* 0 customer, 1 account executive (TMF's "seller"), 2 agent, -1 another
+ * role; TMF examples capitalize roles, so case does not matter. */
+static int party_role(const char *role)
+{
+    static const char *const names[] = {"customer", "accountExecutive",
+                                        "seller", "agent", NULL};
+    static const int roles[] = {0, 1, 1, 2};
+    int i;
+
+    for (i = 0; names[i] != NULL; i++)
+        if (strcasecmp(names[i], role) == 0)
+            return roles[i];
+    return -1;
+}
+
 /* One relatedParty entry. */
 static void read_party(order_doc *d, tl_db *db, const json_t *party,
                        const char *path, int seen[3], int *db_rc, tl_err *err)
 {
-    static const char *const roles[] = {"customer", "accountExecutive",
-                                        "agent"};
     const char *id = NULL;
     const char *role = NULL;
+    const json_t *ref = NULL;
     char field[TL_ERR_FIELD_MAX];
     int r;
 
@@ -60,15 +75,22 @@ static void read_party(order_doc *d, tl_db *db, const json_t *party,
         tl_err_add(err, "type", path, "a related party must be an object");
         return;
     }
-    tl_json_str(party, "id", path, 1, 64, &id, err);
     tl_json_str(party, "role", path, 1, 40, &role, err);
+    /* v5 wraps the party: {"role", "partyOrPartyRole": {"id", ...}} */
+    ref = json_object_get(party, "partyOrPartyRole");
+    if (json_is_object(ref)) {
+        tl_path_key(field, sizeof(field), path, "partyOrPartyRole");
+        tl_json_str(ref, "id", field, 1, 64, &id, err);
+    } else {
+        tl_json_str(party, "id", path, 1, 64, &id, err);
+        snprintf(field, sizeof(field), "%s", path);
+    }
     if (id == NULL || role == NULL)
         return;
-    for (r = 0; r < 3 && strcmp(roles[r], role) != 0; r++)
-        ;
-    if (r == 3)
+    r = party_role(role);
+    if (r < 0)
         return;
-    tl_path_key(field, sizeof(field), path, "id");
+    tl_path_key(field, sizeof(field), field, "id");
     if (seen[r]++) {
         tl_err_add(err, "duplicate", path,
                    "the order names more than one %s", role);

@@ -146,6 +146,8 @@ void order_read_places(order_item_doc *it, tl_db *db, const json_t *product,
     tl_path_key(base, sizeof(base), product_path, "place");
     for (i = 0; i < json_array_size(places) && *db_rc == 0; i++) {
         const json_t *place = json_array_get(places, i);
+        const json_t *address;
+        char apath[TL_ERR_FIELD_MAX];
 
         tl_path_index(field, sizeof(field), base, i);
         if (!json_is_object(place)) {
@@ -158,7 +160,15 @@ void order_read_places(order_item_doc *it, tl_db *db, const json_t *product,
         it->places[slot].given = 1;
         snprintf(it->places[slot].role, sizeof(it->places[slot].role), "%s",
                  r.name[slot]);
-        read_address(&it->places[slot], db, place, field, db_rc, err);
+        /* v5: {"role", "place": {GeographicAddress}}; v4: the address */
+        address = json_object_get(place, "place");
+        if (json_is_object(address))
+            tl_path_key(apath, sizeof(apath), field, "place");
+        else {
+            address = place;
+            snprintf(apath, sizeof(apath), "%s", field);
+        }
+        read_address(&it->places[slot], db, address, apath, db_rc, err);
     }
     for (slot = 0; slot < r.n; slot++) {
         if (it->places[slot].given)

@@ -64,6 +64,35 @@ static void read_requested_date(order_doc *d, const json_t *doc,
     }
 }
 
+const char *orders_doc_external_id(const json_t *doc)
+{
+    const json_t *ext = json_object_get(doc, "externalId");
+
+    if (json_is_array(ext))
+        ext = json_object_get(json_array_get(ext, 0), "id");
+    return json_string_value(ext);
+}
+
+/* externalId: a string (v4), or [{"id", "owner", "externalIdentifierType"}]
+ * (v5) whose first entry is the submitter's reference. */
+static void read_external_id(order_doc *d, const json_t *doc, tl_err *err)
+{
+    const json_t *ext = json_object_get(doc, "externalId");
+
+    if (!json_is_array(ext)) {
+        tl_json_str(doc, "externalId", "", 1, 64, &d->external_id, err);
+        return;
+    }
+    if (json_array_size(ext) == 0 ||
+        !json_is_object(json_array_get(ext, 0))) {
+        tl_err_add(err, "required", "externalId[0]",
+                   "externalId needs an entry with the submitter's id");
+        return;
+    }
+    tl_json_str(json_array_get(ext, 0), "id", "externalId[0]", 1, 64,
+                &d->external_id, err);
+}
+
 static void read_account(order_doc *d, tl_db *db, const json_t *doc, int *db_rc,
                          tl_err *err)
 {
@@ -223,7 +252,7 @@ int order_doc_read(order_doc *d, tl_db *db, const json_t *doc, tl_date received,
     if (!json_is_object(doc))
         return tl_err_add(err, "type", "",
                           "a product order must be a JSON object");
-    tl_json_str(doc, "externalId", "", 1, 64, &d->external_id, err);
+    read_external_id(d, doc, err);
     read_requested_date(d, doc, received, err);
     read_account(d, db, doc, &db_rc, err);
     if (db_rc == 0)

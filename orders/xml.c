@@ -99,11 +99,12 @@ static int attr_to(json_t *obj, const char *key, xmlNode *n, const char *attr)
 static json_t *address_json(xmlNode *n)
 {
     static const char *const attrs[] = {
-        "streetNr", "streetName", "city", "stateOrProvince",
-        "postcode", "country",    NULL};
+        "role",     "streetNr", "streetName", "city", "stateOrProvince",
+        "postcode", "country",  NULL};
     json_t *place = json_pack("{s:s}", "role", "serviceAddress");
     size_t i;
 
+    /* a role attribute, when there is one, replaces the default */
     for (i = 0; place != NULL && attrs[i] != NULL; i++) {
         if (attr_to(place, attrs[i], n, attrs[i]) != 0) {
             json_decref(place);

@@ -516,6 +516,60 @@ START_TEST(partner_xml_and_batches)
 }
 END_TEST
 
+START_TEST(order_desk_commands)
+{
+    static run_result r;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "contracts load " DEMO "harbor-health-msa.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    expect(&r, 0, "order SO-00000001 submitted");
+    /* the coordinator holds it for a missing detail, with a reason */
+    run(&r, 1, "order hold SO-00000001");
+    expect(&r, 2, "--reason is required");
+    run(&r, 0, "order hold SO-00000001 --reason 'site contact missing'");
+    expect(&r, 0, "order SO-00000001 is held");
+    run(&r, 0, "order feedback --since 2026-01-01");
+    expect(&r, 0, "SUMMIT\n");
+    expect(&r, 0, "held     SO-00000001");
+    expect(&r, 0, "site contact missing");
+    run(&r, 0, "order release SO-00000001");
+    expect(&r, 0, "order SO-00000001 is submitted");
+    run(&r, 1, "order release SO-00000001");
+    expect(&r, 5, "only a held order is released");
+    /* an account executive sees their own orders only */
+    run(&r, 1, "order show SO-00000001 --as-ae AE-NOBODY");
+    expect(&r, 4, "does not exist");
+    run(&r, 0, "order show SO-00000001 --as-ae AE-RCHEN");
+    expect(&r, 0, "account executive AE-RCHEN, agent SUMMIT");
+    run(&r, 0, "order find HH-1001 --as-ae AE-NOBODY");
+    expect(&r, 0, "no order matches");
+    run(&r, 0, "order queue pending_sales --as-of 2026-11-05 --agent SUMMIT"
+               " --csv");
+    expect(&r, 0, "order_number,external_id,account_number");
+    expect(&r, 0, "SO-00000001,SUMMIT-HH-DIA-0001,HH-1001");
+    run(&r, 0, "order queue pending_sales --as-of 2026-11-05 --ae AE-NOBODY"
+               " --json");
+    expect(&r, 0, "\"orders\": []");
+    /* the sales audit finds nothing wrong with it */
+    run(&r, 0, "order audit --since 2026-01-01");
+    expect(&r, 0, "(no findings)");
+    run(&r, 0, "order audit --since 2026-01-01 --csv");
+    expect(&r, 0, "order_number,account_number,agent,item_id,finding,message");
+    /* rejected: final, and in the feedback with the reason */
+    run(&r, 0, "order reject SO-00000001 --reason 'no signed quote' --json");
+    expect(&r, 0, "\"state\": \"rejected\"");
+    run(&r, 0, "order feedback --salesperson SUMMIT --since 2026-01-01 --json");
+    expect(&r, 0, "\"reason\": \"no signed quote\"");
+    run(&r, 1, "order hold SO-00000001 --reason again");
+    expect(&r, 5, "cannot become held");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -534,6 +588,7 @@ int main(void)
     tcase_add_test(tc, partner_xml_and_batches);
     tcase_add_test(tc, account_and_address_commands);
     tcase_add_test(tc, catalog_commands);
+    tcase_add_test(tc, order_desk_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

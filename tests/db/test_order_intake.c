@@ -766,6 +766,81 @@ START_TEST(a_flagged_order_is_in_jeopardy_until_cleared)
 }
 END_TEST
 
+/* ---- TMF622 example payloads ---- */
+
+#define TMF622 TL_SOURCE_DIR "/tests/fixtures/tmf622/"
+
+static json_t *fixture(const char *path)
+{
+    json_t *doc = json_load_file(path, 0, NULL);
+
+    ck_assert_msg(doc != NULL, "cannot read %s", path);
+    return doc;
+}
+
+START_TEST(the_spec_examples_are_refused_with_every_problem)
+{
+    json_t *one = fixture(TMF622 "CreateProductOrder1_request.json");
+    json_t *two = fixture(TMF622 "CreateProductOrder2_request.json");
+
+    ck_assert_int_eq(orders_validate(db, one, tl_fx_received(), &err),
+                     TL_EINVALID);
+    ck_assert_str_eq(problem_code("billingAccount"), "required");
+    ck_assert_str_eq(problem_code("requestedStartDate"), "in_the_past");
+    ck_assert_str_eq(problem_code("productOrderItem[0].product"), "required");
+    ck_assert_str_eq(problem_code("productOrderItem[1].productOffering.id"),
+                     "unknown_product");
+    /* an amount as a JSON number is refused, never read as a float */
+    ck_assert_str_eq(
+        problem_code(
+            "productOrderItem[1].itemPrice[0].price.dutyFreeAmount.value"),
+        "type");
+    ck_assert_str_eq(problem_code("productOrderItem[1].product.place"),
+                     "required");
+    tl_err_clear(&err);
+    ck_assert_int_eq(orders_validate(db, two, tl_fx_received(), &err),
+                     TL_EINVALID);
+    ck_assert_str_eq(problem_code("billingAccount"), "required");
+    ck_assert_str_eq(problem_code("productOrderItem[0].productOffering"),
+                     "required");
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.place"),
+                     "required");
+    /* the seller is looked up as an account executive */
+    ck_assert_str_eq(
+        problem_code("relatedParty[0].partyOrPartyRole.id"), "unknown_party");
+    tl_err_clear(&err);
+    json_incref(two);
+    submit_refused(two);
+    ck_assert_int_eq(orders_stored(), 0);
+    json_decref(one);
+    json_decref(two);
+}
+END_TEST
+
+START_TEST(an_order_in_v5_shapes_is_accepted)
+{
+    orders_order_t o = submit_ok(fixture(TMF622 "harbor-dia-v5.json"), 0);
+    orders_submit_result again;
+    json_t *doc = fixture(TMF622 "harbor-dia-v5.json");
+
+    ck_assert_str_eq(o.external_id, "SUMMIT-HH-V5-0001");
+    ck_assert_str_eq(o.ae_ref, "AE-RCHEN");
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.order_item i"
+                        " JOIN accounts.address a USING (address_id)"
+                        " WHERE a.line1 = '300 Harbor Way'"
+                        " AND i.quoted_mrc_minor = 65000"),
+        1);
+    /* sent again: the same order */
+    ck_assert_int_eq(orders_submit(&again, db, doc, tl_fx_received(), "test",
+                                   &err),
+                     0);
+    ck_assert_int_eq(again.created, 0);
+    ck_assert_str_eq(again.order.order_number, o.order_number);
+    json_decref(doc);
+}
+END_TEST
+
 /* ---- product rules, against the demo catalog ---- */
 
 static void setup_products(void)
@@ -951,6 +1026,8 @@ int main(void)
     tcase_add_test(tc, change_move_and_disconnect_act_on_services_in_inventory);
     tcase_add_test(tc, a_disconnect_order_sells_nothing_and_creates_no_service);
     tcase_add_test(tc, a_flagged_order_is_in_jeopardy_until_cleared);
+    tcase_add_test(tc, the_spec_examples_are_refused_with_every_problem);
+    tcase_add_test(tc, an_order_in_v5_shapes_is_accepted);
     suite_add_tcase(s, tc);
     tc = tcase_create("products");
     tcase_add_checked_fixture(tc, setup_products, teardown);

@@ -160,6 +160,55 @@ START_TEST(broken_and_oversized_documents)
 }
 END_TEST
 
+START_TEST(a_private_line_names_both_ends)
+{
+    static const char doc[] =
+        "<?xml version=\"1.0\"?>"
+        "<PartnerOrders xmlns=\"urn:trunkline:partner-order:1\""
+        " partner=\"KEYSTONE\">"
+        "<Order externalId=\"KS-EPL-1\" billingAccount=\"KS-3001\""
+        " requestedStartDate=\"2026-12-01\">"
+        "<Item id=\"1\" action=\"add\" productOffering=\"EPL-1G\">"
+        "<Characteristic name=\"routeMiles\" value=\"12\"/>"
+        "<ServiceAddress role=\"aLocation\" streetNr=\"100\""
+        " streetName=\"Harbor Way\" city=\"Portland\" stateOrProvince=\"ME\""
+        " postcode=\"04101\" country=\"US\"/>"
+        "<ServiceAddress role=\"zLocation\" streetNr=\"1\""
+        " streetName=\"Rail Street\" city=\"Bangor\" stateOrProvince=\"ME\""
+        " postcode=\"04401\" country=\"US\"/>"
+        "</Item></Order></PartnerOrders>";
+    static const char bad_role[] =
+        "<?xml version=\"1.0\"?>"
+        "<PartnerOrders xmlns=\"urn:trunkline:partner-order:1\""
+        " partner=\"KEYSTONE\">"
+        "<Order externalId=\"KS-EPL-2\" billingAccount=\"KS-3001\">"
+        "<Item id=\"1\" action=\"add\" productOffering=\"EPL-1G\">"
+        "<ServiceAddress role=\"middle\" streetName=\"Harbor Way\""
+        " city=\"Portland\" stateOrProvince=\"ME\" postcode=\"04101\""
+        " country=\"US\"/>"
+        "</Item></Order></PartnerOrders>";
+    json_t *orders = NULL;
+    tl_err err = TL_ERR_INIT;
+
+    ck_assert_int_eq(orders_xml_read(&orders, doc, sizeof(doc) - 1, &err), 0);
+    ck_assert_str_eq(
+        str_at(orders, "0.productOrderItem.0.product.place.0.role"),
+        "aLocation");
+    ck_assert_str_eq(
+        str_at(orders, "0.productOrderItem.0.product.place.1.role"),
+        "zLocation");
+    ck_assert_str_eq(
+        str_at(orders, "0.productOrderItem.0.product.place.1.city"), "Bangor");
+    json_decref(orders);
+    orders = NULL;
+    ck_assert_int_eq(
+        orders_xml_read(&orders, bad_role, sizeof(bad_role) - 1, &err),
+        TL_EINVALID);
+    ck_assert(has_problem(&err, "xsd", NULL));
+    tl_err_clear(&err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("order_xml");
@@ -172,6 +221,7 @@ int main(void)
     tcase_add_test(tc, broken_and_oversized_documents);
     tcase_add_test(tc, schema_violations_are_listed_with_lines);
     tcase_add_test(tc, partner_orders_map_onto_tmf622);
+    tcase_add_test(tc, a_private_line_names_both_ends);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
