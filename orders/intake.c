@@ -97,6 +97,7 @@ typedef struct submit_ctx {
     const json_t *doc_json;
     const char *doc_text;
     const char *actor;
+    tl_date received;
     orders_submit_result *result;
 } submit_ctx;
 
@@ -165,13 +166,16 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
     tl_params_text(&p, ctx->doc_text);
     tl_params_text(&p, ctx->doc->ae_ref[0] ? ctx->doc->ae_ref : NULL);
     tl_params_text(&p, ctx->doc->agent_ref[0] ? ctx->doc->agent_ref : NULL);
+    tl_params_date(&p, ctx->received);
     rc = get_one(&ctx->result->order, db, "orders_insert",
                  "WITH o AS (INSERT INTO orders.sales_order (account_id,"
                  " external_id, content_hash, state, requested_start_date,"
-                 " submitted_by, document, account_executive_ref, agent_ref)"
+                 " submitted_by, document, account_executive_ref, agent_ref,"
+                 " received_on)"
                  " VALUES ($1::bigint, $2,"
                  " encode(sha256(convert_to($5::jsonb::text, 'UTF8')), 'hex'),"
-                 " 'submitted', $3::date, $4, $5::jsonb, $6, $7) RETURNING *)"
+                 " 'submitted', $3::date, $4, $5::jsonb, $6, $7, $8::date)"
+                 " RETURNING *)"
                  " SELECT o.account_id, o.order_id, o.order_number,"
                  " o.external_id, a.account_number, o.state,"
                  " o.requested_start_date, o.version,"
@@ -392,6 +396,7 @@ int orders_submit_ex(orders_submit_result *out, tl_db *db, const json_t *doc,
     ctx.doc_json = doc;
     ctx.doc_text = text;
     ctx.actor = actor;
+    ctx.received = received;
     ctx.result = out;
     rc = tl_db_run_tx(db, "orders_submit", submit_tx, &ctx, err);
 cleanup:

@@ -284,7 +284,7 @@ START_TEST(catalog_commands)
     int fd;
 
     run(&r, 0, "catalog load " DEMO "catalog.json");
-    expect(&r, 0, "14 products, 25 service codes, 38 prices");
+    expect(&r, 0, "15 products, 25 service codes, 38 prices");
     run(&r, 0, "catalog list");
     expect(&r, 0, "EPL-1G       private_line  Ethernet Private Line 1 Gbps");
     run(&r, 0, "catalog list --json");
@@ -373,9 +373,9 @@ START_TEST(account_and_address_commands)
         expect(&r, 0, "usage: trunkline");
     }
     run(&r, 1, "account load " DEMO "harbor-health.json");
-    expect(&r, 0, "1 accounts, 1 sites, 7 details added");
+    expect(&r, 0, "1 accounts, 3 sites, 7 details added");
     run(&r, 1, "account load " DEMO "northwind.json");
-    expect(&r, 0, "3 accounts, 2 sites, 11 details added");
+    expect(&r, 0, "3 accounts, 13 sites, 11 details added");
     run(&r, 1, "account load " DEMO "keystone.json");
     expect(&r, 0, NULL);
     run(&r, 0, "account show HH-1001 --on 2026-11-20 --json");

@@ -118,7 +118,7 @@ START_TEST(price_history_and_precedence)
     load_ok(demo(), &res);
     ck_assert_int_eq(res.codes_added, 25);
     ck_assert_int_eq(res.prices_added, 38);
-    ck_assert_int_eq(res.products_added, 14);
+    ck_assert_int_eq(res.products_added, 15);
     ck_assert_int_eq(res.tax_rules_added, 6);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         ck_assert_msg(price_on(cases[i].code, cases[i].cur, cases[i].on) ==
@@ -194,8 +194,8 @@ START_TEST(demo_loads_over_the_old_demo_catalog)
 
     load_ok(json_deep_copy(old), &res);
     load_ok(demo(), &res);
-    ck_assert_int_eq(res.products_added, 13);
-    ck_assert_int_eq(res.characteristics_added, 38);
+    ck_assert_int_eq(res.products_added, 14);
+    ck_assert_int_eq(res.characteristics_added, 41);
     ck_assert_int_eq(res.tax_categories_added, 3);
     /* and the old file still loads, unchanged, over the new catalog */
     load_ok(old, &res);
@@ -580,7 +580,7 @@ START_TEST(export_round_trips)
 
     load_ok(demo(), &res);
     ck_assert_int_eq(catalog_export(&first, db, &err), 0);
-    ck_assert_int_eq(json_array_size(json_object_get(first, "products")), 14);
+    ck_assert_int_eq(json_array_size(json_object_get(first, "products")), 15);
     /* reloading the export changes nothing */
     load_ok(json_deep_copy(first), &res);
     ck_assert_int_eq(res.prices_added + res.codes_added + res.products_added,

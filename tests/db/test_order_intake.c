@@ -711,6 +711,8 @@ END_TEST
 typedef struct jeopardy_seen {
     char jeopardy[16];
     char reason[64];
+    int age;
+    int in_state;
 } jeopardy_seen;
 
 static int jeopardy_row(const orders_queue_row *r, void *cls, tl_err *e)
@@ -718,6 +720,8 @@ static int jeopardy_row(const orders_queue_row *r, void *cls, tl_err *e)
     jeopardy_seen *j = cls;
 
     (void)e;
+    j->age = r->age_days;
+    j->in_state = r->days_in_state;
     snprintf(j->jeopardy, sizeof(j->jeopardy), "%s", r->jeopardy);
     snprintf(j->reason, sizeof(j->reason), "%s", r->jeopardy_reason);
     return 0;
@@ -735,6 +739,13 @@ START_TEST(a_flagged_order_is_in_jeopardy_until_cleared)
     orders_queue(db, "pending_sales", day("2026-11-01"), &f, jeopardy_row, &j,
                  &err);
     ck_assert_str_eq(j.jeopardy, "");
+    /* received 2026-11-02 (whenever it was keyed in): 3 days old on the
+     * 5th, all of them in the state intake gave it */
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_sales", day("2026-11-05"), &f, jeopardy_row, &j,
+                 &err);
+    ck_assert_int_eq(j.age, 3);
+    ck_assert_int_eq(j.in_state, 3);
     ck_assert_int_eq(orders_set_jeopardy(db, o.account_id, o.order_id,
                                          "site survey overdue",
                                          day("2026-10-30"), &err),
