@@ -569,36 +569,7 @@ static int run_supplement(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static int run_cancel(cli_ctx *c, int argc, char **argv)
-{
-    const char *reason = NULL;
-    const cli_opt opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
-    const char *pos[1];
-    orders_order_t o;
-    tl_err err = TL_ERR_INIT;
-    int npos;
-    int rc;
-
-    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
-    if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (npos != 1)
-        return cli_usage_error(c, "the order number is required");
-    if (reason == NULL)
-        return cli_usage_error(c, "--reason is required");
-    rc = cli_connect(c);
-    if (rc != 0)
-        return rc;
-    rc = orders_cancel(&o, c->db, pos[0], reason, c->actor, &err);
-    if (rc < 0)
-        return cli_fail(c, rc, &err);
-    if (c->json)
-        return cli_print_json(order_json(&o));
-    printf("order %s is %s\n", o.order_number, o.state);
-    return CLI_EXIT_OK;
-}
-
-/* order reject|hold|release: the coordinator's decisions. */
+/* order reject|hold|release|cancel: the coordinator's decisions. */
 static int run_decision(cli_ctx *c, int argc, char **argv, const char *to_state,
                         int reason_required)
 {
@@ -616,12 +587,15 @@ static int run_decision(cli_ctx *c, int argc, char **argv, const char *to_state,
     if (npos != 1)
         return cli_usage_error(c, "the order number is required");
     if (reason_required && reason == NULL)
-        return cli_usage_error(c, "--reason is required: say what the "
-                                  "salesperson must fix");
+        return cli_usage_error(c, "--reason is required: say why");
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
-    rc = orders_decide(&o, c->db, pos[0], to_state, reason, c->actor, &err);
+    if (strcmp(to_state, "cancelled") == 0)
+        rc = orders_cancel(&o, c->db, pos[0], reason, c->actor, &err);
+    else
+        rc = orders_decide(&o, c->db, pos[0], to_state, reason, c->actor,
+                           &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json)
@@ -643,6 +617,11 @@ static int run_hold(cli_ctx *c, int argc, char **argv)
 static int run_release(cli_ctx *c, int argc, char **argv)
 {
     return run_decision(c, argc, argv, "submitted", 0);
+}
+
+static int run_cancel(cli_ctx *c, int argc, char **argv)
+{
+    return run_decision(c, argc, argv, "cancelled", 1);
 }
 
 typedef struct feedback_out {

@@ -116,11 +116,6 @@ void order_read_service_item(order_doc *d, order_item_doc *it, tl_db *db,
                              const json_t *product, const char *item_path,
                              int *db_rc, tl_err *err);
 
-/* Checks that an open order of the account (other than this one) is not
- * already acting on the item's circuit (changes.c). */
-void order_check_open_change(const order_doc *d, size_t idx, tl_db *db,
-                             int *db_rc, tl_err *err);
-
 /* Records an order refused at intake with its problems (feedback.c). */
 int order_rejection_record(tl_db *db, const order_doc *d, const char *doc_text,
                            tl_date received, const char *actor,

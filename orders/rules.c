@@ -82,53 +82,104 @@ static void check_prices(const order_doc *d, size_t idx, tl_db *db,
     tl_err_clear(&walk);
 }
 
+/* States in which an order is still open: a new order for the same thing
+ * would be a duplicate of it. */
+#define ORDERS_OPEN_STATES                                                     \
+    "('draft', 'submitted', 'held', 'accepted', 'in_provisioning')"
+
+static int order_find_open(char *number, size_t size, tl_db *db, const char *name,
+                    const char *sql, const tl_params *p, int *db_rc,
+                    tl_err *err)
+{
+    PGresult *res = NULL;
+    const char *found = NULL;
+    tl_err lookup = TL_ERR_INIT;
+    tl_row row;
+    int rc;
+
+    rc = tl_db_query_one(db, &res, name, sql, p, &lookup);
+    if (rc == 1) {
+        row.res = res;
+        row.row = 0;
+        rc = tl_row_text(&row, "order_number", &found, &lookup);
+        if (rc == 0) {
+            snprintf(number, size, "%s", found);
+            rc = 1;
+        }
+        PQclear(res);
+    }
+    if (rc < 0) {
+        *db_rc = rc;
+        tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);
+    }
+    tl_err_clear(&lookup);
+    return rc;
+}
+
 /* An open order of the account, under another externalId, with an item
  * for the same product at the same address. */
 static void check_duplicate(const order_doc *d, size_t idx, tl_db *db,
                             int *db_rc, tl_err *err)
 {
     const order_item_doc *it = &d->items[idx];
-    PGresult *res = NULL;
-    const char *number = NULL;
+    char number[24];
     char path[TL_ERR_FIELD_MAX];
-    tl_err lookup = TL_ERR_INIT;
     tl_params p;
-    tl_row row;
-    int rc;
 
     tl_params_init(&p);
     tl_params_int64(&p, d->account.account_id);
     tl_params_text(&p, d->external_id);
     tl_params_text(&p, it->product_id);
     tl_params_int64(&p, it->address_id);
-    rc = tl_db_query_one(
-        db, &res, "orders_probable_duplicate",
-        "SELECT o.order_number FROM orders.sales_order o"
-        " JOIN orders.order_item i USING (account_id, order_id)"
-        " WHERE o.account_id = $1::bigint AND o.external_id <> $2"
-        " AND o.state IN ('draft', 'submitted', 'held', 'accepted',"
-        "  'in_provisioning')"
-        " AND i.action = 'add' AND i.product_id = $3"
-        " AND i.address_id = $4::bigint"
-        " ORDER BY o.order_id LIMIT 1",
-        &p, &lookup);
-    if (rc < 0) {
-        *db_rc = rc;
-        tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);
-    } else if (rc == 1) {
-        row.res = res;
-        row.row = 0;
-        if (tl_row_text(&row, "order_number", &number, &lookup) == 0) {
-            tl_path_index(path, sizeof(path), "productOrderItem", idx);
-            tl_err_add(err, "probable_duplicate", path,
-                       "open order %s already orders %s at this address; "
-                       "if this is a second circuit, resubmit allowing "
-                       "duplicates",
-                       number, it->product_id);
-        }
-        PQclear(res);
-    }
-    tl_err_clear(&lookup);
+    if (order_find_open(number, sizeof(number), db,
+                        "orders_probable_duplicate",
+                        "SELECT o.order_number FROM orders.sales_order o"
+                        " JOIN orders.order_item i USING (account_id, order_id)"
+                        " WHERE o.account_id = $1::bigint"
+                        " AND o.external_id <> $2"
+                        " AND o.state IN " ORDERS_OPEN_STATES
+                        " AND i.action = 'add' AND i.product_id = $3"
+                        " AND i.address_id = $4::bigint"
+                        " ORDER BY o.order_id LIMIT 1",
+                        &p, db_rc, err) != 1)
+        return;
+    tl_path_index(path, sizeof(path), "productOrderItem", idx);
+    tl_err_add(err, "probable_duplicate", path,
+               "open order %s already orders %s at this address; if this is "
+               "a second circuit, resubmit allowing duplicates",
+               number, it->product_id);
+}
+
+/* An open order of the account, under another externalId, already acting
+ * on the item's circuit. */
+static void check_open_change(const order_doc *d, size_t idx, tl_db *db,
+                              int *db_rc, tl_err *err)
+{
+    const order_item_doc *it = &d->items[idx];
+    char number[24];
+    char path[TL_ERR_FIELD_MAX];
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, d->account.account_id);
+    tl_params_text(&p, d->external_id);
+    tl_params_text(&p, it->service_ref);
+    if (order_find_open(number, sizeof(number), db, "orders_open_change",
+                        "SELECT o.order_number FROM orders.sales_order o"
+                        " JOIN orders.order_item i USING (account_id, order_id)"
+                        " WHERE o.account_id = $1::bigint"
+                        " AND o.external_id <> $2"
+                        " AND o.state IN " ORDERS_OPEN_STATES
+                        " AND i.service_ref = $3 ORDER BY o.order_id LIMIT 1",
+                        &p, db_rc, err) != 1)
+        return;
+    tl_path_index(path, sizeof(path), "productOrderItem", idx);
+    tl_path_key(path, sizeof(path), path, "product");
+    tl_path_key(path, sizeof(path), path, "id");
+    tl_err_add(err, "circuit_has_open_order", path,
+               "open order %s already acts on circuit %s; supplement or "
+               "cancel it first",
+               number, it->service_ref);
 }
 
 /* The item's characteristics against the catalog product's definitions
@@ -175,7 +226,7 @@ void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
 
         if (has_account && it->service_ref != NULL &&
             it->change_kind[0] != '\0' && d->external_id != NULL)
-            order_check_open_change(d, i, db, db_rc, err);
+            check_open_change(d, i, db, db_rc, err);
         if (it->product_id == NULL || !it->product_known ||
             strcmp(action, "delete") == 0 || *db_rc != 0)
             continue;
