@@ -296,9 +296,9 @@ static int one_tx(tl_db *db, void *cls, tl_err *err)
     rc = provisioning_equipment_get(ctx->out, db, in->serial, err);
     if (rc < 0 || counts.movements == 0)
         return rc;
-    was = exists ? location_json(&before) : json_null();
+    was = exists ? location_json(&before) : NULL;
     after = location_json(ctx->out);
-    if (was == NULL || after == NULL) {
+    if ((exists && was == NULL) || after == NULL) {
         rc = tl_err_set(err, TL_ERROR, "oom", "", "out of memory");
     } else {
         rc = tl_audit(db, ctx->actor,
