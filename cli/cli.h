@@ -118,6 +118,7 @@ extern const cli_command cli_accounts_commands[];
 extern const cli_command cli_contracts_commands[];
 extern const cli_command cli_orders_commands[];
 extern const cli_command cli_provisioning_commands[];
+extern const cli_command cli_equipment_commands[];
 extern const cli_command cli_billing_commands[];
 extern const cli_command cli_collections_commands[];
 

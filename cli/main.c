@@ -11,9 +11,11 @@
 #include "provisioning/provisioning.h"
 
 static const cli_command *const tables[] = {
-    cli_db_commands,        cli_catalog_commands,     cli_accounts_commands,
-    cli_contracts_commands, cli_orders_commands,      cli_provisioning_commands,
-    cli_billing_commands,   cli_collections_commands, NULL};
+    cli_db_commands,        cli_catalog_commands,
+    cli_accounts_commands,  cli_contracts_commands,
+    cli_orders_commands,    cli_provisioning_commands,
+    cli_billing_commands,   cli_collections_commands,
+    cli_equipment_commands, NULL};
 
 static void print_overview(FILE *out)
 {
@@ -29,7 +31,7 @@ static void print_overview(FILE *out)
             const cli_command *cmd = &tables[t][i];
             snprintf(words, sizeof(words), "%s%s%s", cmd->group,
                      cmd->verb ? " " : "", cmd->verb ? cmd->verb : "");
-            fprintf(out, "  %-22s %s\n", words, cmd->summary);
+            fprintf(out, "  %-24s  %s\n", words, cmd->summary);
         }
     }
     fprintf(out,

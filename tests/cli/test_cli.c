@@ -570,6 +570,115 @@ START_TEST(order_desk_commands)
 }
 END_TEST
 
+START_TEST(equipment_commands)
+{
+    static run_result r;
+    FILE *f;
+    char path[] = "/tmp/tl-cli-eq-XXXXXX";
+    char args[256];
+    int fd;
+
+    run(&r, 1, "equipment audit");
+    expect(&r, 2, "--as-of is required");
+    run(&r, 1, "equipment move X1");
+    expect(&r, 2, "--to is required");
+    run(&r, 1, "equipment requirements list");
+    expect(&r, 2, "equipment requirements load FILE");
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order accept SO-00000001");
+    expect(&r, 0, NULL);
+
+    run(&r, 0,
+        "equipment requirements load " DEMO "equipment-requirements.json");
+    expect(&r, 0, "6 models added, 0 changed; 10 requirements added");
+    run(&r, 0, "equipment load-movements " DEMO "equipment-stock.csv");
+    expect(&r, 0, "11 rows: 9 items received, 11 movements added");
+    run(&r, 0, "equipment load-movements " DEMO "equipment-stock.csv --json");
+    expect(&r, 0, "\"alreadyLoaded\": true");
+
+    fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    fputs("reference,serial,mac,model,moved_on,to_kind,to_ref,circuit_id,"
+          "order_number\n"
+          "X-1,GHOST,,,2026-11-06,technician,Dana,,\n"
+          "X-2,ARS33-100002,,,2026-11-06,customer_site,,DIA/000009,\n",
+          f);
+    fclose(f);
+    snprintf(args, sizeof(args), "equipment load-movements %s --json", path);
+    run(&r, 0, args);
+    expect(&r, 3, "\"field\": \"row[2].serial\"");
+    expect(&r, 3, "\"code\": \"unknown_serial\"");
+    expect(&r, 3, "\"field\": \"row[3].circuit_id\"");
+    unlink(path);
+    ck_assert_int_eq(count("SELECT count(*) FROM"
+                           " provisioning.equipment_movement"),
+                     11);
+
+    run(&r, 1, "equipment show NOPE");
+    expect(&r, 4, "serial NOPE is not in inventory");
+    run(&r, 1,
+        "equipment receive --serial FTX2311A0AB --model ISR1111 "
+        "--warehouse 'Portland DC' --date 2026-11-01");
+    expect(&r, 5, "already in inventory");
+    run(&r, 1,
+        "equipment move FTX2311A0AB --to customer_site --circuit DIA/000009 "
+        "--date 2026-11-10");
+    expect(&r, 4, "not in the inventory");
+    run(&r, 0,
+        "equipment move FTX2311A0AB --to customer_site --circuit DIA/000001 "
+        "--order SO-00000001 --date 2026-11-10 --json");
+    expect(&r, 0, "\"status\": \"installed\"");
+    expect(&r, 0, "\"accountNumber\": \"HH-1001\"");
+    run(&r, 0, "equipment show FTX2311A0AB --json");
+    expect(&r, 0, "\"history\"");
+    expect(&r, 0, "\"orderNumber\": \"SO-00000001\"");
+    run(&r, 0, "equipment show FTX2311A0AB");
+    expect(&r, 0, "#2   2026-11-10  warehouse Portland DC -> customer_site");
+    run(&r, 0, "equipment list --account HH-1001 --csv");
+    expect(&r, 0,
+           "FTX2311A0AB,,ISR1111,router,installed,customer_site,"
+           "DIA/000001,HH-1001,DIA/000001");
+    run(&r, 0, "equipment list --status assigned --json");
+    expect(&r, 0, "\"serial\": \"ARS33-100001\"");
+
+    run(&r, 0, "equipment audit --as-of 2027-01-05 --json");
+    expect(&r, 0, "\"count\": 0");
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind installed "
+        "--date 2026-11-10");
+    expect(&r, 0, NULL);
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind customer_accepted "
+        "--date 2026-11-14");
+    expect(&r, 0, NULL);
+    PQclear(PQexec(tl_db_pgconn(db),
+                   "UPDATE provisioning.service SET state = 'disconnected',"
+                   " disconnect_date = '2026-12-01'"));
+    run(&r, 0, "equipment audit --as-of 2027-01-05 --fee 95.00 --json");
+    expect(&r, 0, "\"code\": \"not_returned_after_disconnect\"");
+    expect(&r, 0, "\"amount\": \"95.00\"");
+    expect(&r, 0, "\"charge\": \"recorded\"");
+    expect(&r, 0, "\"days\": 35");
+    run(&r, 0, "equipment audit --as-of 2027-01-05 --fee 95.00 --csv");
+    expect(&r, 0, "code,serial,model,kind,account_number,circuit_id");
+    expect(&r, 0,
+           "not_returned_after_disconnect,FTX2311A0AB,ISR1111,router,"
+           "HH-1001,DIA/000001");
+    expect(&r, 0, ",95.00,USD,already,");
+    run(&r, 0, "equipment audit --as-of 2027-01-05");
+    expect(&r, 0, "1 finding, 0 non-return fees recorded");
+    ck_assert_int_eq(count("SELECT count(*) FROM"
+                           " provisioning.equipment_charge"),
+                     1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -589,6 +698,7 @@ int main(void)
     tcase_add_test(tc, account_and_address_commands);
     tcase_add_test(tc, catalog_commands);
     tcase_add_test(tc, order_desk_commands);
+    tcase_add_test(tc, equipment_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
