@@ -220,7 +220,8 @@ static void payment(uw *u, const billing_doc *doc)
         if (r->account[0] != '\0') {
             open_el(u, "cac:PayeeFinancialAccount");
             open_el(u, "cbc:ID");
-            attr(u, "schemeID", r->iban ? "IBAN" : "BBAN");
+            if (r->iban)
+                attr(u, "schemeID", "IBAN");
             if (!u->failed)
                 check(u, xmlTextWriterWriteString(u->w,
                                                   (const xmlChar *)r->account));
