@@ -136,9 +136,31 @@ static int insert_line(run_ctx *ctx, tl_db *db, int64_t invoice_id, int line_no,
                       &p, err);
 }
 
+/* The account-wide purchase order in force on the issue date, which the
+ * invoice quotes, or "" when the account has none then. */
+static int quoted_po(char *po_number, size_t size, const run_ctx *ctx,
+                     tl_db *db, tl_err *err)
+{
+    accounts_po_t po;
+    int rc;
+
+    po_number[0] = '\0';
+    rc = accounts_po_in_force(&po, db, ctx->account_id, NULL, ctx->issue_date,
+                              err);
+    if (rc == TL_ENOTFOUND) {
+        tl_err_clear(err);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    snprintf(po_number, size, "%s", po.po_number);
+    return 0;
+}
+
 static int flush_invoice(run_ctx *ctx, tl_db *db, tl_err *err)
 {
     PGresult *res = NULL;
+    char po_number[64];
     char number[40];
     int64_t seq = 0;
     int64_t invoice_id = 0;
@@ -157,6 +179,9 @@ static int flush_invoice(run_ctx *ctx, tl_db *db, tl_err *err)
         return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
                           "invoice total of account %lld does not fit",
                           (long long)ctx->account_id);
+    rc = quoted_po(po_number, sizeof(po_number), ctx, db, err);
+    if (rc < 0)
+        return rc;
     rc = next_invoice_number(number, sizeof(number), &seq, db, err);
     if (rc < 0)
         return rc;
@@ -172,14 +197,16 @@ static int flush_invoice(run_ctx *ctx, tl_db *db, tl_err *err)
                    tl_date_add_days(ctx->issue_date, ctx->payment_terms_days));
     tl_params_text(&p, ctx->currency);
     tl_params_int64(&p, subtotal.minor);
+    tl_params_text(&p, po_number[0] != '\0' ? po_number : NULL);
     rc = tl_db_query_one(db, &res, "billing_invoice_insert",
                          "INSERT INTO billing.invoice (account_id,"
                          " invoice_number, series, sequence_no, run_id,"
                          " period_start, period_end, issue_date, due_date,"
-                         " currency, subtotal_minor, tax_minor, total_minor)"
+                         " currency, subtotal_minor, tax_minor, total_minor,"
+                         " po_number)"
                          " VALUES ($1::bigint, $2, 'standard', $3::bigint,"
                          " $4::bigint, $5::date, $6::date, $7::date,"
-                         " $8::date, $9, $10::bigint, 0, $10::bigint)"
+                         " $8::date, $9, $10::bigint, 0, $10::bigint, $11)"
                          " RETURNING invoice_id",
                          &p, err);
     if (rc < 0)

@@ -275,6 +275,122 @@ START_TEST(demo_walk_bills_and_collects)
 }
 END_TEST
 
+/* The invoice documents of the demo walk's invoice, and the biller. */
+START_TEST(invoice_documents)
+{
+    static run_result r;
+    char path[] = "/tmp/tl-biller-XXXXXX";
+    char out[] = "/tmp/tl-inv-XXXXXX";
+    char args[512];
+    FILE *f;
+    int fd;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "contracts load " DEMO "harbor-health-msa.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order accept SO-00000001");
+    expect(&r, 0, NULL);
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind installed "
+        "--date 2026-11-10");
+    expect(&r, 0, NULL);
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind "
+        "customer_accepted --date 2026-11-14");
+    expect(&r, 0, NULL);
+    run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
+    expect(&r, 0, "2551.67");
+
+    /* no biller yet */
+    run(&r, 1, "bill invoice INV-00000001 --format html");
+    expect(&r, 4, "no biller is loaded");
+
+    /* a bad biller file: every problem with its path, exit 3 */
+    fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    fputs("{\"legalName\": \"Northern Lights Telecom, LLC\","
+          " \"address\": {\"line1\": \"1 Monument Square\", \"city\":"
+          " \"Portland\", \"region\": \"ME\", \"postcode\": \"04101\","
+          " \"country\": \"US\"}, \"email\": \"billing\","
+          " \"remittance\": {\"bankName\": \"Casco Bay Trust Company\","
+          " \"accountNumber\": \"44-01\", \"routingNumber\": \"211370546\","
+          " \"paymentTerms\": \"Net 30\"}}",
+          f);
+    fclose(f);
+    snprintf(args, sizeof(args), "bill biller load %s --json", path);
+    run(&r, 0, args);
+    expect(&r, 3, "\"field\": \"taxId\"");
+    expect(&r, 3, "\"field\": \"email\"");
+    expect(&r, 3, "\"field\": \"remittance.accountNumber\"");
+    expect(&r, 3, "\"field\": \"remittance.routingNumber\"");
+    expect(&r, 3, "\"code\": \"checksum\"");
+    snprintf(args, sizeof(args), "bill biller load %s", path);
+    run(&r, 1, args);
+    expect(&r, 3, "4 problems found:");
+    unlink(path);
+    ck_assert_int_eq(count("SELECT count(*) FROM billing.biller"), 0);
+    run(&r, 1, "bill biller load /nonexistent/biller.json");
+    expect(&r, 4, "cannot open /nonexistent/biller.json");
+    run(&r, 1, "bill biller frobnicate");
+    expect(&r, 2, "say `load FILE` or `show`");
+
+    run(&r, 0, "bill biller load " DEMO "biller.json");
+    expect(&r, 0, "biller loaded");
+    run(&r, 0, "bill biller load " DEMO "biller.json --json");
+    expect(&r, 0, "\"changed\": false");
+    run(&r, 0, "bill biller show");
+    expect(&r, 0, "Northern Lights Telecom, LLC");
+
+    /* the formats */
+    run(&r, 0, "bill invoice INV-00000001 --format ubl");
+    expect(&r, 0, "<cbc:InvoiceTypeCode listID=\"UNCL1001\">380");
+    expect(&r, 0, "<cac:OrderReference>\n    <cbc:ID>HH-PO-2026-0412</cbc:ID>");
+    expect(&r, 0, "<cbc:PaymentID>INV-00000001</cbc:PaymentID>");
+    expect(&r, 0, "<cbc:TaxAmount currencyID=\"USD\">0.00</cbc:TaxAmount>");
+    expect(&r, 0,
+           "<cbc:PayableAmount currencyID=\"USD\">2551.67</cbc:PayableAmount>");
+    expect(&r, 0, "<cbc:ElectronicMail>ap-invoices@harborhealth.example<");
+    fd = mkstemp(out);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    snprintf(args, sizeof(args),
+             "bill invoice INV-00000001 --format ubl --validate --output %s",
+             out);
+    run(&r, 0, args);
+    expect(&r, 0, "valid UBL 2.1");
+    unlink(out);
+    run(&r, 0, "bill invoice INV-00000001 --format json");
+    expect(&r, 0,
+           "\"taxIncludedAmount\": {\n    \"unit\": \"USD\",\n"
+           "    \"value\": 2551.67\n  }");
+    expect(&r, 0, "\"purchaseOrderNumber\": \"HH-PO-2026-0412\"");
+    expect(&r, 0, "\"@type\": \"CustomerBill\"");
+    run(&r, 0, "bill invoice INV-00000001 --format csv");
+    expect(&r, 0, "document_number,document_kind,");
+    expect(&r, 0, ",MRC,2026-11-14,2026-11-30,1,1150.00,,,651.67,internet,");
+    run(&r, 0, "bill invoice INV-00000001 --format html");
+    expect(&r, 0, "<td class=\"n\">2551.67</td>");
+    expect(&r, 0, "quoting the payment reference <strong>INV-00000001");
+    expect(&r, 0, "<td>HH-PO-2026-0412</td>");
+
+    /* refusals */
+    run(&r, 1, "bill invoice INV-99999999 --format json");
+    expect(&r, 4, "invoice INV-99999999 does not exist");
+    run(&r, 1, "bill invoice INV-00000001 --format pdf");
+    expect(&r, 2, "--format must be json, ubl, csv or html, not \"pdf\"");
+    run(&r, 1, "bill invoice INV-00000001");
+    expect(&r, 2, "--format is required");
+    run(&r, 1, "bill invoice INV-00000001 --format csv --validate");
+    expect(&r, 2, "--validate applies to --format ubl only");
+}
+END_TEST
+
 START_TEST(catalog_commands)
 {
     static run_result r;
@@ -693,6 +809,7 @@ int main(void)
     tcase_add_test(tc, missing_and_broken_files);
     tcase_add_test(tc, bad_order_is_refused_and_nothing_stored);
     tcase_add_test(tc, demo_walk_bills_and_collects);
+    tcase_add_test(tc, invoice_documents);
     tcase_add_test(tc, migrations_listed_and_edited_file_refused);
     tcase_add_test(tc, partner_xml_and_batches);
     tcase_add_test(tc, account_and_address_commands);
