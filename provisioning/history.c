@@ -147,7 +147,7 @@ int provisioning_service_as_of(tl_db *db, const char *circuit_id, tl_date on,
                                       " v.version DESC LIMIT 1",
                       &p, version_row, &ctx, err);
     if (rc != 0)
-        return rc < 0 ? rc : 0;
+        return rc;
     tl_date_format(day, sizeof(day), on);
     return tl_err_set(err, TL_ENOTFOUND, "not_in_service", "asOf",
                       "circuit %s was not yet in service on %s", circuit_id,

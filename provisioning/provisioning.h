@@ -171,8 +171,9 @@ int provisioning_service_history(tl_db *db, const char *circuit_id,
                                  tl_err *err);
 
 /* Calls fn once with the service as it was on day `on`: its latest
- * version effective on or before it. TL_ENOTFOUND ("not_in_service") when
- * the service had no version yet that day, or the circuit is unknown. */
+ * version effective on or before it, and returns 1. TL_ENOTFOUND
+ * ("not_in_service") when the service had no version yet that day, or the
+ * circuit is unknown. */
 int provisioning_service_as_of(tl_db *db, const char *circuit_id, tl_date on,
                                provisioning_version_fn fn, void *cls,
                                tl_err *err);

@@ -5,6 +5,23 @@
 -- the order item that caused it (NULL when none did, which the service-code
 -- audit reports).
 
+-- A circuit id is quoted by people and carriers for the life of the
+-- circuit: it is given once, from the product sold, and no longer follows
+-- the product when a change order changes it.
+ALTER TABLE provisioning.service ALTER COLUMN circuit_id DROP EXPRESSION;
+CREATE FUNCTION provisioning.service_circuit_id() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.circuit_id IS NULL THEN
+        NEW.circuit_id := NEW.product_id || '/' || lpad(NEW.service_id::text, 6, '0');
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION provisioning.service_circuit_id() IS 'Gives a new service its circuit id: product/nnnnnn.';
+CREATE TRIGGER service_circuit_id BEFORE INSERT ON provisioning.service
+    FOR EACH ROW EXECUTE FUNCTION provisioning.service_circuit_id();
+COMMENT ON COLUMN provisioning.service.circuit_id IS 'Circuit id people and carriers quote: product/nnnnnn as first sold, never changed.';
+
 ALTER TABLE provisioning.service
     ADD COLUMN z_address_id bigint REFERENCES accounts.address,
     ADD COLUMN characteristics jsonb NOT NULL DEFAULT '{}'
