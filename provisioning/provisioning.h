@@ -300,7 +300,8 @@ typedef struct provisioning_task_check_result {
     int cleared; /* orders whose task jeopardy was cleared */
 } provisioning_task_check_result;
 
-/* Puts every order with an open task due before as_of in jeopardy
+/* Puts every order not yet installed (accepted, in_provisioning) with an
+ * open task due before as_of in jeopardy
  * ("task <kind> (<team>) overdue since <due>", the earliest such task,
  * since the day after it was due), and clears a task jeopardy from orders
  * that have no overdue task any more. Idempotent. */

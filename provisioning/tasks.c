@@ -452,7 +452,7 @@ static int check_tx(tl_db *db, void *cls, tl_err *err)
         "  JOIN orders.sales_order o USING (account_id, order_id)"
         "  WHERE t.status IN ('open', 'in_progress')"
         "  AND t.due_date < $1::date"
-        "  AND o.state NOT IN ('completed', 'cancelled', 'rejected')"
+        "  AND o.state IN ('accepted', 'in_provisioning')"
         "  ORDER BY t.account_id, t.order_id, t.due_date, t.task_id)"
         " SELECT l.account_id, l.order_id, l.reason, l.since"
         " FROM late l JOIN orders.sales_order o USING (account_id, order_id)"

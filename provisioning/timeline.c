@@ -47,6 +47,7 @@ static int timeline_row(const tl_row *row, void *cls, tl_err *err)
     const char *family = NULL;
     int pos = 0;
     int isnull = 0;
+    int passed = 0;
     const int *days;
 
     memset(&r, 0, sizeof(r));
@@ -67,10 +68,11 @@ static int timeline_row(const tl_row *row, void *cls, tl_err *err)
         r.planned = tl_date_add_days(r.planned, days[pos]);
     }
     if (tl_row_date_opt(row, "actual", &r.actual, &isnull, err) < 0 ||
-        tl_row_bool(row, "automatic", &r.automatic, err) < 0)
+        tl_row_bool(row, "automatic", &r.automatic, err) < 0 ||
+        tl_row_bool(row, "passed", &passed, err) < 0)
         return TL_ERROR;
     r.has_actual = !isnull;
-    if (r.has_planned) {
+    if (r.has_planned && (r.has_actual || !passed)) {
         tl_date seen = r.has_actual ? r.actual : ctx->as_of;
         int late = tl_days_between(r.planned, seen);
 
@@ -101,7 +103,12 @@ int provisioning_order_timeline(tl_db *db, const char *order_number,
         " i.product_id, p.family, coalesce(s.circuit_id, '') AS circuit_id,"
         " k.kind, k.pos, o.requested_start_date AS due,"
         " m.milestone_date AS actual, coalesce(m.automatic, false)"
-        " AS automatic"
+        " AS automatic, EXISTS (SELECT 1 FROM provisioning.milestone l"
+        "  WHERE l.account_id = i.account_id AND l.order_id = i.order_id"
+        "  AND l.item_id = i.item_id AND CASE l.kind WHEN 'foc' THEN 0"
+        "  WHEN 'ready_for_service' THEN 1 WHEN 'installed' THEN 2"
+        "  WHEN 'turn_up' THEN 3 WHEN 'customer_accepted' THEN 4"
+        "  ELSE 1 END > k.pos) AS passed"
         " FROM orders.order_item i"
         " JOIN orders.sales_order o USING (account_id, order_id)"
         " JOIN catalog.product p ON p.product_id = i.product_id"

@@ -684,15 +684,29 @@ START_TEST(timeline_shows_planned_against_actual)
                                                  day("2026-11-20"),
                                                  timeline_row, &s, &err),
                      5);
-    /* foc planned 14 days before the due date, never recorded */
+    /* foc planned 14 days before the due date, skipped by the install */
     ck_assert_int_eq(s.rows[0].planned, day("2026-10-27"));
     ck_assert_int_eq(s.rows[0].has_actual, 0);
-    ck_assert_int_eq(s.rows[0].days_late, 24);
+    ck_assert_int_eq(s.rows[0].days_late, 0);
+    /* turn-up planned the day after, still missing on the 20th */
+    ck_assert_int_eq(s.rows[3].planned, day("2026-11-11"));
+    ck_assert_int_eq(s.rows[3].days_late, 9);
     ck_assert_int_eq(s.rows[2].planned, day("2026-11-10"));
     ck_assert_int_eq(s.rows[2].actual, day("2026-11-12"));
     ck_assert_int_eq(s.rows[2].days_late, 2);
     ck_assert_int_eq(s.rows[4].planned, day("2026-11-15"));
     ck_assert_int_eq(s.rows[4].days_late, 5);
+    /* foc, ready and turn-up skipped once accepted: not late */
+    ck_assert_int_eq(milestone(circuit, "customer_accepted", "2026-11-16"), 0);
+    memset(&s, 0, sizeof(s));
+    ck_assert_int_eq(provisioning_order_timeline(db, o.order_number,
+                                                 day("2026-11-20"),
+                                                 timeline_row, &s, &err),
+                     5);
+    ck_assert_int_eq(s.rows[0].days_late, 0);
+    ck_assert_int_eq(s.rows[3].days_late, 0);
+    ck_assert_int_eq(s.rows[4].actual, day("2026-11-16"));
+    ck_assert_int_eq(s.rows[4].days_late, 1);
     ck_assert_int_eq(provisioning_order_timeline(db, "SO-99999999",
                                                  day("2026-11-20"),
                                                  timeline_row, &s, &err),
