@@ -121,7 +121,6 @@ static int insert_task(tl_db *db, int64_t account_id, int64_t order_id,
 int prov_create_tasks(int *created, tl_db *db, int64_t account_id,
                       int64_t order_id, tl_err *err)
 {
-    static create_ctx ctx_zero;
     create_ctx *ctx = NULL;
     tl_params p;
     size_t i;
@@ -129,10 +128,9 @@ int prov_create_tasks(int *created, tl_db *db, int64_t account_id,
     int rc;
 
     *created = 0;
-    ctx = malloc(sizeof(*ctx));
+    ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    *ctx = ctx_zero;
     tl_params_init(&p);
     tl_params_int64(&p, account_id);
     tl_params_int64(&p, order_id);
