@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "contracts/contracts.h"
 #include "orders/orders.h"
 #include "provisioning/provisioning.h"
 #include "provisioning/provisioning_internal.h"
@@ -14,17 +15,6 @@
     " s.billing_start_date, s.disconnect_date"                                 \
     " FROM provisioning.service s"                                             \
     " JOIN orders.sales_order o USING (account_id, order_id)"
-
-static int copy_text(char *dst, size_t size, const tl_row *row, const char *col,
-                     tl_err *err)
-{
-    const char *s = NULL;
-
-    if (tl_row_text(row, col, &s, err) < 0 || s == NULL)
-        return tl_err_set(err, TL_ERROR, "internal", col, "%s is missing", col);
-    snprintf(dst, size, "%s", s);
-    return 0;
-}
 
 static int read_date(const tl_row *row, const char *col, tl_date *out, int *has,
                      tl_err *err)
@@ -43,15 +33,15 @@ static int read_service(const tl_row *row, provisioning_service_t *out,
     memset(out, 0, sizeof(*out));
     if (tl_row_int64(row, "account_id", &out->account_id, err) < 0 ||
         tl_row_int64(row, "service_id", &out->service_id, err) < 0 ||
-        copy_text(out->circuit_id, sizeof(out->circuit_id), row, "circuit_id",
-                  err) < 0 ||
-        copy_text(out->order_number, sizeof(out->order_number), row,
-                  "order_number", err) < 0 ||
-        copy_text(out->item_id, sizeof(out->item_id), row, "item_id", err) <
-            0 ||
-        copy_text(out->product_id, sizeof(out->product_id), row, "product_id",
-                  err) < 0 ||
-        copy_text(out->state, sizeof(out->state), row, "state", err) < 0 ||
+        prov_copy_text(out->circuit_id, sizeof(out->circuit_id), row,
+                       "circuit_id", err) < 0 ||
+        prov_copy_text(out->order_number, sizeof(out->order_number), row,
+                       "order_number", err) < 0 ||
+        prov_copy_text(out->item_id, sizeof(out->item_id), row, "item_id",
+                       err) < 0 ||
+        prov_copy_text(out->product_id, sizeof(out->product_id), row,
+                       "product_id", err) < 0 ||
+        prov_copy_text(out->state, sizeof(out->state), row, "state", err) < 0 ||
         read_date(row, "install_date", &out->install_date, &out->has_install,
                   err) < 0 ||
         read_date(row, "acceptance_date", &out->acceptance_date,
@@ -158,8 +148,9 @@ int provisioning_order_services(tl_db *db, const char *order_number,
                         &p, service_row, &ctx, err);
 }
 
-int provisioning_count_open(int *pending, int *installed, tl_db *db,
-                            int64_t account_id, int64_t order_id, tl_err *err)
+int provisioning_count_open(int *pending, int *installed, int *non_disconnect,
+                            tl_db *db, int64_t account_id, int64_t order_id,
+                            tl_err *err)
 {
     PGresult *res = NULL;
     tl_params p;
@@ -169,14 +160,24 @@ int provisioning_count_open(int *pending, int *installed, tl_db *db,
     tl_params_init(&p);
     tl_params_int64(&p, account_id);
     tl_params_int64(&p, order_id);
-    rc = tl_db_query_one(db, &res, "provisioning_count_open",
-                         "SELECT count(*) FILTER (WHERE install_date IS NULL)"
-                         " AS pending, count(*) FILTER (WHERE install_date"
-                         " IS NOT NULL AND acceptance_date IS NULL)"
-                         " AS installed FROM provisioning.service"
-                         " WHERE account_id = $1::bigint"
-                         " AND order_id = $2::bigint",
-                         &p, err);
+    rc = tl_db_query_one(
+        db, &res, "provisioning_count_open",
+        "SELECT count(*) FILTER (WHERE NOT done)::int AS pending,"
+        " count(*) FILTER (WHERE done AND action = 'add'"
+        "  AND NOT accepted)::int AS installed,"
+        " count(*) FILTER (WHERE action <> 'delete')::int AS non_disconnect"
+        " FROM (SELECT i.action,"
+        "  EXISTS (SELECT 1 FROM provisioning.milestone m"
+        "   WHERE m.account_id = i.account_id AND m.order_id = i.order_id"
+        "   AND m.item_id = i.item_id AND m.kind = CASE i.action"
+        "   WHEN 'delete' THEN 'disconnected' ELSE 'installed' END) AS done,"
+        "  EXISTS (SELECT 1 FROM provisioning.milestone m"
+        "   WHERE m.account_id = i.account_id AND m.order_id = i.order_id"
+        "   AND m.item_id = i.item_id AND m.kind = 'customer_accepted')"
+        "   AS accepted"
+        "  FROM orders.order_item i WHERE i.account_id = $1::bigint"
+        "  AND i.order_id = $2::bigint) i",
+        &p, err);
     if (rc < 0)
         return rc;
     row.res = res;
@@ -184,6 +185,8 @@ int provisioning_count_open(int *pending, int *installed, tl_db *db,
     rc = tl_row_int(&row, "pending", pending, err);
     if (rc == 0)
         rc = tl_row_int(&row, "installed", installed, err);
+    if (rc == 0)
+        rc = tl_row_int(&row, "non_disconnect", non_disconnect, err);
     PQclear(res);
     return rc;
 }
@@ -194,11 +197,61 @@ typedef struct open_ctx {
     int created;
 } open_ctx;
 
+/* The agreement in force for the account on the order's due date (or
+ * today without one) goes on its new services. */
+static int set_agreement(tl_db *db, int64_t account_id, int64_t order_id,
+                         tl_err *err)
+{
+    contracts_agreement_t agreement;
+    PGresult *res = NULL;
+    tl_err lookup = TL_ERR_INIT;
+    tl_params p;
+    tl_row row;
+    tl_date day = 0;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, account_id);
+    tl_params_int64(&p, order_id);
+    rc = tl_db_query_one(db, &res, "provisioning_order_day",
+                         "SELECT coalesce(requested_start_date, current_date)"
+                         " AS day FROM orders.sales_order"
+                         " WHERE account_id = $1::bigint"
+                         " AND order_id = $2::bigint",
+                         &p, err);
+    if (rc <= 0)
+        return rc;
+    row.res = res;
+    row.row = 0;
+    rc = tl_row_date(&row, "day", &day, err);
+    PQclear(res);
+    if (rc < 0)
+        return rc;
+    rc = contracts_agreement_on(&agreement, db, account_id, day, &lookup);
+    if (rc == TL_ENOTFOUND) {
+        tl_err_clear(&lookup);
+        return 0;
+    }
+    if (rc < 0) {
+        tl_err_set(err, rc, lookup.code, lookup.field, "%s", lookup.message);
+        tl_err_clear(&lookup);
+        return rc;
+    }
+    tl_params_int64(&p, agreement.agreement_id);
+    rc = tl_db_exec(db, "provisioning_services_agreement",
+                    "UPDATE provisioning.service SET agreement_id = $3::bigint"
+                    " WHERE account_id = $1::bigint AND order_id = $2::bigint"
+                    " AND agreement_id IS NULL",
+                    &p, err);
+    return rc < 0 ? rc : 0;
+}
+
 static int open_tx(tl_db *db, void *cls, tl_err *err)
 {
     open_ctx *ctx = cls;
     orders_order_t order;
     tl_params p;
+    int tasks = 0;
     int rc;
 
     rc = orders_get(&order, db, ctx->order_number, err);
@@ -218,16 +271,18 @@ static int open_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_init(&p);
     tl_params_int64(&p, order.account_id);
     tl_params_int64(&p, order.order_id);
-    rc = tl_db_exec(db, "provisioning_services_insert",
-                    "INSERT INTO provisioning.service (account_id, order_id,"
-                    " item_id, product_id, address_id)"
-                    " SELECT account_id, order_id, item_id, product_id,"
-                    " address_id FROM orders.order_item"
-                    " WHERE account_id = $1::bigint AND order_id = $2::bigint"
-                    " AND action = 'add'"
-                    " ORDER BY item_id"
-                    " ON CONFLICT (account_id, order_id, item_id) DO NOTHING",
-                    &p, err);
+    rc = tl_db_exec(
+        db, "provisioning_services_insert",
+        "INSERT INTO provisioning.service (account_id, order_id,"
+        " item_id, product_id, address_id, z_address_id, characteristics)"
+        " SELECT i.account_id, i.order_id, i.item_id, i.product_id,"
+        " i.address_id, i.z_address_id, i.characteristics"
+        " FROM orders.order_item i"
+        " WHERE i.account_id = $1::bigint AND i.order_id = $2::bigint"
+        " AND i.action = 'add'"
+        " ORDER BY i.item_id"
+        " ON CONFLICT (account_id, order_id, item_id) DO NOTHING",
+        &p, err);
     if (rc < 0)
         return rc;
     ctx->created = rc;
@@ -242,7 +297,12 @@ static int open_tx(tl_db *db, void *cls, tl_err *err)
                     " AND s.order_id = $2::bigint"
                     " ON CONFLICT DO NOTHING",
                     &p, err);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    rc = set_agreement(db, order.account_id, order.order_id, err);
+    if (rc < 0)
+        return rc;
+    return prov_create_tasks(&tasks, db, order.account_id, order.order_id, err);
 }
 
 int provisioning_open_order(int *created, tl_db *db, const char *order_number,

@@ -795,6 +795,126 @@ START_TEST(equipment_commands)
 }
 END_TEST
 
+START_TEST(provisioning_commands)
+{
+    static run_result r;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    run(&r, 0, "contracts load " DEMO "harbor-health-msa.json");
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    run(&r, 0, "order accept SO-00000001");
+    expect(&r, 0, "1 service created in inventory");
+
+    /* tasks: routed when the order was opened */
+    run(&r, 0, "task list --order SO-00000001 --json");
+    expect(&r, 0, "\"kind\": \"assign IPv4 block and routing\"");
+    expect(&r, 0, "\"team\": \"tech_support\"");
+    run(&r, 1, "task list --team cooks");
+    expect(&r, 3, "cooks is not a team");
+    run(&r, 0, "task list --overdue-as-of 2026-11-08");
+    expect(&r, 0, "1 task");
+    run(&r, 0, "task check --as-of 2026-11-08");
+    expect(&r, 0, "1 order put in jeopardy");
+    run(&r, 0, "order queue pending_installation --as-of 2026-11-08 --json");
+    run(&r, 0, "task assign 1 --owner jlee --json");
+    expect(&r, 0, "\"owner\": \"jlee\"");
+    run(&r, 0, "task start 1");
+    expect(&r, 0, "task 1 is in_progress");
+    run(&r, 0, "task done 1");
+    expect(&r, 0, "task 1 is done");
+    run(&r, 1, "task cancel 1 --reason late");
+    expect(&r, 5, "already done");
+    run(&r, 1, "task cancel 2");
+    expect(&r, 2, "--reason TEXT is required");
+    run(&r, 1, "task done 99");
+    expect(&r, 4, "task 99 does not exist");
+    run(&r, 1, "task done abc");
+    expect(&r, 2, "must be a whole number");
+    run(&r, 0, "task check --as-of 2026-11-08 --json");
+    expect(&r, 0, "\"cleared\": 1");
+
+    /* milestones, automatic acceptance, timeline, history */
+    run(&r, 1, "service milestone --order SO-00000001 --kind installed");
+    expect(&r, 2, "--date is required");
+    run(&r, 1,
+        "service milestone --order SO-00000001 --kind turn_up "
+        "--date 2026-11-10");
+    expect(&r, 5, "cannot be turned up before it is installed");
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind installed "
+        "--date 2026-11-10");
+    expect(&r, 0, "installed 2026-11-10");
+    run(&r, 1,
+        "service milestone --circuit DIA/000001 --kind installed "
+        "--date 2026-11-11");
+    expect(&r, 5, "already recorded on 2026-11-10");
+    run(&r, 0, "service auto-accept --as-of 2026-11-14");
+    expect(&r, 0, "0 services accepted");
+    run(&r, 0, "service auto-accept --as-of 2026-11-20 --json");
+    expect(&r, 0, "\"acceptanceDate\": \"2026-11-15\"");
+    run(&r, 0, "service timeline SO-00000001 --as-of 2026-11-20");
+    expect(&r, 0, "installed          planned 2026-11-10 actual 2026-11-10");
+    run(&r, 0, "service timeline SO-00000001 --json");
+    expect(&r, 0, "\"automatic\": true");
+    run(&r, 1, "service timeline SO-00000009");
+    expect(&r, 4, NULL);
+    run(&r, 0, "service show DIA/000001 --as-of 2026-11-12 --json");
+    expect(&r, 0, "\"asOf\": {");
+    expect(&r, 0, "\"kind\": \"created\"");
+    run(&r, 1, "service show DIA/000001 --as-of 2026-11-01");
+    expect(&r, 4, "not yet in service on 2026-11-01");
+    run(&r, 1, "service show NOPE/000001");
+    expect(&r, 4, "not in the inventory");
+    run(&r, 0, "service history DIA/000001");
+    expect(&r, 0, "activated");
+
+    /* the service-code audit */
+    run(&r, 0, "service audit-codes --as-of 2026-11-30 --json");
+    expect(&r, 0, "\"count\": 0");
+    run(&r, 1,
+        "service change-codes DIA/000001 --codes DIA100,NOPE "
+        "--date 2026-11-20");
+    expect(&r, 3, "NOPE is not a service code");
+    run(&r, 0,
+        "service change-codes DIA/000001 --codes DIA100,DIA-INST "
+        "--date 2026-11-20");
+    expect(&r, 0, "the audit will report it");
+    run(&r, 0, "service audit-codes --as-of 2026-11-30 --csv");
+    expect(&r, 0, "circuit,account,product,finding,code,monthlyDifference");
+    expect(&r, 0, "DIA/000001,HH-1001,DIA,change_without_order,,-500.00,");
+    run(&r, 0, "service audit-codes --as-of 2026-11-30");
+    expect(&r, 0, "3 findings");
+
+    /* suspend and restore */
+    run(&r, 1, "service suspend DIA/000001");
+    expect(&r, 2, "--reason TEXT is required");
+    run(&r, 1, "service restore DIA/000001 --reason paid");
+    expect(&r, 5, "only a suspended service is restored");
+    run(&r, 0, "service suspend DIA/000001 --reason '90 days past due'");
+    expect(&r, 0, "suspend request 1 for DIA/000001 is requested");
+    run(&r, 0, "service suspend DIA/000001 --reason '90 days past due' --json");
+    expect(&r, 0, "\"created\": false");
+    run(&r, 0, "service requests --state requested --json");
+    expect(&r, 0, "\"kind\": \"suspend\"");
+    run(&r, 0, "service request-done 1 --date 2026-12-05");
+    expect(&r, 0, "request 1 is done");
+    run(&r, 0, "service show DIA/000001 --json");
+    expect(&r, 0, "\"state\": \"suspended\"");
+    run(&r, 0, "service restore DIA/000001 --reason paid");
+    run(&r, 1, "service withdraw 2");
+    expect(&r, 2, "--reason TEXT is required");
+    run(&r, 0, "service withdraw 2 --reason 'cheque bounced' --json");
+    expect(&r, 0, "\"state\": \"cancelled\"");
+    run(&r, 1, "service request-done 2");
+    expect(&r, 5, "already cancelled");
+    run(&r, 1, "service request-done 7");
+    expect(&r, 4, "request 7 does not exist");
+    run(&r, 0, "service requests");
+    expect(&r, 0, "cheque bounced");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -816,6 +936,7 @@ int main(void)
     tcase_add_test(tc, catalog_commands);
     tcase_add_test(tc, order_desk_commands);
     tcase_add_test(tc, equipment_commands);
+    tcase_add_test(tc, provisioning_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
