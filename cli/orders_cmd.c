@@ -440,6 +440,40 @@ static int history_line(const orders_state_change_t *h, void *cls, tl_err *err)
     return 0;
 }
 
+/* One milestone of the implementation timeline: planned vs actual. */
+static int timeline_line(const provisioning_timeline_row_t *t, void *cls,
+                         tl_err *err)
+{
+    json_t *arr = cls;
+    char planned[16] = "-";
+    char actual[16] = "-";
+
+    (void)err;
+    if (t->has_planned)
+        tl_date_format(planned, sizeof(planned), t->planned);
+    if (t->has_actual)
+        tl_date_format(actual, sizeof(actual), t->actual);
+    if (arr != NULL)
+        return json_array_append_new(
+                   arr,
+                   json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:b, s:i}",
+                             "item", t->item_id, "action", t->action,
+                             "product", t->product_id, "circuitId",
+                             t->circuit_id[0] ? t->circuit_id : NULL,
+                             "milestone", t->kind, "planned",
+                             t->has_planned ? planned : NULL, "actual",
+                             t->has_actual ? actual : NULL, "automatic",
+                             t->automatic, "daysLate", t->days_late)) == 0
+                   ? 0
+                   : TL_ERROR;
+    printf("  item %-4s %-18s planned %-10s actual %s%s", t->item_id,
+           t->kind, planned, actual, t->automatic ? " (automatic)" : "");
+    if (t->days_late > 0)
+        printf("  %d day%s late", t->days_late, t->days_late == 1 ? "" : "s");
+    putchar('\n');
+    return 0;
+}
+
 /* --as-ae: an account executive sees only their own orders; another's
  * order is reported as not existing, so that nothing leaks. */
 static int hide_from_ae(cli_ctx *c, const orders_order_t *o, const char *ae,
@@ -466,7 +500,13 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     int rc;
 
     const char *as_ae = NULL;
-    const cli_opt opts[] = {{"as-ae", &as_ae, NULL}, {NULL, NULL, NULL}};
+    const char *as_of = NULL;
+    const cli_opt opts[] = {{"as-ae", &as_ae, NULL},
+                            {"as-of", &as_of, NULL},
+                            {NULL, NULL, NULL}};
+    json_t *timeline = NULL;
+    tl_date today = cli_today();
+    char today_text[16];
     int npos;
 
     rc = cli_parse(c, argc, argv, opts, &number, 1, &npos);
@@ -474,6 +514,9 @@ static int run_show(cli_ctx *c, int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     if (npos != 1)
         return cli_usage_error(c, "the order number is required");
+    if (as_of != NULL && cli_date_arg(c, "as-of", as_of, &today) != 0)
+        return CLI_EXIT_USAGE;
+    tl_date_format(today_text, sizeof(today_text), today);
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
@@ -485,6 +528,7 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     if (c->json) {
         history = json_array();
         services = json_array();
+        timeline = json_array();
     } else {
         tl_date_format(crd, sizeof(crd), o.requested_start_date);
         printf("order %s  external id %s  account %s\n  state %s, "
@@ -501,9 +545,15 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     if (rc >= 0)
         rc = provisioning_order_services(c->db, o.order_number, service_line,
                                          services, &err);
+    if (rc >= 0 && !c->json)
+        printf("implementation timeline (as of %s):\n", today_text);
+    if (rc >= 0)
+        rc = provisioning_order_timeline(c->db, o.order_number, today,
+                                         timeline_line, timeline, &err);
     if (rc < 0) {
         json_decref(history);
         json_decref(services);
+        json_decref(timeline);
         return cli_fail(c, rc, &err);
     }
     if (!c->json)
@@ -512,9 +562,11 @@ static int run_show(cli_ctx *c, int argc, char **argv)
     if (obj != NULL) {
         json_object_set_new(obj, "history", history);
         json_object_set_new(obj, "services", services);
+        json_object_set_new(obj, "timeline", timeline);
     } else {
         json_decref(history);
         json_decref(services);
+        json_decref(timeline);
     }
     return cli_print_json(obj);
 }
@@ -1104,7 +1156,10 @@ const cli_command cli_orders_commands[] = {
     {"order", "accept", "accept a submitted order and open it in provisioning",
      "trunkline order accept ORDER_NUMBER [--json]\n", run_accept},
     {"order", "show", "show an order with its history and services",
-     "trunkline order show ORDER_NUMBER [--as-ae REF] [--json]\n"
+     "trunkline order show ORDER_NUMBER [--as-of DATE] [--as-ae REF]\n"
+     "          [--json]\n"
+     "State, parties, history, services and the implementation timeline\n"
+     "(planned vs actual milestones, days late as of DATE, default today).\n"
      "--as-ae REF: as account executive REF, who sees only the orders\n"
      "they sold and those of the accounts they hold today.\n",
      run_show},

@@ -7,7 +7,8 @@
  *   delete  a disconnect on the requested date
  *
  * The service must belong to the order's billing account; a change or move
- * needs an active service, a disconnect an active or pending one. The
+ * needs an active service, a disconnect an active, suspended or pending
+ * one. The
  * inventory belongs to provisioning, which hands its lookup to
  * orders_set_inventory.
  */
@@ -58,12 +59,14 @@ static int find_service(order_doc *d, order_item_doc *it, tl_db *db,
                    it->service_ref, d->account.account_number);
         return 0;
     }
+    /* a suspended (shut out) circuit may still be disconnected */
     if (strcmp(it->service.state, "active") != 0 &&
-        !(disconnect && strcmp(it->service.state, "pending") == 0)) {
+        !(disconnect && (strcmp(it->service.state, "pending") == 0 ||
+                         strcmp(it->service.state, "suspended") == 0))) {
         tl_err_add(err, "service_not_active", path,
                    "circuit %s is %s; %s", it->service_ref, it->service.state,
-                   disconnect ? "only a live or pending service is "
-                                "disconnected"
+                   disconnect ? "only a live, suspended or pending service "
+                                "is disconnected"
                               : "only an active service is changed or moved; "
                                 "supplement the order of a pending one");
         return 0;

@@ -29,6 +29,7 @@ static const transition transitions[] = {
     {"in_provisioning", "held"},
     {"in_provisioning", "cancelled"},
     {"installed", "customer_accepted"},
+    {"installed", "completed"}, /* a disconnect-only order: nothing to bill */
     {"customer_accepted", "billing"},
     {"billing", "completed"},
 };

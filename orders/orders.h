@@ -9,7 +9,8 @@
  *   held              -> submitted, cancelled
  *   accepted          -> in_provisioning, held, cancelled
  *   in_provisioning   -> installed, held, cancelled
- *   installed         -> customer_accepted
+ *   installed         -> customer_accepted, completed (an order that only
+ *                        disconnects services has nothing to accept or bill)
  *   customer_accepted -> billing
  *   billing           -> completed
  * rejected, completed and cancelled are final.

@@ -270,19 +270,18 @@ static int advance_order(tl_db *db, const prov_item_t *it, const char *actor,
     if (rc < 0 || installed > 0)
         return rc;
     rc = orders_get(&o, db, it->order_number, err);
+    /* an order that only disconnected services is done: nothing to
+     * accept or bill */
+    if (rc == 0 && others == 0 && strcmp(o.state, "installed") == 0)
+        return step(db, &o, "completed", actor, "all services disconnected",
+                    err);
     if (rc == 0 && strcmp(o.state, "installed") == 0)
-        rc = step(db, &o, "customer_accepted", actor,
-                  others ? "all services accepted" : "nothing to accept", err);
+        rc = step(db, &o, "customer_accepted", actor, "all services accepted",
+                  err);
     if (rc == 0)
         rc = orders_get(&o, db, it->order_number, err);
     if (rc == 0 && strcmp(o.state, "customer_accepted") == 0)
-        rc = step(db, &o, "billing", actor,
-                  others ? "billing started" : "billing ended", err);
-    if (rc < 0 || others > 0)
-        return rc;
-    rc = orders_get(&o, db, it->order_number, err);
-    if (rc == 0 && strcmp(o.state, "billing") == 0)
-        rc = step(db, &o, "completed", actor, "all services disconnected", err);
+        rc = step(db, &o, "billing", actor, "billing started", err);
     return rc;
 }
 

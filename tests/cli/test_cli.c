@@ -660,8 +660,12 @@ START_TEST(order_desk_commands)
     /* an account executive sees their own orders only */
     run(&r, 1, "order show SO-00000001 --as-ae AE-NOBODY");
     expect(&r, 4, "does not exist");
-    run(&r, 0, "order show SO-00000001 --as-ae AE-RCHEN");
+    run(&r, 0, "order show SO-00000001 --as-ae AE-RCHEN --as-of 2026-11-20");
     expect(&r, 0, "account executive AE-RCHEN, agent SUMMIT");
+    /* the implementation timeline: due 2026-11-10, nothing done yet */
+    expect(&r, 0, "implementation timeline (as of 2026-11-20):");
+    expect(&r, 0, "item 1    installed          planned 2026-11-10 actual -"
+                  "  10 days late");
     run(&r, 0, "order find HH-1001 --as-ae AE-NOBODY");
     expect(&r, 0, "no order matches");
     run(&r, 0, "order queue pending_sales --as-of 2026-11-05 --agent SUMMIT"

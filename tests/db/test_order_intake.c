@@ -676,6 +676,41 @@ START_TEST(change_move_and_disconnect_act_on_services_in_inventory)
 }
 END_TEST
 
+START_TEST(a_suspended_circuit_can_be_disconnected_but_not_changed)
+{
+    orders_order_t sold = tl_fx_order(db, "HH-1001", "EXT-42", 100);
+    provisioning_service_t svc;
+    char circuit[48] = "";
+    int64_t request = 0;
+    int created = 0;
+
+    ck_assert_int_eq(provisioning_order_services(db, sold.order_number,
+                                                 first_circuit, circuit, &err),
+                     1);
+    ck_assert_int_eq(provisioning_record_milestone(&svc, db, circuit,
+                                                   "installed",
+                                                   day("2026-11-10"), "t", &err),
+                     0);
+    ck_assert_int_eq(provisioning_record_milestone(
+                         &svc, db, circuit, "customer_accepted",
+                         day("2026-11-12"), "t", &err),
+                     0);
+    ck_assert_int_eq(provisioning_request_suspend(&request, &created, db,
+                                                  sold.account_id, circuit,
+                                                  "shutout: 95 days past due",
+                                                  "collections", &err),
+                     0);
+    ck_assert_int_eq(
+        provisioning_request_done(db, request, day("2026-11-20"), "t", &err),
+        0);
+    submit_refused(service_order("SUS-1", "modify", circuit, "DIA-100", NULL));
+    ck_assert_str_eq(problem_code("productOrderItem[0].product.id"),
+                     "service_not_active");
+    tl_err_clear(&err);
+    submit_ok(service_order("SUS-2", "delete", circuit, NULL, NULL), 0);
+}
+END_TEST
+
 START_TEST(a_disconnect_order_sells_nothing_and_creates_no_service)
 {
     orders_order_t sold = tl_fx_order(db, "HH-1001", "EXT-41", 100);
@@ -1036,6 +1071,7 @@ int main(void)
     tcase_add_test(tc, an_unknown_address_raises_one_new_address_request);
     tcase_add_test(tc, change_move_and_disconnect_act_on_services_in_inventory);
     tcase_add_test(tc, a_disconnect_order_sells_nothing_and_creates_no_service);
+    tcase_add_test(tc, a_suspended_circuit_can_be_disconnected_but_not_changed);
     tcase_add_test(tc, a_flagged_order_is_in_jeopardy_until_cleared);
     tcase_add_test(tc, the_spec_examples_are_refused_with_every_problem);
     tcase_add_test(tc, an_order_in_v5_shapes_is_accepted);

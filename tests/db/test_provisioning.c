@@ -448,6 +448,13 @@ START_TEST(history_follows_change_move_and_disconnect_by_date)
                     "milestone_out_of_order", "before its billing started");
     ck_assert_int_eq(milestone(circuit, "disconnected", "2027-01-10"), 0);
     ck_assert_str_eq(order_state(dc.order_number), "completed");
+    /* installed, then done: a disconnect has nothing to accept or bill */
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM orders.state_change c"
+                        " JOIN orders.sales_order o USING (account_id, order_id)"
+                        " WHERE o.external_id = 'DISC-1'"
+                        " AND c.to_state IN ('customer_accepted', 'billing')"),
+        0);
     ck_assert_int_eq(provisioning_service_get(&svc, db, circuit, &err), 0);
     ck_assert_str_eq(svc.state, "disconnected");
     ck_assert_int_eq(svc.has_disconnect, 1);

@@ -24,7 +24,8 @@ static const char *const allowed[] = {
     "accepted>in_provisioning",  "accepted>held",
     "accepted>cancelled",        "in_provisioning>installed",
     "in_provisioning>held",      "in_provisioning>cancelled",
-    "installed>customer_accepted", "customer_accepted>billing",
+    "installed>customer_accepted", "installed>completed",
+    "customer_accepted>billing",
     "billing>completed"};
 #define N_ALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 
