@@ -29,7 +29,8 @@ static const char *const price_keys[] = {"currency", "amount", "effectiveFrom",
 static const char *const product_keys[] = {
     "id",    "name", "family", "serviceCodes", "placeRoles", "characteristics",
     "rules", NULL};
-static const char *const member_keys[] = {"code", "quantityFrom", NULL};
+static const char *const member_keys[] = {"code", "quantityFrom",
+                                          "includedWhen", NULL};
 
 static int is_code_text(const char *s)
 {
@@ -159,9 +160,33 @@ static int doc_has_code(const json_t *codes, const char *code)
     return 0;
 }
 
+/* includedWhen names a boolean characteristic the entry defines. */
+static void validate_condition(const json_t *m, const char *path,
+                               const json_t *defs, tl_err *err)
+{
+    const char *when = NULL;
+    const json_t *def;
+    char field[TL_ERR_FIELD_MAX];
+
+    tl_json_str(m, "includedWhen", path, 0, 48, &when, err);
+    if (when == NULL)
+        return;
+    tl_path_key(field, sizeof(field), path, "includedWhen");
+    def = catalog_def_find(defs, when);
+    if (def == NULL)
+        tl_err_add(err, "unknown_characteristic", field,
+                   "includedWhen %s is not a characteristic defined in this "
+                   "product entry",
+                   when);
+    else if (strcmp(json_string_value(json_object_get(def, "valueType")),
+                    "boolean") != 0)
+        tl_err_add(err, "type", field,
+                   "includedWhen must name a boolean characteristic");
+}
+
 /* One entry of a product's serviceCodes: "CODE" or {"code",
- * "quantityFrom"}, the code known and quantityFrom an integer
- * characteristic the entry defines. */
+ * "quantityFrom", "includedWhen"}, the code known, quantityFrom an integer
+ * and includedWhen a boolean characteristic the entry defines. */
 static void validate_member(tl_db *db, const json_t *m, const char *path,
                             const json_t *codes, const json_t *defs,
                             tl_err *err)
@@ -177,6 +202,7 @@ static void validate_member(tl_db *db, const json_t *m, const char *path,
         tl_json_only_keys(m, path, member_keys, err);
         tl_json_str(m, "code", path, 1, 32, &code, err);
         tl_json_str(m, "quantityFrom", path, 0, 48, &from, err);
+        validate_condition(m, path, defs, err);
         tl_path_key(field, sizeof(field), path, "quantityFrom");
         def = from != NULL ? catalog_def_find(defs, from) : NULL;
         if (from != NULL && def == NULL)
@@ -196,7 +222,7 @@ static void validate_member(tl_db *db, const json_t *m, const char *path,
     } else {
         tl_err_add(err, "type", path,
                    "a service code must be a string or {\"code\", "
-                   "\"quantityFrom\"}");
+                   "\"quantityFrom\", \"includedWhen\"}");
         return;
     }
     if (code == NULL || (codes != NULL && doc_has_code(codes, code)))
@@ -663,4 +689,50 @@ int catalog_price_history(tl_db *db, const char *code, const char *currency,
                         " AND ($2::text IS NULL OR currency = $2)"
                         " ORDER BY currency, effective_from",
                         &p, history_row, &ctx, err);
+}
+
+typedef struct item_codes_ctx {
+    catalog_item_code_fn fn;
+    void *cls;
+} item_codes_ctx;
+
+static int item_code_row(const tl_row *row, void *cls, tl_err *err)
+{
+    item_codes_ctx *ctx = cls;
+    catalog_item_code_t c;
+    const char *category = NULL;
+
+    memset(&c, 0, sizeof(c));
+    if (read_code(row, &c.code, err) < 0 ||
+        tl_row_text(row, "nrc_category", &category, err) < 0)
+        return TL_ERROR;
+    snprintf(c.nrc_category, sizeof(c.nrc_category), "%s",
+             category != NULL ? category : "");
+    return ctx->fn(&c, ctx->cls, err);
+}
+
+int catalog_item_codes(tl_db *db, const char *product_id, const json_t *chars,
+                       catalog_item_code_fn fn, void *cls, tl_err *err)
+{
+    item_codes_ctx ctx = {fn, cls};
+    char *text = chars != NULL ? json_dumps(chars, JSON_COMPACT) : NULL;
+    tl_params p;
+    int rc;
+
+    if (chars != NULL && text == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    tl_params_init(&p);
+    tl_params_text(&p, product_id);
+    tl_params_text(&p, text != NULL ? text : "{}");
+    /* ->> gives 'true' for a JSON true (and for the string "true") */
+    rc = tl_db_select(db, "catalog_item_codes",
+                      "SELECT s.code, s.name, s.charge_kind, s.nrc_category"
+                      " FROM catalog.product_component c"
+                      " JOIN catalog.service_code s USING (code)"
+                      " WHERE c.product_id = $1 AND (c.included_when IS NULL"
+                      "  OR ($2::jsonb ->> c.included_when) = 'true')"
+                      " ORDER BY s.code",
+                      &p, item_code_row, &ctx, err);
+    free(text);
+    return rc;
 }

@@ -74,6 +74,21 @@ typedef int (*catalog_code_fn)(const catalog_code_t *code, void *cls,
 int catalog_product_codes(tl_db *db, const char *product_id, catalog_code_fn fn,
                           void *cls, tl_err *err);
 
+/* One service code an order item of a product sells. */
+typedef struct catalog_item_code {
+    catalog_code_t code;
+    char nrc_category[16]; /* installation, construction, ... ("" for MRC) */
+} catalog_item_code_t;
+
+/* Calls fn for each service code an order item of product_id with
+ * characteristics chars ({name: value}) sells: every component of the
+ * product but those whose includedWhen characteristic is not true on the
+ * item. In code order; returns the number of codes. */
+typedef int (*catalog_item_code_fn)(const catalog_item_code_t *code,
+                                    void *cls, tl_err *err);
+int catalog_item_codes(tl_db *db, const char *product_id, const json_t *chars,
+                       catalog_item_code_fn fn, void *cls, tl_err *err);
+
 /* Looks up one service code. TL_ENOTFOUND when unknown. */
 int catalog_code_get(catalog_code_t *out, tl_db *db, const char *code,
                      tl_err *err);

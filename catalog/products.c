@@ -245,15 +245,22 @@ static int component_row(const tl_row *row, void *cls, tl_err *err)
     json_t *codes = cls;
     const char *code = NULL;
     const char *from = NULL;
+    const char *when = NULL;
     json_t *v;
 
     if (tl_row_text(row, "code", &code, err) < 0 ||
-        tl_row_text(row, "quantity_from", &from, err) < 0)
+        tl_row_text(row, "quantity_from", &from, err) < 0 ||
+        tl_row_text(row, "included_when", &when, err) < 0)
         return TL_ERROR;
-    if (from == NULL)
+    if (from == NULL && when == NULL) {
         v = json_string(code);
-    else
-        v = json_pack("{s:s, s:s}", "code", code, "quantityFrom", from);
+    } else {
+        v = json_pack("{s:s}", "code", code);
+        if (v != NULL && from != NULL)
+            json_object_set_new(v, "quantityFrom", json_string(from));
+        if (v != NULL && when != NULL)
+            json_object_set_new(v, "includedWhen", json_string(when));
+    }
     return json_array_append_new(codes, v) == 0
                ? 0
                : tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
@@ -286,7 +293,8 @@ int catalog_product_describe(json_t **out, tl_db *db, const char *product_id,
     tl_params_text(&p, product_id);
     rc =
         tl_db_select(db, "catalog_components_read",
-                     "SELECT code, quantity_from FROM catalog.product_component"
+                     "SELECT code, quantity_from, included_when"
+                     " FROM catalog.product_component"
                      " WHERE product_id = $1 ORDER BY code",
                      &p, component_row, codes, err);
     if (rc < 0)
@@ -426,6 +434,26 @@ static int same_rules(const json_t *a, const json_t *b)
     return 1;
 }
 
+/* How many of defs are new optional characteristics appended after the
+ * stored ones (sdefs a prefix of defs): the catalog may grow a product by
+ * optional characteristics without rewriting anything sold before. -1 when
+ * defs is not such an extension of sdefs. */
+static int appended_optional(const json_t *defs, const json_t *sdefs)
+{
+    size_t n = json_array_size(sdefs);
+    size_t i;
+
+    if (json_array_size(defs) <= n)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (!json_equal(json_array_get(defs, i), json_array_get(sdefs, i)))
+            return -1;
+    for (; i < json_array_size(defs); i++)
+        if (json_is_true(json_object_get(json_array_get(defs, i), "required")))
+            return -1;
+    return (int)(json_array_size(defs) - n);
+}
+
 /* Adds or compares the characteristics and rules the entry gives. */
 static int write_defs(tl_db *db, const char *id, const json_t *prod,
                       const char *path, catalog_load_result *res, tl_err *err)
@@ -444,10 +472,13 @@ static int write_defs(tl_db *db, const char *id, const json_t *prod,
     rc = catalog_defs_read(&sdefs, &srules, db, id, err);
     if (rc < 0)
         goto cleanup;
-    if (defs != NULL && json_array_size(sdefs) == 0) {
-        for (i = 0; i < json_array_size(defs) && rc == 0; i++)
+    if (defs != NULL && !json_equal(defs, sdefs) &&
+        (json_array_size(sdefs) == 0 || appended_optional(defs, sdefs) > 0)) {
+        for (i = json_array_size(sdefs); i < json_array_size(defs) && rc == 0;
+             i++)
             rc = insert_def(db, id, json_array_get(defs, i), (int)i, err);
-        res->characteristics_added += (int)json_array_size(defs);
+        res->characteristics_added +=
+            (int)(json_array_size(defs) - json_array_size(sdefs));
     } else if (defs != NULL && !json_equal(defs, sdefs)) {
         tl_path_key(field, sizeof(field), path, "characteristics");
         catalog_conflict(err, field, "the product's characteristics");
@@ -479,6 +510,7 @@ static int write_component(tl_db *db, const char *id, const json_t *m,
                            ? json_string_value(m)
                            : json_string_value(json_object_get(m, "code"));
     const char *from = json_string_value(json_object_get(m, "quantityFrom"));
+    const char *when = json_string_value(json_object_get(m, "includedWhen"));
     tl_params p;
     int rc;
 
@@ -486,17 +518,19 @@ static int write_component(tl_db *db, const char *id, const json_t *m,
     tl_params_text(&p, id);
     tl_params_text(&p, code);
     tl_params_text(&p, from);
+    tl_params_text(&p, when);
     rc = tl_db_exec(db, "catalog_component_insert",
                     "INSERT INTO catalog.product_component"
-                    " (product_id, code, quantity_from) VALUES ($1, $2, $3)"
-                    " ON CONFLICT DO NOTHING",
+                    " (product_id, code, quantity_from, included_when)"
+                    " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                     &p, err);
     if (rc != 0)
         return rc < 0 ? rc : 0;
     rc = tl_db_exec(db, "catalog_component_same",
                     "SELECT 1 FROM catalog.product_component"
                     " WHERE product_id = $1 AND code = $2"
-                    " AND quantity_from IS NOT DISTINCT FROM $3",
+                    " AND quantity_from IS NOT DISTINCT FROM $3"
+                    " AND included_when IS NOT DISTINCT FROM $4",
                     &p, err);
     if (rc < 0)
         return rc;

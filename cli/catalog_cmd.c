@@ -178,9 +178,12 @@ static int price_codes(cli_ctx *c, json_t *product, tl_date on, tl_err *err)
         o = json_pack("{s:s, s:s, s:s, s:o}", "code", code.code, "name",
                       code.name, "chargeKind", code.charge_kind, "prices",
                       prices);
-        if (json_is_object(m))
+        if (json_object_get(m, "quantityFrom") != NULL)
             json_object_set(o, "quantityFrom",
                             json_object_get(m, "quantityFrom"));
+        if (json_object_get(m, "includedWhen") != NULL)
+            json_object_set(o, "includedWhen",
+                            json_object_get(m, "includedWhen"));
         json_array_append_new(out, o);
     }
     json_object_set_new(product, "serviceCodes", out);
@@ -282,6 +285,7 @@ static int run_show(cli_ctx *c, int argc, char **argv)
         const json_t *m = json_array_get(v, i);
         const json_t *prices = json_object_get(m, "prices");
         const json_t *q = json_object_get(m, "quantityFrom");
+        const json_t *when = json_object_get(m, "includedWhen");
         printf("  %-12s %s %-32s",
                json_string_value(json_object_get(m, "code")),
                json_string_value(json_object_get(m, "chargeKind")),
@@ -293,6 +297,8 @@ static int run_show(cli_ctx *c, int argc, char **argv)
         }
         if (q != NULL)
             printf("  x %s", json_string_value(q));
+        if (when != NULL)
+            printf("  when %s", json_string_value(when));
         printf("\n");
     }
     json_decref(doc);
@@ -514,7 +520,8 @@ const cli_command cli_catalog_commands[] = {
      " \"amount\": \"1450.00\", \"effectiveFrom\"}]}],\n"
      " \"products\": [{\"id\", \"name\", \"family\", \"placeRoles\","
      " \"serviceCodes\": [\"CODE\" or\n"
-     "  {\"code\", \"quantityFrom\"}], \"characteristics\": [{\"name\","
+     "  {\"code\", \"quantityFrom\", \"includedWhen\"}], \"characteristics\":"
+     " [{\"name\","
      " \"valueType\", \"required\",\n"
      "  \"allowedValues\", \"min\", \"max\", \"multipleOf\", \"unit\"}],"
      " \"rules\": [{\"rule\": \"notGreaterThan\",\n"

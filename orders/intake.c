@@ -274,7 +274,8 @@ static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
                     " FROM catalog.product_component c"
                     " JOIN orders.order_item i ON i.account_id = $1::bigint"
                     "  AND i.order_id = $2::bigint AND i.item_id = $3"
-                    " WHERE c.product_id = $4",
+                    " WHERE c.product_id = $4 AND (c.included_when IS NULL"
+                    "  OR (i.characteristics ->> c.included_when) = 'true')",
                     &p, err);
     return rc < 0 ? rc : 0;
 }

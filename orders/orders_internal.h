@@ -39,6 +39,7 @@ typedef struct order_item_doc {
     int64_t quantity;
     int64_t address_id;
     int product_known; /* productOffering.id is in the catalog */
+    char family[16];   /* the product's family, when known */
     /* modify/delete: the service acted on, and change, move or disconnect */
     const char *service_ref;
     char change_kind[12];

@@ -1,8 +1,10 @@
 /*
- * The coordinator's checks that look beyond the document: every service
- * code of every item has a price for the account (its agreement's rate or
- * the list price) on the requested date, and the order is not a probable
- * duplicate of an open order.
+ * The coordinator's checks that look beyond the document: characteristics
+ * as the catalog allows them; every service code of every item priced for
+ * the account (its agreement's rate or the list price) on the requested
+ * date, a new service with its installation charge and a lateral build
+ * with its construction charge; and the order not a probable duplicate of
+ * an open order nor a second open order on one circuit.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,73 +15,103 @@
 #include "orders/orders.h"
 #include "orders/orders_internal.h"
 
-typedef struct price_check {
+/* What one item sells, as the checks walk its service codes. */
+typedef struct charge_check {
     tl_db *db;
     const order_doc *d;
-    const order_item_doc *item;
-    const char *path;
+    const char *path; /* productOrderItem[i].productOffering.id */
     tl_date on;
     int *db_rc;
     tl_err *err;
-} price_check;
+    int has_installation; /* an installation NRC is among the codes */
+    int has_construction; /* a construction NRC is among the codes */
+} charge_check;
 
-static int check_code_price(const catalog_code_t *code, void *cls,
+static int check_code_price(const catalog_item_code_t *item_code, void *cls,
                             tl_err *lookup_err)
 {
-    price_check *pc = cls;
+    charge_check *cc = cls;
+    const catalog_code_t *code = &item_code->code;
     contracts_price_t price;
     tl_err lookup = TL_ERR_INIT;
     char day[16];
     int rc;
 
     (void)lookup_err;
-    rc = contracts_price_on(&price, pc->db, pc->d->account.account_id,
-                            code->code, pc->on, &lookup);
+    cc->has_installation |= strcmp(item_code->nrc_category, "installation") == 0;
+    cc->has_construction |= strcmp(item_code->nrc_category, "construction") == 0;
+    rc = contracts_price_on(&price, cc->db, cc->d->account.account_id,
+                            code->code, cc->on, &lookup);
     if (rc == TL_ENOTFOUND) {
-        tl_date_format(day, sizeof(day), pc->on);
-        tl_err_add(pc->err, "no_price", pc->path,
+        tl_date_format(day, sizeof(day), cc->on);
+        tl_err_add(cc->err, "no_price", cc->path,
                    "%s %s (%s) has no contracted rate and no list price in "
                    "%s on %s; ask for a price before ordering",
                    strcmp(code->charge_kind, "NRC") == 0 ? "one-time charge"
                                                          : "service",
-                   code->code, code->name, pc->d->account.currency, day);
+                   code->code, code->name, cc->d->account.currency, day);
         rc = 0;
     } else if (rc < 0) {
-        *pc->db_rc = rc;
-        tl_err_set(pc->err, rc, lookup.code, lookup.field, "%s",
+        *cc->db_rc = rc;
+        tl_err_set(cc->err, rc, lookup.code, lookup.field, "%s",
                    lookup.message);
     }
     tl_err_clear(&lookup);
     return rc < 0 ? rc : 0;
 }
 
-static void check_prices(const order_doc *d, size_t idx, tl_db *db,
-                         tl_date on, int *db_rc, tl_err *err)
+/* A private line that needs a lateral build (characteristic lateralBuild
+ * true) needs the construction work charged. */
+static int needs_construction(const order_item_doc *it)
+{
+    return strcmp(it->family, "private_line") == 0 &&
+           json_is_true(json_object_get(it->characteristics, "lateralBuild"));
+}
+
+/* Every code the item sells has a price for the account on the date; a new
+ * service carries its installation charge, and a lateral build its
+ * construction charge, so that no install goes out unbilled. */
+static void check_charges(const order_doc *d, size_t idx, tl_db *db,
+                          tl_date on, int *db_rc, tl_err *err)
 {
     const order_item_doc *it = &d->items[idx];
     char path[TL_ERR_FIELD_MAX];
     char field[TL_ERR_FIELD_MAX];
-    price_check pc;
+    charge_check cc;
     tl_err walk = TL_ERR_INIT;
 
     tl_path_index(path, sizeof(path), "productOrderItem", idx);
     tl_path_key(field, sizeof(field), path, "productOffering");
     tl_path_key(field, sizeof(field), field, "id");
-    pc.db = db;
-    pc.d = d;
-    pc.item = it;
-    pc.path = field;
-    pc.on = on;
-    pc.db_rc = db_rc;
-    pc.err = err;
-    if (catalog_product_codes(db, it->product_id, check_code_price, &pc,
-                              &walk) < 0 &&
-        *db_rc == 0) {
-        *db_rc = walk.status;
-        tl_err_set(err, walk.status, walk.code, walk.field, "%s",
-                   walk.message);
+    memset(&cc, 0, sizeof(cc));
+    cc.db = db;
+    cc.d = d;
+    cc.path = field;
+    cc.on = on;
+    cc.db_rc = db_rc;
+    cc.err = err;
+    if (catalog_item_codes(db, it->product_id, it->characteristics,
+                           check_code_price, &cc, &walk) < 0) {
+        if (*db_rc == 0) {
+            *db_rc = walk.status;
+            tl_err_set(err, walk.status, walk.code, walk.field, "%s",
+                       walk.message);
+        }
+        tl_err_clear(&walk);
+        return;
     }
     tl_err_clear(&walk);
+    if (it->action != NULL && strcmp(it->action, "add") == 0 &&
+        !cc.has_installation)
+        tl_err_add(err, "install_charge_missing", field,
+                   "%s sells no installation charge; a new circuit is never "
+                   "installed for free: fix the catalog or the contract",
+                   it->product_id);
+    if (needs_construction(it) && !cc.has_construction)
+        tl_err_add(err, "construction_charge_missing", field,
+                   "a lateral build needs a construction charge, and %s "
+                   "sells none",
+                   it->product_id);
 }
 
 /* States in which an order is still open: a new order for the same thing
@@ -232,7 +264,7 @@ void order_check_rules(const order_doc *d, tl_db *db, tl_date received,
             continue;
         check_characteristics(it, action, i, db, db_rc, err);
         if (*db_rc == 0 && has_account)
-            check_prices(d, i, db, on, db_rc, err);
+            check_charges(d, i, db, on, db_rc, err);
         if (*db_rc == 0 && has_account && strcmp(action, "add") == 0 &&
             it->address_id != 0 && d->external_id != NULL &&
             !(flags & ORDERS_ALLOW_DUPLICATE))

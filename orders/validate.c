@@ -223,6 +223,9 @@ static void read_item(order_doc *d, size_t idx, tl_db *db, const json_t *item,
                            lookup.message);
             }
             it->product_known = rc == 0;
+            if (rc == 0)
+                snprintf(it->family, sizeof(it->family), "%s",
+                         catalog_product.family);
             tl_err_clear(&lookup);
         }
     }

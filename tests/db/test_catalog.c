@@ -195,7 +195,7 @@ START_TEST(demo_loads_over_the_old_demo_catalog)
     load_ok(json_deep_copy(old), &res);
     load_ok(demo(), &res);
     ck_assert_int_eq(res.products_added, 14);
-    ck_assert_int_eq(res.characteristics_added, 41);
+    ck_assert_int_eq(res.characteristics_added, 44);
     ck_assert_int_eq(res.tax_categories_added, 3);
     /* and the old file still loads, unchanged, over the new catalog */
     load_ok(old, &res);
@@ -220,7 +220,9 @@ START_TEST(every_load_error_kind)
         " \"products\": [{\"id\": \"P1\", \"name\": \"P\", \"family\": "
         "\"dia\", \"placeRoles\": [\"A-loc\", \"zLocation\", \"zLocation\"],"
         "  \"serviceCodes\": [{\"code\": \"X1\", \"quantityFrom\": \"nope\"},"
-        "   {\"code\": \"X1\", \"quantityFrom\": \"speed\"}, 7, \"NOPE\"],"
+        "   {\"code\": \"X1\", \"quantityFrom\": \"speed\"}, 7, \"NOPE\","
+        "   {\"code\": \"X1\", \"includedWhen\": \"speed\"},"
+        "   {\"code\": \"X1\", \"includedWhen\": \"nope\"}],"
         "  \"characteristics\": ["
         "   {\"name\": \"speed\", \"valueType\": \"bandwidth\","
         "    \"min\": \"fast\", \"allowedValues\": [\"1 Gbps\", \"1000 "
@@ -265,6 +267,9 @@ START_TEST(every_load_error_kind)
     assert_problem("products[0].serviceCodes[1].quantityFrom", "type");
     assert_problem("products[0].serviceCodes[2]", "type");
     assert_problem("products[0].serviceCodes[3]", "unknown_code");
+    assert_problem("products[0].serviceCodes[4].includedWhen", "type");
+    assert_problem("products[0].serviceCodes[5].includedWhen",
+                   "unknown_characteristic");
     assert_problem("products[0].characteristics[0].min", "type");
     assert_problem("products[0].characteristics[0].allowedValues[1]",
                    "duplicate");
@@ -339,6 +344,43 @@ START_TEST(changed_definitions_are_conflicts)
     ck_assert_int_eq(catalog_load(&res, db, doc, "test", &err), TL_EINVALID);
     assert_problem("taxRules[0]", "conflict");
     json_decref(doc);
+}
+END_TEST
+
+/* The fixture's DIA definitions, then one more characteristic. */
+#define GROWN_DIA(required)                                                    \
+    "{\"products\": [{\"id\": \"DIA\", \"name\": \"DIA 500\", \"family\": "   \
+    "\"dia\", \"serviceCodes\": [\"DIA500\", \"DIA-INST\"],"                   \
+    " \"characteristics\": ["                                                  \
+    "  {\"name\": \"portSpeed\", \"valueType\": \"bandwidth\","                \
+    "   \"required\": true, \"allowedValues\": [\"500 Mbps\"]},"               \
+    "  {\"name\": \"committedBandwidth\", \"valueType\": \"bandwidth\","       \
+    "   \"required\": true},"                                                  \
+    "  {\"name\": \"ipv4Block\", \"valueType\": \"enum\","                     \
+    "   \"allowedValues\": [\"/30\", \"/29\", \"/28\", \"/27\", \"/26\"]},"   \
+    "  {\"name\": \"diverseRoute\", \"valueType\": \"boolean\","               \
+    "   \"required\": " required "}]}]}"
+
+START_TEST(a_product_grows_by_optional_characteristics)
+{
+    catalog_load_result res;
+    json_t *doc;
+
+    tl_fx_catalog(db);
+    /* a new required characteristic would change what was sold */
+    doc = parse(GROWN_DIA("true"));
+    ck_assert_int_eq(catalog_load(&res, db, doc, "test", &err), TL_EINVALID);
+    assert_problem("products[0].characteristics", "conflict");
+    json_decref(doc);
+    tl_err_clear(&err);
+    load_ok(parse(GROWN_DIA("false")), &res);
+    ck_assert_int_eq(res.characteristics_added, 1);
+    load_ok(parse(GROWN_DIA("false")), &res);
+    ck_assert_int_eq(res.characteristics_added, 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM catalog.characteristic_def"
+                        " WHERE product_id = 'DIA'"),
+        4);
 }
 END_TEST
 
@@ -619,6 +661,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, every_load_error_kind);
     tcase_add_test(tc, changed_definitions_are_conflicts);
+    tcase_add_test(tc, a_product_grows_by_optional_characteristics);
     tcase_add_test(tc, price_history_and_precedence);
     tcase_add_test(tc, later_price_never_rewrites_earlier);
     tcase_add_test(tc, demo_loads_over_the_old_demo_catalog);

@@ -1050,6 +1050,76 @@ START_TEST(characteristics_follow_the_catalog)
 }
 END_TEST
 
+START_TEST(installation_and_construction_charges_go_with_the_order)
+{
+    static const char *const built[] = {"bandwidth=1 Gbps",
+                                        "protection=unprotected",
+                                        "routeMiles=3", NULL};
+    /* a private line product sold without installation or construction */
+    static const char *const bare =
+        "{\"products\": [{\"id\": \"EPL-BARE\", \"name\": \"Bare line\","
+        " \"family\": \"private_line\","
+        " \"placeRoles\": [\"aLocation\", \"zLocation\"],"
+        " \"serviceCodes\": [\"EPL1G\"],"
+        " \"characteristics\": [{\"name\": \"lateralBuild\","
+        "  \"valueType\": \"boolean\"}]}]}";
+    catalog_load_result loaded;
+    json_t *doc;
+
+    /* no lateral build: installation only */
+    doc = product_order("PL-10", "EPL-1G",
+                        json_pack("[o, o]", harbor_place("aLocation", "100"),
+                                  harbor_place("zLocation", "300")),
+                        built);
+    submit_ok(doc, 0);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " orders.order_item_code"
+                                     " WHERE code = 'EPL-CONST'"),
+                     0);
+    /* a lateral build brings the construction charge along */
+    doc = product_order("PL-11", "EPL-1G",
+                        json_pack("[o, o]", harbor_place("aLocation", "100"),
+                                  harbor_place("zLocation", "300")),
+                        built);
+    json_array_append_new(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(doc, "productOrderItem"), 0),
+                "product"),
+            "productCharacteristic"),
+        json_pack("{s:s, s:b}", "name", "lateralBuild", "value", 1));
+    submit_ok(doc, ORDERS_ALLOW_DUPLICATE);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " orders.order_item_code c"
+                                     " JOIN orders.sales_order o"
+                                     "  USING (account_id, order_id)"
+                                     " WHERE c.code = 'EPL-CONST'"
+                                     " AND o.external_id = 'PL-11'"),
+                     1);
+    /* a product that would install, and build, for free is refused */
+    doc = json_loads(bare, 0, NULL);
+    ck_assert_int_eq(catalog_load(&loaded, db, doc, "test", &err), 0);
+    json_decref(doc);
+    doc = product_order("PL-12", "EPL-BARE",
+                        json_pack("[o, o]", harbor_place("aLocation", "100"),
+                                  harbor_place("zLocation", "300")),
+                        built + 3);
+    json_array_append_new(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(doc, "productOrderItem"), 0),
+                "product"),
+            "productCharacteristic"),
+        json_pack("{s:s, s:b}", "name", "lateralBuild", "value", 1));
+    submit_refused(doc);
+    ck_assert_int_eq(err.n_problems, 2);
+    ck_assert_str_eq(err.problems[0].code, "install_charge_missing");
+    ck_assert_str_eq(err.problems[1].code, "construction_charge_missing");
+    ck_assert_str_eq(err.problems[1].field,
+                     "productOrderItem[0].productOffering.id");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("order_intake");
@@ -1081,6 +1151,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_private_line_joins_two_different_locations);
     tcase_add_test(tc, characteristics_follow_the_catalog);
+    tcase_add_test(tc, installation_and_construction_charges_go_with_the_order);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
