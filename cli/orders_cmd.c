@@ -949,14 +949,15 @@ static int queue_line(const orders_queue_row *r, void *cls, tl_err *err)
         return json_array_append_new(
                    out->rows,
                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, "
-                             "s:s?, s:i, s:i, s:s, s:s?}",
+                             "s:s?, s:b, s:i, s:i, s:s, s:s?}",
                              "orderNumber", r->order_number, "externalId",
                              r->external_id, "accountNumber", r->account_number,
                              "accountName", r->account_name, "state", r->state,
                              "products", r->products, "accountExecutive",
                              r->ae_ref[0] ? r->ae_ref : NULL, "agent",
                              r->agent_ref[0] ? r->agent_ref : NULL, "dueDate",
-                             r->has_due ? due : NULL, "ageDays", r->age_days,
+                             r->has_due ? due : NULL, "dueCommitted",
+                             r->committed, "ageDays", r->age_days,
                              "daysInState", r->days_in_state, "jeopardy",
                              r->jeopardy, "jeopardyReason",
                              r->jeopardy_reason[0] ? r->jeopardy_reason
@@ -1215,8 +1216,10 @@ const cli_command cli_orders_commands[] = {
      "trunkline order queue QUEUE --as-of DATE [--account NUMBER]\n"
      "          [--product ID] [--ae REF] [--agent REF] [--csv] [--json]\n"
      "QUEUE is pending_sales, pending_provisioning, pending_installation\n"
-     "or pending_billing. Jeopardy: \"missed\" when the due date passed\n"
-     "before installation, \"at_risk\" within 5 days of it.\n"
+     "or pending_billing. The due date is the FOC date provisioning\n"
+     "committed to, else the requested start date. Jeopardy: \"missed\"\n"
+     "when it passed before installation, \"at_risk\" within 5 days of it\n"
+     "or when flagged (an overdue provisioning task).\n"
      "--ae/--agent: the orders that person sold, and the orders of the\n"
      "accounts they hold on the as-of day.\n",
      run_queue},

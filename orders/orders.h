@@ -224,7 +224,8 @@ typedef struct orders_queue_row {
     const char *ae_ref;    /* "" when unknown */
     const char *agent_ref; /* "" for a direct sale */
     int has_due;
-    tl_date due_date; /* requested start date */
+    tl_date due_date; /* the committed (FOC) date, else the requested one */
+    int committed;    /* due_date is a committed date */
     int age_days;     /* as_of - submission day */
     int days_in_state;
     /* "missed" when the due date has passed before installation, "at_risk"
@@ -249,6 +250,12 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
  * it was first raised stays). TL_ENOTFOUND for an unknown order. */
 int orders_set_jeopardy(tl_db *db, int64_t account_id, int64_t order_id,
                         const char *reason, tl_date since, tl_err *err);
+
+/* Records the date provisioning committed to for an order (an item's FOC
+ * date): the latest of those given so far. The queues then measure
+ * jeopardy against it. TL_ENOTFOUND for an unknown order. */
+int orders_set_committed_date(tl_db *db, int64_t account_id, int64_t order_id,
+                              tl_date committed, tl_err *err);
 
 /* ---- finding orders ---- */
 

@@ -19,6 +19,10 @@
     " AND p.person_ref = " ref " AND s.valid_from <= " day "::date"            \
     " AND (s.valid_to IS NULL OR s.valid_to > " day "::date))"
 
+/* SQL: the date an order is due: the one provisioning committed to (FOC),
+ * else the one the customer asked for. */
+#define ORDERS_DUE "coalesce(o.committed_date, o.requested_start_date)"
+
 typedef struct queue_def {
     const char *name;
     const char *states; /* a PostgreSQL text[] literal */
@@ -63,6 +67,7 @@ static int queue_row(const tl_row *row, void *cls, tl_err *err)
         tl_row_text(row, "ae_ref", &r.ae_ref, err) < 0 ||
         tl_row_text(row, "agent_ref", &r.agent_ref, err) < 0 ||
         tl_row_date_opt(row, "due_date", &r.due_date, &isnull, err) < 0 ||
+        tl_row_bool(row, "committed", &r.committed, err) < 0 ||
         tl_row_int(row, "age_days", &r.age_days, err) < 0 ||
         tl_row_int(row, "days_in_state", &r.days_in_state, err) < 0 ||
         tl_row_text(row, "jeopardy", &r.jeopardy, err) < 0 ||
@@ -105,7 +110,8 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
         "   '') AS products,"
         " coalesce(o.account_executive_ref, '') AS ae_ref,"
         " coalesce(o.agent_ref, '') AS agent_ref,"
-        " o.requested_start_date AS due_date,"
+        " " ORDERS_DUE " AS due_date,"
+        " o.committed_date IS NOT NULL AS committed,"
         " $2::date - o.received_on AS age_days,"
         /* still in the state intake gave it: in it since it came in */
         " $2::date - CASE WHEN NOT EXISTS (SELECT 1 FROM orders.state_change c"
@@ -113,10 +119,9 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
         "   AND c.seq > 1) THEN o.received_on"
         "   ELSE (o.state_changed_at AT TIME ZONE 'UTC')::date END"
         "   AS days_in_state,"
-        " CASE WHEN NOT $5::boolean OR o.requested_start_date IS NULL"
-        "   THEN ''"
-        "   WHEN o.requested_start_date < $2::date THEN 'missed'"
-        "   WHEN o.requested_start_date - $2::date <= $6::int"
+        " CASE WHEN NOT $5::boolean OR " ORDERS_DUE " IS NULL THEN ''"
+        "   WHEN " ORDERS_DUE " < $2::date THEN 'missed'"
+        "   WHEN " ORDERS_DUE " - $2::date <= $6::int"
         "   THEN 'at_risk'"
         "   WHEN o.jeopardy_since <= $2::date THEN 'at_risk'"
         "   ELSE '' END AS jeopardy,"
@@ -133,7 +138,7 @@ int orders_queue(tl_db *db, const char *queue, tl_date as_of,
         "   OR " ORDERS_HOLDS_ACCOUNT("ae", "$7", "$2") ")"
         " AND ($8::text IS NULL OR o.agent_ref = $8"
         "   OR " ORDERS_HOLDS_ACCOUNT("agent", "$8", "$2") ")"
-        " ORDER BY o.requested_start_date NULLS LAST, o.order_number",
+        " ORDER BY " ORDERS_DUE " NULLS LAST, o.order_number",
         &p, queue_row, &ctx, err);
 }
 
@@ -183,6 +188,27 @@ int orders_set_jeopardy(tl_db *db, int64_t account_id, int64_t order_id,
                     " jeopardy_since = CASE WHEN $3::text IS NULL THEN NULL"
                     "  WHEN jeopardy_reason IS NOT DISTINCT FROM $3"
                     "  THEN jeopardy_since ELSE $4::date END"
+                    " WHERE account_id = $1::bigint AND order_id = $2::bigint",
+                    &p, err);
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_order", "order",
+                          "order %lld does not exist", (long long)order_id);
+    return rc < 0 ? rc : 0;
+}
+
+int orders_set_committed_date(tl_db *db, int64_t account_id, int64_t order_id,
+                              tl_date committed, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, account_id);
+    tl_params_int64(&p, order_id);
+    tl_params_date(&p, committed);
+    rc = tl_db_exec(db, "orders_set_committed_date",
+                    "UPDATE orders.sales_order SET committed_date ="
+                    " greatest(committed_date, $3::date)"
                     " WHERE account_id = $1::bigint AND order_id = $2::bigint",
                     &p, err);
     if (rc == 0)

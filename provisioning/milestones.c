@@ -381,6 +381,10 @@ int prov_milestone_tx(tl_db *db, const prov_item_t *it, const char *kind,
         rc = insert_milestone(db, it, kind, date, actor, automatic, err);
     if (rc >= 0)
         rc = apply_to_service(db, it, kind, date, actor, err);
+    /* the FOC is the date the order is now held to */
+    if (rc >= 0 && strcmp(kind, "foc") == 0)
+        rc = orders_set_committed_date(db, it->account_id, it->order_id, date,
+                                       err);
     if (rc >= 0)
         rc = audit_milestone(db, it, kind, date, actor, automatic, err);
     if (rc >= 0 && kind_rank(kind) >= 2)

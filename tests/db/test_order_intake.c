@@ -748,6 +748,8 @@ typedef struct jeopardy_seen {
     char reason[64];
     int age;
     int in_state;
+    tl_date due;
+    int committed;
 } jeopardy_seen;
 
 static int jeopardy_row(const orders_queue_row *r, void *cls, tl_err *e)
@@ -756,6 +758,8 @@ static int jeopardy_row(const orders_queue_row *r, void *cls, tl_err *e)
 
     (void)e;
     j->age = r->age_days;
+    j->due = r->due_date;
+    j->committed = r->committed;
     j->in_state = r->days_in_state;
     snprintf(j->jeopardy, sizeof(j->jeopardy), "%s", r->jeopardy);
     snprintf(j->reason, sizeof(j->reason), "%s", r->jeopardy_reason);
@@ -809,6 +813,44 @@ START_TEST(a_flagged_order_is_in_jeopardy_until_cleared)
     ck_assert_int_eq(orders_set_jeopardy(db, o.account_id, 99999, "x",
                                          day("2026-11-01"), &err),
                      TL_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(the_foc_date_is_what_the_queue_holds_an_order_to)
+{
+    orders_order_t o = tl_fx_order(db, "HH-1001", "EXT-60", 100);
+    orders_queue_filter f = {NULL, NULL, NULL, NULL};
+    provisioning_service_t svc;
+    jeopardy_seen j;
+    char circuit[48] = "";
+
+    ck_assert_int_eq(provisioning_order_services(db, o.order_number,
+                                                 first_circuit, circuit, &err),
+                     1);
+    /* asked for 2026-11-10: missed by the 12th */
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_installation", day("2026-11-12"), &f,
+                 jeopardy_row, &j, &err);
+    ck_assert_str_eq(j.jeopardy, "missed");
+    /* provisioning commits to the 20th */
+    ck_assert_int_eq(provisioning_record_milestone(&svc, db, circuit, "foc",
+                                                   day("2026-11-20"), "t",
+                                                   &err),
+                     0);
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_installation", day("2026-11-12"), &f,
+                 jeopardy_row, &j, &err);
+    ck_assert_str_eq(j.jeopardy, "");
+    ck_assert_int_eq(j.due, day("2026-11-20"));
+    ck_assert_int_eq(j.committed, 1);
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_installation", day("2026-11-16"), &f,
+                 jeopardy_row, &j, &err);
+    ck_assert_str_eq(j.jeopardy, "at_risk");
+    memset(&j, 0, sizeof(j));
+    orders_queue(db, "pending_installation", day("2026-11-21"), &f,
+                 jeopardy_row, &j, &err);
+    ck_assert_str_eq(j.jeopardy, "missed");
 }
 END_TEST
 
@@ -1143,6 +1185,7 @@ int main(void)
     tcase_add_test(tc, a_disconnect_order_sells_nothing_and_creates_no_service);
     tcase_add_test(tc, a_suspended_circuit_can_be_disconnected_but_not_changed);
     tcase_add_test(tc, a_flagged_order_is_in_jeopardy_until_cleared);
+    tcase_add_test(tc, the_foc_date_is_what_the_queue_holds_an_order_to);
     tcase_add_test(tc, the_spec_examples_are_refused_with_every_problem);
     tcase_add_test(tc, an_order_in_v5_shapes_is_accepted);
     suite_add_tcase(s, tc);
