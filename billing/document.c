@@ -126,7 +126,7 @@ const char *doc_date(char *buf, size_t size, tl_date d)
 }
 
 /* Integer part and a fixed `shift`-digit fraction, then the fraction's
- * trailing zeros (and a bare point) dropped: exact, no double. */
+ * trailing zeros (and a bare point) dropped: exact, no floating point. */
 const char *doc_ppm(char *buf, size_t size, int64_t ppm, int shift)
 {
     uint64_t mag = ppm < 0 ? (uint64_t)(-(ppm + 1)) + 1u : (uint64_t)ppm;

@@ -25,7 +25,7 @@
  *
  * Amounts in every format are written exactly from minor units with the
  * currency's exponent (tl_money_format): USD "1150.00", JPY "1150", BHD
- * "1.150". Nothing goes through a double.
+ * "1.150". Nothing goes through floating point.
  */
 #ifndef BILLING_DOCUMENT_H
 #define BILLING_DOCUMENT_H
@@ -164,7 +164,7 @@ int billing_doc_load(billing_doc *out, tl_db *db, const char *invoice_number,
 /* TM Forum TMF678 CustomerBill JSON, indented. Money is {"unit": "USD",
  * "value": 2551.67}: value is a JSON number whose text is exactly the
  * amount in minor units with the currency's exponent (written by our own
- * small writer, never through a double). */
+ * small writer, never through floating point). */
 int billing_render_json(char **out, size_t *len, const billing_doc *doc,
                         tl_err *err);
 

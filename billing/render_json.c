@@ -2,7 +2,7 @@
  * TMF678 CustomerBill JSON.
  *
  * Why our own writer and not jansson: TMF Money carries "value" as a JSON
- * number, and jansson can only emit numbers from a double, which prints
+ * number, and jansson can only emit numbers from floating point, which prints
  * 2551.67 as 2551.6700000000001 and cannot keep "1150.00". This writer
  * emits the number text tl_money_format produces, so the value is exactly
  * the amount in minor units with the currency's exponent (USD 1150.00,

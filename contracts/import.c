@@ -12,7 +12,7 @@
  * own as a one-rate agreement (so that each problem names its row), then
  * rows with the same accountNumber and ref are grouped; their term columns
  * must agree ("inconsistent") and their codes must differ ("duplicate").
- * Fields are plain RFC 4180: comma separated, optionally double-quoted
+ * Fields are plain RFC 4180: comma separated, optionally in quotes
  * with "" for a quote inside; no line may exceed CSV_MAX_LINE bytes.
  */
 #include <stdio.h>
