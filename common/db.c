@@ -407,6 +407,18 @@ static int db_status(tl_db *db, const PGresult *res, const char *what,
                           "run `trunkline db migrate`",
                           what, msg);
     }
+    /* an undefined column or function: most likely a database migrated
+     * by an older trunkline */
+    if (state != NULL &&
+        (strcmp(state, "42703") == 0 || strcmp(state, "42883") == 0)) {
+        TL_LOG(TL_LOG_ERROR, "db: %s failed: SQLSTATE %s: %s", what, state,
+               msg);
+        return tl_err_set(err, TL_DB_HARD, "not_migrated", "",
+                          "%s: %s; the database is older than this program: "
+                          "see `trunkline db status` and run `trunkline db "
+                          "migrate`",
+                          what, msg);
+    }
     TL_LOG(TL_LOG_ERROR, "db: %s failed: SQLSTATE %s: %s", what,
            state != NULL ? state : "none", msg);
     return tl_err_set(err, TL_DB_HARD, "db_error", "", "%s: %s", what, msg);

@@ -335,6 +335,27 @@ START_TEST(server_error_is_hard_with_its_message)
 }
 END_TEST
 
+/* A table or a column this program uses and the database lacks: the
+ * database was migrated by an older trunkline; the message says what to
+ * run. */
+START_TEST(missing_table_or_column_asks_for_migrate)
+{
+    ck_assert_int_eq(tl_db_exec(db, "test_no_table",
+                                "SELECT 1 FROM scratch.nowhere", NULL, &err),
+                     TL_DB_HARD);
+    ck_assert_str_eq(err.code, "not_migrated");
+    ck_assert_ptr_nonnull(strstr(err.message, "trunkline db migrate"));
+    tl_err_clear(&err);
+    ck_assert_int_eq(tl_db_exec(db, "test_no_column",
+                                "SELECT committed_date FROM scratch.item",
+                                NULL, &err),
+                     TL_DB_HARD);
+    ck_assert_str_eq(err.code, "not_migrated");
+    ck_assert_ptr_nonnull(strstr(err.message, "committed_date"));
+    ck_assert_ptr_nonnull(strstr(err.message, "trunkline db migrate"));
+}
+END_TEST
+
 typedef struct select_ctx {
     int64_t sum;
     int calls;
@@ -906,6 +927,7 @@ static Suite *db_suite(void)
     tcase_add_test(tc, too_many_params_is_a_bug);
     tcase_add_test(tc, one_name_for_two_statements_is_a_bug);
     tcase_add_test(tc, server_error_is_hard_with_its_message);
+    tcase_add_test(tc, missing_table_or_column_asks_for_migrate);
     tcase_add_test(tc, query_one_counts_rows);
     tcase_add_test(tc, duplicate_gets_the_comment_message);
     tcase_add_test(tc, check_violation_is_generic_without_a_comment);
