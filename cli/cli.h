@@ -120,6 +120,7 @@ extern const cli_command cli_orders_commands[];
 extern const cli_command cli_provisioning_commands[];
 extern const cli_command cli_equipment_commands[];
 extern const cli_command cli_billing_commands[];
+extern const cli_command cli_billing_tax_commands[];
 extern const cli_command cli_collections_commands[];
 
 /* Prints one CSV field (RFC 4180: quoted when it holds a comma, quote or

@@ -254,6 +254,19 @@ START_TEST(demo_walk_bills_and_collects)
     expect(&r, 0, "\"amount\": \"2551.67\"");
     expect(&r, 0, "\"priceSource\": \"contract\"");
 
+    /* what tax would apply, written nowhere: DIA is internet and its
+     * install installation, so only the 1.25% regulatory fee of 2551.67 */
+    run(&r, 0, "bill taxes INV-00000001");
+    expect(&r, 0, "US-REG");
+    expect(&r, 0, "31.90");
+    expect(&r, 0, "2583.57");
+    run(&r, 0, "bill taxes INV-00000001 --json");
+    expect(&r, 0, "\"ratePercent\": \"1.25\"");
+    expect(&r, 0, "\"written\": false");
+    run(&r, 1, "bill taxes INV-99999999");
+    expect(&r, 4, "INV-99999999");
+    ck_assert_int_eq(count("SELECT tax_minor FROM billing.invoice"), 0);
+
     run(&r, 0, "aging --as-of 2026-12-27 --json");
     expect(&r, 0, "\"1-30\": \"2551.67\"");
     run(&r, 1,
