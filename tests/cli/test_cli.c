@@ -932,6 +932,110 @@ START_TEST(provisioning_commands)
 }
 END_TEST
 
+/* Reconciliation, the finance report and the GL export on the demo walk's
+ * invoice. */
+START_TEST(reconcile_and_gl_commands)
+{
+    static run_result r;
+    static run_result first;
+    static char file[4096];
+    char path[256];
+    char cmd[512];
+    FILE *f;
+    size_t n;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    run(&r, 0, "contracts load " DEMO "harbor-health-msa.json");
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    run(&r, 0, "order accept SO-00000001");
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind installed "
+        "--date 2026-11-10");
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind "
+        "customer_accepted --date 2026-11-14");
+    run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
+    expect(&r, 0, "2551.67");
+
+    run(&r, 1, "bill reconcile --as-of 2026-11-31");
+    expect(&r, 2, "--as-of must be a date");
+    run(&r, 1, "bill reconcile --csv --json");
+    expect(&r, 2, "choose --csv or --json");
+    run(&r, 1, "bill reconcile --account NO-SUCH");
+    expect(&r, 4, "account NO-SUCH does not exist");
+    run(&r, 0, "bill reconcile --as-of 2026-11-30");
+    expect(&r, 0, "no findings");
+    expect(&r, 0, "install_never_charged    0");
+    run(&r, 0, "bill reconcile --as-of 2027-01-15 --csv");
+    expect(&r, 0,
+           "finding,account,circuit,product,code,from,to,currency,billed,"
+           "expected,amount,message\n"
+           "active_not_billed,HH-1001,DIA/000001,DIA,DIA500,2027-01-01,"
+           "2027-01-16,USD,,1150.00,1150.00,");
+    run(&r, 0, "bill reconcile --as-of 2027-01-15 --account HH-1001 --json");
+    expect(&r, 0, "\"count\": 1");
+    expect(&r, 0, "\"finding\": \"active_not_billed\"");
+
+    run(&r, 1, "bill finance-report --from 2026-13");
+    expect(&r, 2, "--from YYYY-MM is required");
+    run(&r, 1, "bill finance-report --from 2026-12 --to 2026-11");
+    expect(&r, 3, "the last month is before the first");
+    run(&r, 0, "bill finance-report --from 2026-11 --to 2026-12 --csv");
+    expect(&r, 0,
+           "2026-11,USD,DIA,1,1801.67,750.00,,2551.67,,,,,\n"
+           "2026-11,USD,TOTAL,1,1801.67,750.00,0.00,2551.67,2551.67,2551.67,"
+           "0.00,ties,\n");
+    run(&r, 0, "bill finance-report --from 2026-11 --json");
+    expect(&r, 0, "\"tiesOut\": true");
+
+    run(&r, 1, "bill gl-export --run 1 --cash-day 2026-12-28");
+    expect(&r, 2, "give --run RUN or --cash-day DATE");
+    run(&r, 1, "bill gl-export --run 1");
+    expect(&r, 3, "missing_gl_account");
+    run(&r, 0, "bill gl-accounts load " DEMO "gl-accounts.json");
+    expect(&r, 0, "22 added, 0 updated, 0 unchanged");
+    run(&r, 0, "bill gl-accounts load " DEMO "gl-accounts.json --json");
+    expect(&r, 0, "\"unchanged\": 22");
+    run(&r, 1, "bill gl-export --run 9");
+    expect(&r, 4, "bill run 9 does not exist");
+    run(&first, 0, "bill gl-export --run 1");
+    expect(&first, 0,
+           "journal,line,date,account,account_name,description,currency,"
+           "debit,credit\n"
+           "BR-1,1,2026-11-20,1200,Accounts receivable - trade,"
+           "Invoices of bill run 1 (1),USD,2551.67,\n"
+           "BR-1,2,2026-11-20,4110,Dedicated internet access revenue,"
+           "Revenue DIA,USD,,2551.67\n");
+    run(&r, 1, "bill gl-export --run 1");
+    expect(&r, 5, "already_exported");
+    run(&r, 0, "bill gl-export --run 1 --again");
+    ck_assert_str_eq(r.out, first.out);
+
+    run(&r, 0,
+        "payment post --account HH-1001 --amount 2600.00 "
+        "--date 2026-12-28 --reference W1 --invoice INV-00000001");
+    run(&r, 1, "bill gl-export --cash-day 2026-12-27");
+    expect(&r, 4, "nothing to export");
+    snprintf(path, sizeof(path), "/tmp/tl-gl-%ld.csv", (long)getpid());
+    snprintf(cmd, sizeof(cmd),
+             "bill gl-export --cash-day 2026-12-28 --output %s --json", path);
+    run(&r, 0, cmd);
+    expect(&r, 0, "\"journal\": \"CASH-2026-12-28\"");
+    expect(&r, 0, "\"amount\": \"2600.00\"");
+    f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    n = fread(file, 1, sizeof(file) - 1, f);
+    file[n] = '\0';
+    fclose(f);
+    unlink(path);
+    ck_assert_ptr_nonnull(
+        strstr(file, "Payments not applied (credit on account),USD,,48.33\n"));
+    run(&r, 0, "bill gl-export --cash-day 2026-12-28 --again");
+    ck_assert_str_eq(r.out, file);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -954,6 +1058,7 @@ int main(void)
     tcase_add_test(tc, order_desk_commands);
     tcase_add_test(tc, equipment_commands);
     tcase_add_test(tc, provisioning_commands);
+    tcase_add_test(tc, reconcile_and_gl_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
