@@ -187,10 +187,10 @@ typedef struct billing_manual_charge {
 
 typedef struct billing_manual_charge_in {
     const char *account_number;
-    const char *kind;     /* "NRC" or "CREDIT" */
-    const char *category; /* NRC only */
+    const char *kind;       /* "NRC" or "CREDIT" */
+    const char *category;   /* NRC only */
     const char *circuit_id; /* NULL: the account */
-    const char *amount;   /* decimal in the account currency */
+    const char *amount;     /* decimal in the account currency */
     const char *description;
     const char *reason;
 } billing_manual_charge_in;
@@ -216,8 +216,8 @@ int billing_manual_charge_reject(tl_db *db, int64_t charge_id,
 typedef int (*billing_manual_fn)(const billing_manual_charge_t *m, void *cls,
                                  tl_err *err);
 /* Lists manual charges (status NULL: all), newest first. Returns count. */
-int billing_manual_charges(tl_db *db, const char *status,
-                           billing_manual_fn fn, void *cls, tl_err *err);
+int billing_manual_charges(tl_db *db, const char *status, billing_manual_fn fn,
+                           void *cls, tl_err *err);
 
 typedef struct billing_invoice {
     int64_t account_id;

@@ -89,7 +89,7 @@ typedef struct price_cache_entry {
 #define GROW(arr, n, cap, err)                                                 \
     do {                                                                       \
         if ((n) == (cap)) {                                                    \
-            size_t c_ = (cap) ? (cap) * 2 : 64;                                \
+            size_t c_ = (cap) ? (cap)*2 : 64;                                  \
             void *g_ = realloc((arr), c_ * sizeof(*(arr)));                    \
             if (g_ == NULL)                                                    \
                 return tl_err_set((err), TL_ERROR, "internal", "",             \
@@ -263,8 +263,7 @@ static int span_cb(const tl_row *row, void *cls, tl_err *err)
 /* Every interval in which a service code was in force, from the version
  * history (a version's codes hold until the next version); a service
  * without history falls back to its current codes. */
-static int read_spans(preview_ctx *ctx, tl_db *db, const char *ids,
-                      tl_err *err)
+static int read_spans(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
 {
     tl_params p;
 
@@ -411,7 +410,8 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         " SELECT t.account_id, 'ETF' AS kind, t.agreement_id AS ref_id,"
         "  NULL::bigint AS service_id, NULL::text AS code,"
         "  t.etf_minor AS amount_minor,"
-        "  'Early termination fee, agreement ' || a.agreement_ref || ', terminated '"
+        "  'Early termination fee, agreement ' || a.agreement_ref || ', "
+        "terminated '"
         "  || to_char(t.termination_date, 'YYYY-MM-DD') AS description,"
         "  1 AS ord"
         " FROM contracts.termination t"
@@ -445,7 +445,8 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         " UNION ALL"
         " (SELECT DISTINCT ON (a.account_id) a.account_id, 'MINIMUM',"
         "  a.agreement_id, NULL, NULL, a.minimum_commitment_minor,"
-        "  'Minimum monthly commitment shortfall, agreement ' || a.agreement_ref, 4"
+        "  'Minimum monthly commitment shortfall, agreement ' || "
+        "a.agreement_ref, 4"
         " FROM contracts.agreement a"
         " WHERE a.account_id = ANY($1::bigint[])"
         " AND a.minimum_commitment_minor > 0 AND a.start_date <= $2::date"
@@ -661,8 +662,8 @@ static int mrc_period(preview_ctx *ctx, tl_db *db, const code_key *k,
             b = q->end;
         if (a >= b)
             continue;
-        rc = price_on(&price, ctx, db, s->account_id, s->code, a,
-                      s->circuit_id, err);
+        rc = price_on(&price, ctx, db, s->account_id, s->code, a, s->circuit_id,
+                      err);
         if (rc < 0)
             return rc;
         if (tl_money_mul(&full, &price.amount, s->quantity) != 0 ||
@@ -734,9 +735,8 @@ static int mrc_period(preview_ctx *ctx, tl_db *db, const code_key *k,
         tl_date_format(when, sizeof(when), l.period.start);
         if (s0->has_disconnect && s0->disconnect == l.period.start)
             describe(l.description, sizeof(l.description),
-                     "credit: %s, %s, disconnected %s, %d day%s",
-                     s0->code_name, s0->circuit_id, when, n_diff,
-                     n_diff == 1 ? "" : "s");
+                     "credit: %s, %s, disconnected %s, %d day%s", s0->code_name,
+                     s0->circuit_id, when, n_diff, n_diff == 1 ? "" : "s");
         else {
             tl_date_format(to, sizeof(to), tl_date_add_days(l.period.end, -1));
             describe(l.description, sizeof(l.description),
@@ -828,8 +828,7 @@ static int extra_line(preview_ctx *ctx, const extra_row *x,
  *
  * The one place where tax and surcharge lines of an invoice are computed
  * (billing/taxes.c will fill it): none yet, so the tax is zero. */
-static int build_tax_lines(tl_money *tax, tl_db *db,
-                           const account_row *account,
+static int build_tax_lines(tl_money *tax, tl_db *db, const account_row *account,
                            const billing_pending_line *lines, size_t n,
                            tl_err *err)
 {
@@ -907,46 +906,41 @@ static int queue_invoice(preview_ctx *ctx, tl_db *db, const account_row *a,
                    tl_date_add_days(ctx->issue_date, a->payment_terms_days));
     tl_date_format(ps, sizeof(ps), ctx->period.start);
     tl_date_format(pe, sizeof(pe), ctx->period.end);
-    rc = add_json(b->inv_json,
-                  json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
-                            " s:o}",
-                            "account_id", (json_int_t)a->account_id,
-                            "period_start", ps, "period_end", pe,
-                            "issue_date", issue, "due_date", due, "currency",
-                            a->currency, "subtotal_minor",
-                            (json_int_t)subtotal.minor, "tax_minor",
-                            (json_int_t)tax.minor, "total_minor",
-                            (json_int_t)total.minor, "po_number",
-                            po_number[0] ? json_string(po_number)
-                                         : json_null()),
-                  err);
+    rc =
+        add_json(b->inv_json,
+                 json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
+                           " s:o}",
+                           "account_id", (json_int_t)a->account_id,
+                           "period_start", ps, "period_end", pe, "issue_date",
+                           issue, "due_date", due, "currency", a->currency,
+                           "subtotal_minor", (json_int_t)subtotal.minor,
+                           "tax_minor", (json_int_t)tax.minor, "total_minor",
+                           (json_int_t)total.minor, "po_number",
+                           po_number[0] ? json_string(po_number) : json_null()),
+                 err);
     for (i = 0; rc == 0 && i < b->n_lines; i++) {
         const billing_pending_line *l = &b->lines[i];
 
         rc = add_json(
             b->line_json,
-            json_pack("{s:I, s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:i, s:I,"
-                      " s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
-                      "account_id", (json_int_t)a->account_id, "line_no",
-                      (int)i + 1, "service_id", id_or_null(l->service_id),
-                      "code",
-                      l->code[0] ? json_string(l->code) : json_null(),
-                      "charge_kind", l->charge_kind, "description",
-                      l->description, "period_start",
-                      date_or_null(l->has_period, l->period.start),
-                      "period_end", date_or_null(l->has_period, l->period.end),
-                      "quantity", l->quantity, "unit_minor",
-                      (json_int_t)l->unit.minor, "amount_minor",
-                      (json_int_t)l->amount.minor, "price_source",
-                      l->price_source, "credited_invoice_id",
-                      id_or_null(l->credited_invoice_id), "credited_line_no",
-                      l->credited_line_no
-                          ? json_integer(l->credited_line_no)
-                          : json_null(),
-                      "equipment_charge_id",
-                      id_or_null(l->equipment_charge_id), "manual_charge_id",
-                      id_or_null(l->manual_charge_id), "agreement_id",
-                      id_or_null(l->agreement_id)),
+            json_pack(
+                "{s:I, s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:i, s:I,"
+                " s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
+                "account_id", (json_int_t)a->account_id, "line_no", (int)i + 1,
+                "service_id", id_or_null(l->service_id), "code",
+                l->code[0] ? json_string(l->code) : json_null(), "charge_kind",
+                l->charge_kind, "description", l->description, "period_start",
+                date_or_null(l->has_period, l->period.start), "period_end",
+                date_or_null(l->has_period, l->period.end), "quantity",
+                l->quantity, "unit_minor", (json_int_t)l->unit.minor,
+                "amount_minor", (json_int_t)l->amount.minor, "price_source",
+                l->price_source, "credited_invoice_id",
+                id_or_null(l->credited_invoice_id), "credited_line_no",
+                l->credited_line_no ? json_integer(l->credited_line_no)
+                                    : json_null(),
+                "equipment_charge_id", id_or_null(l->equipment_charge_id),
+                "manual_charge_id", id_or_null(l->manual_charge_id),
+                "agreement_id", id_or_null(l->agreement_id)),
             err);
     }
     if (rc == 0)
@@ -1043,7 +1037,8 @@ static int compute_account(preview_ctx *ctx, tl_db *db, const account_row *a,
         {
             size_t j = *bi;
 
-            while (j < b->n_billed && b->billed[j].account_id == a->account_id &&
+            while (j < b->n_billed &&
+                   b->billed[j].account_id == a->account_id &&
                    (b->billed[j].service_id != s->service_id ||
                     strcmp(b->billed[j].code, s->code) != 0))
                 j++;
@@ -1169,11 +1164,11 @@ static int audit_preview(preview_ctx *ctx, tl_db *db,
     int rc;
 
     snprintf(key, sizeof(key), "%lld", (long long)ctx->run_id);
-    after = json_pack("{s:i, s:s, s:i, s:i, s:I, s:b}", "cycleDay",
-                      ctx->cycle_day, "status", "preview", "accounts",
-                      run->accounts_done, "invoices", run->invoice_count,
-                      "totalMinor", (json_int_t)run->total_minor, "refresh",
-                      ctx->opts->refresh);
+    after =
+        json_pack("{s:i, s:s, s:i, s:i, s:I, s:b}", "cycleDay", ctx->cycle_day,
+                  "status", "preview", "accounts", run->accounts_done,
+                  "invoices", run->invoice_count, "totalMinor",
+                  (json_int_t)run->total_minor, "refresh", ctx->opts->refresh);
     if (after == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
     rc = tl_audit(db, ctx->actor, "bill.preview", "bill_run", key, 0, NULL,

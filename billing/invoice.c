@@ -91,8 +91,8 @@ int billing_invoice_get(billing_invoice_t *out, tl_db *db,
     } else {
         tl_params_text(&p, invoice_number);
         rc = tl_db_query_one(db, &res, "billing_invoice_get",
-                             INVOICE_COLUMNS " WHERE i.invoice_number = $1",
-                             &p, err);
+                             INVOICE_COLUMNS " WHERE i.invoice_number = $1", &p,
+                             err);
     }
     if (rc < 0)
         return rc;

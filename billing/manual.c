@@ -25,8 +25,7 @@ static int known_category(const char *c)
     return 0;
 }
 
-static int threshold(int64_t *out, tl_db *db, const char *currency,
-                     tl_err *err)
+static int threshold(int64_t *out, tl_db *db, const char *currency, tl_err *err)
 {
     PGresult *res = NULL;
     tl_params p;
@@ -96,8 +95,7 @@ static int add_tx(tl_db *db, void *cls, tl_err *err)
         strlen(in->description) > 200)
         tl_err_add(err, "invalid_description", "description",
                    "give a description of 1 to 200 characters");
-    if (in->reason == NULL || in->reason[0] == '\0' ||
-        strlen(in->reason) > 500)
+    if (in->reason == NULL || in->reason[0] == '\0' || strlen(in->reason) > 500)
         tl_err_add(err, "invalid_reason", "reason",
                    "give a reason of 1 to 500 characters");
     if (tl_err_has_problems(err))
@@ -108,8 +106,8 @@ static int add_tx(tl_db *db, void *cls, tl_err *err)
             return rc;
         if (svc.account_id != acct.account_id)
             return tl_err_set(err, TL_ENOTFOUND, "unknown_circuit", "circuit",
-                              "circuit %s is not on account %s",
-                              in->circuit_id, in->account_number);
+                              "circuit %s is not on account %s", in->circuit_id,
+                              in->account_number);
     }
     rc = threshold(&limit, db, acct.currency, err);
     if (rc < 0)
@@ -332,8 +330,8 @@ static int manual_row(const tl_row *row, void *cls, tl_err *err)
     return ctx->fn(&m, ctx->cls, err);
 }
 
-int billing_manual_charges(tl_db *db, const char *status,
-                           billing_manual_fn fn, void *cls, tl_err *err)
+int billing_manual_charges(tl_db *db, const char *status, billing_manual_fn fn,
+                           void *cls, tl_err *err)
 {
     list_ctx ctx = {fn, cls, 0};
     tl_params p;

@@ -33,8 +33,8 @@ static int anomaly_row(const tl_row *row, void *cls, tl_err *err)
         tl_row_text(row, "detail", &a.detail, err) < 0 ||
         tl_row_money(row, "total_minor", "currency", &a.total, err) < 0 ||
         tl_row_int64_opt(row, "previous_minor", &prev, &null_prev, err) < 0 ||
-        tl_row_int64_opt(row, "percent_x100", &a.percent_x100, &null_pct,
-                         err) < 0)
+        tl_row_int64_opt(row, "percent_x100", &a.percent_x100, &null_pct, err) <
+            0)
         return TL_ERROR;
     a.has_previous = !null_prev;
     a.previous_total = a.total;
@@ -109,7 +109,8 @@ int billing_run_review(tl_db *db, int64_t run_id, int threshold_percent,
         "  'service code ' || c.code || ' was not on the last invoice',"
         "  d.total_minor, d.currency, NULL, NULL"
         " FROM d JOIN dcodes c USING (account_id)"
-        " WHERE EXISTS (SELECT 1 FROM prev WHERE prev.account_id = d.account_id)"
+        " WHERE EXISTS (SELECT 1 FROM prev WHERE prev.account_id = "
+        "d.account_id)"
         " AND NOT EXISTS (SELECT 1 FROM pcodes p"
         "  WHERE p.account_id = c.account_id AND p.code = c.code)"
         " UNION ALL"
