@@ -1,509 +1,1289 @@
 /*
- * Bill runs (rules in billing.h).
+ * Bill run previews (rules in billing.h).
  *
- * The whole run is one transaction: the run row, every invoice and line,
- * and the audit event commit together or not at all, so a run killed
- * halfway leaves nothing behind and can simply be started again. The run
- * row is unique per cycle day and period; a second run finds it and stops.
+ * A preview walks the cycle's active accounts in account-id order, a
+ * batch at a time. Each batch is one transaction: it locks the run row,
+ * reads where the run got to (last_account_id), reads everything it needs
+ * for the batch in a few set-based queries (the code spans of every
+ * service from its version history, the lines already billed, and the
+ * account-level extras), computes the lines in memory, writes every draft
+ * invoice and line of the batch in one statement, and moves the cursor.
+ * So a batch commits whole or not at all, and a killed run resumes after
+ * its last committed batch.
  *
- * Charges are gathered per service code from one query that also tells,
- * for each code, whether its NRC was billed and up to which day its MRC
- * was billed; lines are then grouped into one invoice per account.
+ * Data structure of one batch: three sorted arrays (spans, billed lines,
+ * extras), each ordered by account, then service and code; the batch
+ * walks them together one account at a time, so every account is
+ * computed from its own slices.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts/accounts.h"
 #include "billing/billing.h"
+#include "billing/billrun_internal.h"
 #include "common/audit.h"
 #include "contracts/contracts.h"
 
-/* One charge line before it is written. */
-typedef struct pending_line {
+#define DEFAULT_BATCH 500
+#define MAX_PERIOD_DAYS 31
+
+/* One interval of a service code in force, from the version history. */
+typedef struct span_row {
+    int64_t account_id;
+    int64_t service_id;
+    char circuit_id[48];
+    char code[40];
+    char code_name[120];
+    char kind[4]; /* MRC or NRC */
+    int quantity;
+    tl_date billing_start;
+    int has_disconnect;
+    tl_date disconnect;
+    tl_date from;
+    int has_to;
+    tl_date to;
+} span_row;
+
+/* A line already billed for a service code (final, or this run's). */
+typedef struct billed_row {
+    int64_t account_id;
     int64_t service_id;
     char code[40];
-    char charge_kind[4];
-    char description[200];
+    char kind[12];
     int has_period;
     tl_period period;
-    int quantity;
-    tl_money unit;
-    tl_money amount;
-    contracts_price_source source;
-} pending_line;
+    int64_t amount;
+    int64_t invoice_id;
+    int line_no;
+} billed_row;
 
-typedef struct run_ctx {
+/* An account-level charge: ETF, equipment fee, manual charge, or the
+ * minimum commitment to compare with. */
+typedef struct extra_row {
+    int64_t account_id;
+    char kind[16]; /* ETF, EQUIPMENT, MANUAL_NRC, MANUAL_CREDIT, MINIMUM */
+    int64_t ref_id;
+    int has_service;
+    int64_t service_id;
+    char code[40];
+    int64_t amount;
+    char description[200];
+} extra_row;
+
+typedef struct account_row {
+    int64_t account_id;
+    char currency[4];
+    int payment_terms_days;
+} account_row;
+
+typedef struct price_cache_entry {
+    int64_t account_id;
+    char code[40];
+    tl_date on;
+    contracts_price_t price;
+} price_cache_entry;
+
+#define GROW(arr, n, cap, err)                                                 \
+    do {                                                                       \
+        if ((n) == (cap)) {                                                    \
+            size_t c_ = (cap) ? (cap)*2 : 64;                                  \
+            void *g_ = realloc((arr), c_ * sizeof(*(arr)));                    \
+            if (g_ == NULL)                                                    \
+                return tl_err_set((err), TL_ERROR, "internal", "",             \
+                                  "out of memory");                            \
+            (arr) = g_;                                                        \
+            (cap) = c_;                                                        \
+        }                                                                      \
+    } while (0)
+
+typedef struct batch {
+    account_row *accounts;
+    size_t n_accounts, cap_accounts;
+    span_row *spans;
+    size_t n_spans, cap_spans;
+    billed_row *billed;
+    size_t n_billed, cap_billed;
+    extra_row *extras;
+    size_t n_extras, cap_extras;
+    price_cache_entry *prices;
+    size_t n_prices, cap_prices;
+    billing_pending_line *lines; /* lines of the account being computed */
+    size_t n_lines, cap_lines;
+    json_t *inv_json;  /* invoices of the batch */
+    json_t *line_json; /* lines of the batch */
+} batch;
+
+typedef struct preview_ctx {
+    int64_t run_id;
     int cycle_day;
-    tl_period period; /* the run's period P */
-    tl_period next;   /* P + 1, billed in advance */
+    tl_period period;
+    tl_period next;
     tl_date issue_date;
     const char *actor;
-    tl_db *db; /* for the row callback, which gets only ctx */
-    billing_run_result *result;
-    /* lines of the account being gathered */
-    int64_t account_id;
-    int payment_terms_days;
-    char currency[4];
-    pending_line *lines;
-    size_t n_lines;
-    size_t cap_lines;
-    int64_t total_minor; /* over all invoices, for the audit event */
-    int line_count;
-} run_ctx;
+    const billing_preview_opts *opts;
+    int batch_size;
+    int finished; /* the last batch found no account left */
+    int accounts_in_batch;
+    int invoices_in_batch;
+    batch b;
+} preview_ctx;
 
-static int push_line(run_ctx *ctx, const pending_line *line, tl_err *err)
+static void batch_reset(batch *b)
 {
-    pending_line *grown;
-    size_t cap;
+    b->n_accounts = b->n_spans = b->n_billed = b->n_extras = 0;
+    b->n_prices = b->n_lines = 0;
+    json_decref(b->inv_json);
+    json_decref(b->line_json);
+    b->inv_json = NULL;
+    b->line_json = NULL;
+}
 
-    if (ctx->n_lines == ctx->cap_lines) {
-        cap = ctx->cap_lines ? ctx->cap_lines * 2 : 16;
-        grown = realloc(ctx->lines, cap * sizeof(*grown));
-        if (grown == NULL)
-            return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-        ctx->lines = grown;
-        ctx->cap_lines = cap;
-    }
-    ctx->lines[ctx->n_lines++] = *line;
+static void batch_free(batch *b)
+{
+    batch_reset(b);
+    free(b->accounts);
+    free(b->spans);
+    free(b->billed);
+    free(b->extras);
+    free(b->prices);
+    free(b->lines);
+    memset(b, 0, sizeof(*b));
+}
+
+/* Line descriptions: cut at the buffer's size (a long code name and
+ * circuit id may not fit whole). */
+static void describe(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void describe(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+/* ---- reading the batch ---- */
+
+static int account_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    const char *cur = NULL;
+    account_row *a;
+
+    GROW(b->accounts, b->n_accounts, b->cap_accounts, err);
+    a = &b->accounts[b->n_accounts];
+    if (tl_row_int64(row, "account_id", &a->account_id, err) < 0 ||
+        tl_row_text(row, "currency", &cur, err) < 0 ||
+        tl_row_int(row, "payment_terms_days", &a->payment_terms_days, err) < 0)
+        return TL_ERROR;
+    copy_str(a->currency, sizeof(a->currency), cur);
+    b->n_accounts++;
     return 0;
 }
 
-/* ---- writing one invoice ---- */
+static int read_accounts(preview_ctx *ctx, tl_db *db, int64_t after,
+                         tl_err *err)
+{
+    tl_params p;
 
-static int next_invoice_number(char *number, size_t size, int64_t *seq,
-                               tl_db *db, tl_err *err)
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->cycle_day);
+    tl_params_int64(&p, after);
+    tl_params_int64(&p, ctx->batch_size);
+    return tl_db_select(db, "billing_batch_accounts",
+                        "SELECT account_id, currency, payment_terms_days"
+                        " FROM accounts.billing_account"
+                        " WHERE bill_cycle_day = $1::smallint"
+                        " AND status = 'active' AND account_id > $2::bigint"
+                        " ORDER BY account_id LIMIT $3::int",
+                        &p, account_cb, &ctx->b, err);
+}
+
+/* The batch's account ids as an array literal. */
+static char *account_array(const batch *b)
+{
+    size_t size = 3 + b->n_accounts * 21;
+    char *s = malloc(size);
+    size_t len = 0;
+    size_t i;
+
+    if (s == NULL)
+        return NULL;
+    s[len++] = '{';
+    for (i = 0; i < b->n_accounts; i++)
+        len += (size_t)snprintf(s + len, size - len, "%s%lld", i ? "," : "",
+                                (long long)b->accounts[i].account_id);
+    s[len++] = '}';
+    s[len] = '\0';
+    return s;
+}
+
+static int span_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    const char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+    int null_disc = 0, null_to = 0;
+    span_row *s;
+
+    GROW(b->spans, b->n_spans, b->cap_spans, err);
+    s = &b->spans[b->n_spans];
+    memset(s, 0, sizeof(*s));
+    if (tl_row_int64(row, "account_id", &s->account_id, err) < 0 ||
+        tl_row_int64(row, "service_id", &s->service_id, err) < 0 ||
+        tl_row_text(row, "circuit_id", &t1, err) < 0 ||
+        tl_row_text(row, "code", &t2, err) < 0 ||
+        tl_row_text(row, "code_name", &t3, err) < 0 ||
+        tl_row_text(row, "charge_kind", &t4, err) < 0 ||
+        tl_row_int(row, "quantity", &s->quantity, err) < 0 ||
+        tl_row_date(row, "billing_start_date", &s->billing_start, err) < 0 ||
+        tl_row_date_opt(row, "disconnect_date", &s->disconnect, &null_disc,
+                        err) < 0 ||
+        tl_row_date(row, "vfrom", &s->from, err) < 0 ||
+        tl_row_date_opt(row, "vto", &s->to, &null_to, err) < 0)
+        return TL_ERROR;
+    copy_str(s->circuit_id, sizeof(s->circuit_id), t1);
+    copy_str(s->code, sizeof(s->code), t2);
+    copy_str(s->code_name, sizeof(s->code_name), t3);
+    copy_str(s->kind, sizeof(s->kind), t4);
+    s->has_disconnect = !null_disc;
+    s->has_to = !null_to;
+    b->n_spans++;
+    return 0;
+}
+
+/* Every interval in which a service code was in force, from the version
+ * history (a version's codes hold until the next version); a service
+ * without history falls back to its current codes. */
+static int read_spans(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
+{
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_text(&p, ids);
+    tl_params_date(&p, ctx->next.end);
+    return tl_db_select(
+        db, "billing_batch_spans",
+        "WITH v AS ("
+        "  SELECT sv.account_id, sv.service_id, sv.effective_date AS vfrom,"
+        "   lead(sv.effective_date) OVER (PARTITION BY sv.account_id,"
+        "    sv.service_id ORDER BY sv.effective_date, sv.version) AS vto,"
+        "   sv.codes"
+        "  FROM provisioning.service_version sv"
+        "  WHERE sv.account_id = ANY($1::bigint[])),"
+        " c AS ("
+        "  SELECT v.account_id, v.service_id, x.code, x.quantity, v.vfrom,"
+        "   v.vto FROM v CROSS JOIN LATERAL jsonb_to_recordset(v.codes)"
+        "   AS x(code text, quantity int)"
+        "  WHERE v.vto IS NULL OR v.vto > v.vfrom"
+        "  UNION ALL"
+        "  SELECT sc.account_id, sc.service_id, sc.code, sc.quantity,"
+        "   coalesce(sc.effective_from, s.billing_start_date), NULL"
+        "  FROM provisioning.service_code sc"
+        "  JOIN provisioning.service s USING (account_id, service_id)"
+        "  WHERE sc.account_id = ANY($1::bigint[])"
+        "  AND NOT EXISTS (SELECT 1 FROM provisioning.service_version sv"
+        "   WHERE sv.account_id = sc.account_id"
+        "   AND sv.service_id = sc.service_id))"
+        " SELECT s.account_id, s.service_id, s.circuit_id, c.code,"
+        " k.name AS code_name, k.charge_kind, c.quantity,"
+        " s.billing_start_date, s.disconnect_date, c.vfrom, c.vto"
+        " FROM c JOIN provisioning.service s USING (account_id, service_id)"
+        " JOIN catalog.service_code k ON k.code = c.code"
+        " WHERE s.billing_start_date IS NOT NULL"
+        " AND s.billing_start_date < $2::date"
+        " ORDER BY s.account_id, s.service_id, k.charge_kind DESC, c.code,"
+        " c.vfrom",
+        &p, span_cb, &ctx->b, err);
+}
+
+static int billed_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    const char *code = NULL, *kind = NULL;
+    int null_start = 0;
+    billed_row *r;
+
+    GROW(b->billed, b->n_billed, b->cap_billed, err);
+    r = &b->billed[b->n_billed];
+    memset(r, 0, sizeof(*r));
+    if (tl_row_int64(row, "account_id", &r->account_id, err) < 0 ||
+        tl_row_int64(row, "service_id", &r->service_id, err) < 0 ||
+        tl_row_text(row, "code", &code, err) < 0 ||
+        tl_row_text(row, "charge_kind", &kind, err) < 0 ||
+        tl_row_date_opt(row, "period_start", &r->period.start, &null_start,
+                        err) < 0 ||
+        tl_row_int64(row, "amount_minor", &r->amount, err) < 0 ||
+        tl_row_int64(row, "invoice_id", &r->invoice_id, err) < 0 ||
+        tl_row_int(row, "line_no", &r->line_no, err) < 0)
+        return TL_ERROR;
+    r->has_period = !null_start;
+    if (r->has_period &&
+        tl_row_date(row, "period_end", &r->period.end, err) < 0)
+        return TL_ERROR;
+    copy_str(r->code, sizeof(r->code), code);
+    copy_str(r->kind, sizeof(r->kind), kind);
+    b->n_billed++;
+    return 0;
+}
+
+static int read_billed(preview_ctx *ctx, tl_db *db, const char *ids,
+                       tl_err *err)
+{
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_text(&p, ids);
+    tl_params_int64(&p, ctx->run_id);
+    return tl_db_select(
+        db, "billing_batch_billed",
+        "SELECT l.account_id, l.service_id, l.code, l.charge_kind,"
+        " l.period_start, l.period_end, l.amount_minor, l.invoice_id,"
+        " l.line_no"
+        " FROM billing.invoice_line l"
+        " JOIN billing.invoice i USING (account_id, invoice_id)"
+        " WHERE l.account_id = ANY($1::bigint[])"
+        " AND (i.status = 'final' OR i.run_id = $2::bigint)"
+        " AND l.service_id IS NOT NULL AND l.code IS NOT NULL"
+        " AND l.manual_charge_id IS NULL AND l.equipment_charge_id IS NULL"
+        " AND l.charge_kind IN ('MRC', 'NRC', 'CREDIT')"
+        " ORDER BY l.account_id, l.service_id, l.code,"
+        " l.period_start NULLS FIRST, l.invoice_id, l.line_no",
+        &p, billed_cb, &ctx->b, err);
+}
+
+static int extra_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    const char *kind = NULL, *code = NULL, *desc = NULL;
+    int null_service = 0;
+    extra_row *x;
+
+    GROW(b->extras, b->n_extras, b->cap_extras, err);
+    x = &b->extras[b->n_extras];
+    memset(x, 0, sizeof(*x));
+    if (tl_row_int64(row, "account_id", &x->account_id, err) < 0 ||
+        tl_row_text(row, "kind", &kind, err) < 0 ||
+        tl_row_int64(row, "ref_id", &x->ref_id, err) < 0 ||
+        tl_row_int64_opt(row, "service_id", &x->service_id, &null_service,
+                         err) < 0 ||
+        tl_row_text(row, "code", &code, err) < 0 ||
+        tl_row_int64(row, "amount_minor", &x->amount, err) < 0 ||
+        tl_row_text(row, "description", &desc, err) < 0)
+        return TL_ERROR;
+    x->has_service = !null_service;
+    copy_str(x->kind, sizeof(x->kind), kind);
+    copy_str(x->code, sizeof(x->code), code);
+    copy_str(x->description, sizeof(x->description), desc);
+    b->n_extras++;
+    return 0;
+}
+
+/* Account-level charges not billed yet, and the minimum commitment of
+ * the agreement in force on the first day of the next period (with the
+ * shortfall for that period not billed yet). */
+static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
+                       tl_err *err)
+{
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_text(&p, ids);
+    tl_params_date(&p, ctx->next.start);
+    tl_params_int64(&p, ctx->run_id);
+    return tl_db_select(
+        db, "billing_batch_extras",
+        "WITH billable AS ("
+        "  SELECT l.* FROM billing.invoice_line l"
+        "  JOIN billing.invoice i USING (account_id, invoice_id)"
+        "  WHERE l.account_id = ANY($1::bigint[])"
+        "  AND (i.status = 'final' OR i.run_id = $3::bigint))"
+        " SELECT * FROM ("
+        " SELECT t.account_id, 'ETF' AS kind, t.agreement_id AS ref_id,"
+        "  NULL::bigint AS service_id, NULL::text AS code,"
+        "  t.etf_minor AS amount_minor,"
+        "  'Early termination fee, agreement ' || a.agreement_ref || ', "
+        "terminated '"
+        "  || to_char(t.termination_date, 'YYYY-MM-DD') AS description,"
+        "  1 AS ord"
+        " FROM contracts.termination t"
+        " JOIN contracts.agreement a USING (account_id, agreement_id)"
+        " WHERE t.account_id = ANY($1::bigint[]) AND t.etf_minor > 0"
+        " AND NOT EXISTS (SELECT 1 FROM billable l"
+        "  WHERE l.account_id = t.account_id AND l.charge_kind = 'ETF'"
+        "  AND l.agreement_id = t.agreement_id)"
+        " UNION ALL"
+        " SELECT e.account_id, 'EQUIPMENT', e.charge_id, s.service_id,"
+        "  e.code, e.amount_minor,"
+        "  'Equipment not returned, serial ' || e.serial || ', '"
+        "  || e.circuit_id, 2"
+        " FROM provisioning.equipment_charge e"
+        " LEFT JOIN provisioning.service s"
+        "  ON s.account_id = e.account_id AND s.circuit_id = e.circuit_id"
+        " WHERE e.account_id = ANY($1::bigint[]) AND e.status = 'pending'"
+        " AND NOT EXISTS (SELECT 1 FROM billable l"
+        "  WHERE l.account_id = e.account_id"
+        "  AND l.equipment_charge_id = e.charge_id)"
+        " UNION ALL"
+        " SELECT m.account_id, 'MANUAL_' || m.kind, m.charge_id,"
+        "  s.service_id, NULL, m.amount_minor, m.description, 3"
+        " FROM billing.manual_charge m"
+        " LEFT JOIN provisioning.service s"
+        "  ON s.account_id = m.account_id AND s.circuit_id = m.circuit_id"
+        " WHERE m.account_id = ANY($1::bigint[]) AND m.status = 'approved'"
+        " AND NOT EXISTS (SELECT 1 FROM billable l"
+        "  WHERE l.account_id = m.account_id"
+        "  AND l.manual_charge_id = m.charge_id)"
+        " UNION ALL"
+        " (SELECT DISTINCT ON (a.account_id) a.account_id, 'MINIMUM',"
+        "  a.agreement_id, NULL, NULL, a.minimum_commitment_minor,"
+        "  'Minimum monthly commitment shortfall, agreement ' || "
+        "a.agreement_ref, 4"
+        " FROM contracts.agreement a"
+        " WHERE a.account_id = ANY($1::bigint[])"
+        " AND a.minimum_commitment_minor > 0 AND a.start_date <= $2::date"
+        " AND a.current_end_date > $2::date"
+        " AND NOT EXISTS (SELECT 1 FROM contracts.termination t"
+        "  WHERE t.account_id = a.account_id"
+        "  AND t.agreement_id = a.agreement_id"
+        "  AND t.termination_date <= $2::date)"
+        " AND NOT EXISTS (SELECT 1 FROM billable l"
+        "  WHERE l.account_id = a.account_id AND l.charge_kind = 'SHORTFALL'"
+        "  AND l.agreement_id = a.agreement_id"
+        "  AND l.period_start = $2::date)"
+        " ORDER BY a.account_id, a.start_date DESC, a.agreement_id DESC)"
+        " ) x ORDER BY account_id, ord, ref_id",
+        &p, extra_cb, &ctx->b, err);
+}
+
+/* ---- computing one account ---- */
+
+static int push_line(batch *b, const billing_pending_line *l, tl_err *err)
+{
+    GROW(b->lines, b->n_lines, b->cap_lines, err);
+    b->lines[b->n_lines++] = *l;
+    return 0;
+}
+
+static int price_on(contracts_price_t *out, preview_ctx *ctx, tl_db *db,
+                    int64_t account_id, const char *code, tl_date on,
+                    const char *circuit_id, tl_err *err)
+{
+    batch *b = &ctx->b;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < b->n_prices; i++) {
+        price_cache_entry *e = &b->prices[i];
+
+        if (e->account_id == account_id && e->on == on &&
+            strcmp(e->code, code) == 0) {
+            *out = e->price;
+            return 0;
+        }
+    }
+    rc = contracts_price_on(out, db, account_id, code, on, err);
+    if (rc == TL_ENOTFOUND) {
+        char day[16];
+
+        tl_err_clear(err);
+        tl_date_format(day, sizeof(day), on);
+        return tl_err_set(err, TL_ENOTFOUND, "no_price", "code",
+                          "service code %s of circuit %s has no price on %s",
+                          code, circuit_id, day);
+    }
+    if (rc < 0)
+        return rc;
+    GROW(b->prices, b->n_prices, b->cap_prices, err);
+    b->prices[b->n_prices].account_id = account_id;
+    copy_str(b->prices[b->n_prices].code, sizeof(b->prices[0].code), code);
+    b->prices[b->n_prices].on = on;
+    b->prices[b->n_prices].price = *out;
+    b->n_prices++;
+    return 0;
+}
+
+/* One service code of one service: its spans and its billed lines. */
+typedef struct code_key {
+    const span_row *spans;
+    size_t n_spans;
+    const billed_row *billed;
+    size_t n_billed;
+} code_key;
+
+static int nrc_lines(preview_ctx *ctx, tl_db *db, const code_key *k,
+                     tl_err *err)
+{
+    const span_row *s = &k->spans[0];
+    billing_pending_line l;
+    contracts_price_t price;
+    tl_date on;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < k->n_billed; i++)
+        if (strcmp(k->billed[i].kind, "NRC") == 0)
+            return 0;
+    on = s->from > s->billing_start ? s->from : s->billing_start;
+    if (s->has_disconnect && on >= s->disconnect)
+        return 0;
+    memset(&l, 0, sizeof(l));
+    l.service_id = s->service_id;
+    copy_str(l.code, sizeof(l.code), s->code);
+    copy_str(l.charge_kind, sizeof(l.charge_kind), "NRC");
+    describe(l.description, sizeof(l.description), "%s, %s", s->code_name,
+             s->circuit_id);
+    l.quantity = s->quantity;
+    rc = price_on(&price, ctx, db, s->account_id, s->code, on, s->circuit_id,
+                  err);
+    if (rc < 0)
+        return rc;
+    l.unit = price.amount;
+    copy_str(l.price_source, sizeof(l.price_source),
+             contracts_price_source_name(price.source));
+    if (tl_money_mul(&l.amount, &l.unit, l.quantity) != 0)
+        return tl_err_set(err, TL_EOVERFLOW, "overflow", "amount",
+                          "charge for %s overflows", s->circuit_id);
+    return push_line(&ctx->b, &l, err);
+}
+
+/* The first day of the hull of the days set in mask, or -1. */
+static int mask_first(const int *mask, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (mask[i])
+            return i;
+    return -1;
+}
+
+static int mask_last(const int *mask, int n)
+{
+    int i;
+
+    for (i = n - 1; i >= 0; i--)
+        if (mask[i])
+            return i;
+    return -1;
+}
+
+/* The delta line of one service code for bill period q. */
+static int mrc_period(preview_ctx *ctx, tl_db *db, const code_key *k,
+                      const tl_period *q, int64_t *entitled_out, tl_err *err)
+{
+    const span_row *s0 = &k->spans[0];
+    int entitled_days[MAX_PERIOD_DAYS] = {0};
+    int covered[MAX_PERIOD_DAYS] = {0};
+    int diff[MAX_PERIOD_DAYS] = {0};
+    int32_t days = tl_period_days(q);
+    int64_t billed = 0;
+    int64_t entitled = 0;
+    int billed_any = 0;
+    const billed_row *last_charge = NULL;
+    billing_pending_line l;
+    contracts_price_t price;
+    int same = 1;
+    int first, last, n_diff = 0;
+    size_t i;
+    int d;
+    int rc;
+
+    *entitled_out = 0;
+    if (days <= 0 || days > MAX_PERIOD_DAYS)
+        return tl_err_set(err, TL_ERROR, "internal", "period",
+                          "a bill period of %d days", (int)days);
+    /* what was billed */
+    for (i = 0; i < k->n_billed; i++) {
+        const billed_row *r = &k->billed[i];
+        tl_period part;
+        int sign;
+
+        if (!r->has_period || !tl_period_contains(q, r->period.start))
+            continue;
+        billed_any = 1;
+        billed += r->amount;
+        sign = strcmp(r->kind, "CREDIT") == 0 ? -1 : 1;
+        if (sign > 0)
+            last_charge = r;
+        part = tl_period_intersect(&r->period, q);
+        for (d = part.start - q->start; d < part.end - q->start; d++)
+            covered[d] += sign;
+    }
+    /* what the account is entitled to: the days first */
+    memset(&price, 0, sizeof(price));
+    for (i = 0; i < k->n_spans; i++) {
+        const span_row *s = &k->spans[i];
+        tl_date a = s->from > s->billing_start ? s->from : s->billing_start;
+        tl_date b = s->has_to ? s->to : q->end;
+
+        if (s->has_disconnect && s->disconnect < b)
+            b = s->disconnect;
+        if (a < q->start)
+            a = q->start;
+        if (b > q->end)
+            b = q->end;
+        for (d = a - q->start; d < b - q->start; d++)
+            entitled_days[d] = 1;
+    }
+    for (d = 0; d < days; d++) {
+        diff[d] = entitled_days[d] != (covered[d] > 0);
+        if (diff[d]) {
+            same = 0;
+            n_diff++;
+        }
+    }
+    /* a period billed for exactly the entitled days is not priced again */
+    if (same && (billed_any || mask_first(entitled_days, days) < 0)) {
+        *entitled_out = billed;
+        return 0;
+    }
+    for (i = 0; i < k->n_spans; i++) {
+        const span_row *s = &k->spans[i];
+        tl_date a = s->from > s->billing_start ? s->from : s->billing_start;
+        tl_date b = s->has_to ? s->to : q->end;
+        tl_money full;
+        tl_money upto_a;
+        tl_money upto_b;
+
+        if (s->has_disconnect && s->disconnect < b)
+            b = s->disconnect;
+        if (a < q->start)
+            a = q->start;
+        if (b > q->end)
+            b = q->end;
+        if (a >= b)
+            continue;
+        rc = price_on(&price, ctx, db, s->account_id, s->code, a, s->circuit_id,
+                      err);
+        if (rc < 0)
+            return rc;
+        if (tl_money_mul(&full, &price.amount, s->quantity) != 0 ||
+            tl_money_scale(&upto_a, &full, a - q->start, days) != 0 ||
+            tl_money_scale(&upto_b, &full, b - q->start, days) != 0)
+            return tl_err_set(err, TL_EOVERFLOW, "overflow", "amount",
+                              "charge for %s overflows", s->circuit_id);
+        entitled += upto_b.minor - upto_a.minor;
+    }
+    *entitled_out = entitled;
+    if (entitled == billed)
+        return 0;
+    memset(&l, 0, sizeof(l));
+    l.service_id = s0->service_id;
+    copy_str(l.code, sizeof(l.code), s0->code);
+    l.quantity = k->spans[k->n_spans - 1].quantity;
+    if (price.amount.cur[0] == '\0') {
+        /* nothing entitled any more: credit at the last price billed */
+        rc = price_on(&price, ctx, db, s0->account_id, s0->code, q->start,
+                      s0->circuit_id, err);
+        if (rc < 0)
+            return rc;
+    }
+    l.unit = price.amount;
+    copy_str(l.price_source, sizeof(l.price_source),
+             contracts_price_source_name(price.source));
+    l.amount = price.amount;
+    l.amount.minor = entitled - billed;
+    /* the days that differ, or the whole entitlement (a price change) */
+    if (n_diff > 0) {
+        first = mask_first(diff, days);
+        last = mask_last(diff, days);
+    } else if (entitled > billed) {
+        first = mask_first(entitled_days, days);
+        last = mask_last(entitled_days, days);
+    } else {
+        for (d = 0; d < days; d++)
+            diff[d] = covered[d] > 0;
+        first = mask_first(diff, days);
+        last = mask_last(diff, days);
+    }
+    if (first < 0) {
+        first = 0;
+        last = days - 1;
+    }
+    if (n_diff == 0)
+        n_diff = last - first + 1;
+    l.has_period = 1;
+    l.period.start = tl_date_add_days(q->start, first);
+    l.period.end = tl_date_add_days(q->start, last + 1);
+    if (entitled > billed) {
+        char from[16];
+        char to[16];
+
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "MRC");
+        tl_date_format(from, sizeof(from), l.period.start);
+        tl_date_format(to, sizeof(to), tl_date_add_days(l.period.end, -1));
+        describe(l.description, sizeof(l.description), "%s, %s, %s to %s",
+                 s0->code_name, s0->circuit_id, from, to);
+    } else {
+        char when[16];
+        char to[16];
+
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "CREDIT");
+        if (last_charge != NULL) {
+            l.credited_invoice_id = last_charge->invoice_id;
+            l.credited_line_no = last_charge->line_no;
+        }
+        tl_date_format(when, sizeof(when), l.period.start);
+        if (s0->has_disconnect && s0->disconnect == l.period.start)
+            describe(l.description, sizeof(l.description),
+                     "credit: %s, %s, disconnected %s, %d day%s", s0->code_name,
+                     s0->circuit_id, when, n_diff, n_diff == 1 ? "" : "s");
+        else {
+            tl_date_format(to, sizeof(to), tl_date_add_days(l.period.end, -1));
+            describe(l.description, sizeof(l.description),
+                     "credit: %s, %s, %s to %s, %d day%s", s0->code_name,
+                     s0->circuit_id, when, to, n_diff, n_diff == 1 ? "" : "s");
+        }
+    }
+    return push_line(&ctx->b, &l, err);
+}
+
+/* Every bill period from the earliest one touched through the next
+ * period; *next_mrc grows by the entitlement of the next period. */
+static int mrc_lines(preview_ctx *ctx, tl_db *db, const code_key *k,
+                     int64_t *next_mrc, tl_err *err)
+{
+    tl_date from = k->spans[0].billing_start;
+    tl_period q;
+    int64_t entitled = 0;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < k->n_billed; i++)
+        if (k->billed[i].has_period && k->billed[i].period.start < from)
+            from = k->billed[i].period.start;
+    if (tl_bill_period_containing(&q, ctx->cycle_day, from) != 0)
+        return tl_err_set(err, TL_ERROR, "internal", "period",
+                          "no bill period holds the billing start");
+    while (q.start < ctx->next.end) {
+        rc = mrc_period(ctx, db, k, &q, &entitled, err);
+        if (rc < 0)
+            return rc;
+        if (q.start == ctx->next.start)
+            *next_mrc += entitled;
+        if (tl_bill_period_containing(&q, ctx->cycle_day, q.end) != 0)
+            return tl_err_set(err, TL_ERROR, "internal", "period",
+                              "no bill period follows");
+    }
+    return 0;
+}
+
+static int extra_line(preview_ctx *ctx, const extra_row *x,
+                      const char *currency, int64_t next_mrc, tl_err *err)
+{
+    billing_pending_line l;
+
+    memset(&l, 0, sizeof(l));
+    l.quantity = 1;
+    tl_money_make(&l.unit, x->amount, currency);
+    l.amount = l.unit;
+    copy_str(l.description, sizeof(l.description), x->description);
+    if (x->has_service)
+        l.service_id = x->service_id;
+    copy_str(l.code, sizeof(l.code), x->code);
+    if (strcmp(x->kind, "ETF") == 0) {
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "ETF");
+        copy_str(l.price_source, sizeof(l.price_source), "contract");
+        l.agreement_id = x->ref_id;
+        l.code[0] = '\0';
+    } else if (strcmp(x->kind, "EQUIPMENT") == 0) {
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "NRC");
+        copy_str(l.price_source, sizeof(l.price_source), "list");
+        l.equipment_charge_id = x->ref_id;
+    } else if (strcmp(x->kind, "MANUAL_NRC") == 0) {
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "NRC");
+        copy_str(l.price_source, sizeof(l.price_source), "manual");
+        l.manual_charge_id = x->ref_id;
+    } else if (strcmp(x->kind, "MANUAL_CREDIT") == 0) {
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "CREDIT");
+        copy_str(l.price_source, sizeof(l.price_source), "manual");
+        l.manual_charge_id = x->ref_id;
+        l.amount.minor = -x->amount;
+    } else if (strcmp(x->kind, "MINIMUM") == 0) {
+        if (next_mrc >= x->amount)
+            return 0;
+        copy_str(l.charge_kind, sizeof(l.charge_kind), "SHORTFALL");
+        copy_str(l.price_source, sizeof(l.price_source), "contract");
+        l.agreement_id = x->ref_id;
+        l.amount.minor = x->amount - next_mrc;
+        l.has_period = 1;
+        l.period = ctx->next;
+    } else {
+        return tl_err_set(err, TL_ERROR, "internal", "kind",
+                          "unknown extra charge %s", x->kind);
+    }
+    return push_line(&ctx->b, &l, err);
+}
+
+/* ---- taxes ----
+ *
+ * The one place where tax and surcharge lines of an invoice are computed
+ * (billing/taxes.c will fill it): none yet, so the tax is zero. */
+static int build_tax_lines(tl_money *tax, tl_db *db, const account_row *account,
+                           const billing_pending_line *lines, size_t n,
+                           tl_err *err)
+{
+    (void)db;
+    (void)lines;
+    (void)n;
+    (void)err;
+    return tl_money_make(tax, 0, account->currency) == 0 ? 0 : TL_ERROR;
+}
+
+/* ---- writing ---- */
+
+static int add_json(json_t *arr, json_t *o, tl_err *err)
+{
+    if (o == NULL || json_array_append_new(arr, o) != 0)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    return 0;
+}
+
+static json_t *date_or_null(int has, tl_date d)
+{
+    char buf[16];
+
+    if (!has)
+        return json_null();
+    tl_date_format(buf, sizeof(buf), d);
+    return json_string(buf);
+}
+
+static json_t *id_or_null(int64_t id)
+{
+    return id != 0 ? json_integer((json_int_t)id) : json_null();
+}
+
+/* The account's invoice (when it has lines) into the batch's JSON. */
+static int queue_invoice(preview_ctx *ctx, tl_db *db, const account_row *a,
+                         tl_err *err)
+{
+    batch *b = &ctx->b;
+    accounts_po_t po;
+    tl_money subtotal;
+    tl_money tax;
+    tl_money total;
+    char issue[16], due[16], ps[16], pe[16];
+    char po_number[64] = "";
+    size_t i;
+    int rc;
+
+    if (b->n_lines == 0)
+        return 0;
+    rc = tl_money_make(&subtotal, 0, a->currency);
+    for (i = 0; rc == 0 && i < b->n_lines; i++)
+        rc = tl_money_add(&subtotal, &subtotal, &b->lines[i].amount);
+    if (rc != 0)
+        return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
+                          "invoice total of account %lld does not fit",
+                          (long long)a->account_id);
+    rc = build_tax_lines(&tax, db, a, b->lines, b->n_lines, err);
+    if (rc < 0)
+        return rc;
+    if (tl_money_add(&total, &subtotal, &tax) != 0)
+        return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
+                          "invoice total of account %lld does not fit",
+                          (long long)a->account_id);
+    rc = accounts_po_in_force(&po, db, a->account_id, NULL, ctx->issue_date,
+                              err);
+    if (rc == TL_ENOTFOUND)
+        tl_err_clear(err);
+    else if (rc < 0)
+        return rc;
+    else
+        copy_str(po_number, sizeof(po_number), po.po_number);
+    tl_date_format(issue, sizeof(issue), ctx->issue_date);
+    tl_date_format(due, sizeof(due),
+                   tl_date_add_days(ctx->issue_date, a->payment_terms_days));
+    tl_date_format(ps, sizeof(ps), ctx->period.start);
+    tl_date_format(pe, sizeof(pe), ctx->period.end);
+    rc =
+        add_json(b->inv_json,
+                 json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
+                           " s:o}",
+                           "account_id", (json_int_t)a->account_id,
+                           "period_start", ps, "period_end", pe, "issue_date",
+                           issue, "due_date", due, "currency", a->currency,
+                           "subtotal_minor", (json_int_t)subtotal.minor,
+                           "tax_minor", (json_int_t)tax.minor, "total_minor",
+                           (json_int_t)total.minor, "po_number",
+                           po_number[0] ? json_string(po_number) : json_null()),
+                 err);
+    for (i = 0; rc == 0 && i < b->n_lines; i++) {
+        const billing_pending_line *l = &b->lines[i];
+
+        rc = add_json(
+            b->line_json,
+            json_pack(
+                "{s:I, s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:i, s:I,"
+                " s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
+                "account_id", (json_int_t)a->account_id, "line_no", (int)i + 1,
+                "service_id", id_or_null(l->service_id), "code",
+                l->code[0] ? json_string(l->code) : json_null(), "charge_kind",
+                l->charge_kind, "description", l->description, "period_start",
+                date_or_null(l->has_period, l->period.start), "period_end",
+                date_or_null(l->has_period, l->period.end), "quantity",
+                l->quantity, "unit_minor", (json_int_t)l->unit.minor,
+                "amount_minor", (json_int_t)l->amount.minor, "price_source",
+                l->price_source, "credited_invoice_id",
+                id_or_null(l->credited_invoice_id), "credited_line_no",
+                l->credited_line_no ? json_integer(l->credited_line_no)
+                                    : json_null(),
+                "equipment_charge_id", id_or_null(l->equipment_charge_id),
+                "manual_charge_id", id_or_null(l->manual_charge_id),
+                "agreement_id", id_or_null(l->agreement_id)),
+            err);
+    }
+    if (rc == 0)
+        ctx->invoices_in_batch++;
+    return rc;
+}
+
+/* Every draft invoice and line of the batch in one statement. */
+static int write_batch(preview_ctx *ctx, tl_db *db, tl_err *err)
+{
+    char *inv = NULL;
+    char *lines = NULL;
+    tl_params p;
+    int rc;
+
+    if (json_array_size(ctx->b.inv_json) == 0)
+        return 0;
+    inv = json_dumps(ctx->b.inv_json, JSON_COMPACT);
+    lines = json_dumps(ctx->b.line_json, JSON_COMPACT);
+    if (inv == NULL || lines == NULL) {
+        free(inv);
+        free(lines);
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    }
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->run_id);
+    tl_params_text(&p, inv);
+    tl_params_text(&p, lines);
+    rc = tl_db_exec(
+        db, "billing_batch_write",
+        "WITH inv AS ("
+        " INSERT INTO billing.invoice (account_id, status, series, run_id,"
+        "  period_start, period_end, issue_date, due_date, currency,"
+        "  subtotal_minor, tax_minor, total_minor, po_number)"
+        " SELECT x.account_id, 'draft', 'standard', $1::bigint,"
+        "  x.period_start, x.period_end, x.issue_date, x.due_date,"
+        "  x.currency, x.subtotal_minor, x.tax_minor, x.total_minor,"
+        "  x.po_number"
+        " FROM jsonb_to_recordset($2::jsonb) AS x(account_id bigint,"
+        "  period_start date, period_end date, issue_date date,"
+        "  due_date date, currency text, subtotal_minor bigint,"
+        "  tax_minor bigint, total_minor bigint, po_number text)"
+        " RETURNING account_id, invoice_id)"
+        " INSERT INTO billing.invoice_line (account_id, invoice_id, line_no,"
+        "  service_id, code, charge_kind, description, period_start,"
+        "  period_end, quantity, unit_minor, amount_minor, price_source,"
+        "  credited_invoice_id, credited_line_no, equipment_charge_id,"
+        "  manual_charge_id, agreement_id)"
+        " SELECT y.account_id, inv.invoice_id, y.line_no, y.service_id,"
+        "  y.code, y.charge_kind, y.description, y.period_start,"
+        "  y.period_end, y.quantity, y.unit_minor, y.amount_minor,"
+        "  y.price_source, y.credited_invoice_id, y.credited_line_no,"
+        "  y.equipment_charge_id, y.manual_charge_id, y.agreement_id"
+        " FROM jsonb_to_recordset($3::jsonb) AS y(account_id bigint,"
+        "  line_no int, service_id bigint, code text, charge_kind text,"
+        "  description text, period_start date, period_end date,"
+        "  quantity int, unit_minor bigint, amount_minor bigint,"
+        "  price_source text, credited_invoice_id bigint,"
+        "  credited_line_no int, equipment_charge_id bigint,"
+        "  manual_charge_id bigint, agreement_id bigint)"
+        " JOIN inv USING (account_id)",
+        &p, err);
+    free(inv);
+    free(lines);
+    return rc < 0 ? rc : 0;
+}
+
+/* Computes one account from its slices of the batch arrays. */
+static int compute_account(preview_ctx *ctx, tl_db *db, const account_row *a,
+                           size_t *si, size_t *bi, size_t *xi, tl_err *err)
+{
+    batch *b = &ctx->b;
+    int64_t next_mrc = 0;
+    int rc;
+
+    b->n_lines = 0;
+    while (*bi < b->n_billed && b->billed[*bi].account_id < a->account_id)
+        (*bi)++;
+    while (*si < b->n_spans && b->spans[*si].account_id == a->account_id) {
+        const span_row *s = &b->spans[*si];
+        code_key k;
+
+        memset(&k, 0, sizeof(k));
+        k.spans = s;
+        while (*si < b->n_spans && b->spans[*si].account_id == a->account_id &&
+               b->spans[*si].service_id == s->service_id &&
+               strcmp(b->spans[*si].code, s->code) == 0) {
+            k.n_spans++;
+            (*si)++;
+        }
+        /* the billed lines of this service and code: both arrays are
+         * sorted by service, the billed one by code too, so search the
+         * service's slice */
+        {
+            size_t j = *bi;
+
+            while (j < b->n_billed &&
+                   b->billed[j].account_id == a->account_id &&
+                   (b->billed[j].service_id != s->service_id ||
+                    strcmp(b->billed[j].code, s->code) != 0))
+                j++;
+            k.billed = &b->billed[j];
+            while (j < b->n_billed &&
+                   b->billed[j].account_id == a->account_id &&
+                   b->billed[j].service_id == s->service_id &&
+                   strcmp(b->billed[j].code, s->code) == 0) {
+                k.n_billed++;
+                j++;
+            }
+        }
+        if (strcmp(s->kind, "NRC") == 0)
+            rc = nrc_lines(ctx, db, &k, err);
+        else
+            rc = mrc_lines(ctx, db, &k, &next_mrc, err);
+        if (rc < 0)
+            return rc;
+    }
+    while (*xi < b->n_extras && b->extras[*xi].account_id < a->account_id)
+        (*xi)++;
+    while (*xi < b->n_extras && b->extras[*xi].account_id == a->account_id) {
+        rc = extra_line(ctx, &b->extras[*xi], a->currency, next_mrc, err);
+        if (rc < 0)
+            return rc;
+        (*xi)++;
+    }
+    return queue_invoice(ctx, db, a, err);
+}
+
+/* ---- the run row ---- */
+
+static int read_run(billing_run_result *out, const tl_row *row, tl_err *err)
+{
+    const char *status = NULL;
+
+    if (tl_row_int64(row, "run_id", &out->run_id, err) < 0 ||
+        tl_row_int(row, "cycle_day", &out->cycle_day, err) < 0 ||
+        tl_row_date(row, "period_start", &out->period.start, err) < 0 ||
+        tl_row_date(row, "period_end", &out->period.end, err) < 0 ||
+        tl_row_date(row, "issue_date", &out->issue_date, err) < 0 ||
+        tl_row_text(row, "status", &status, err) < 0 ||
+        tl_row_int(row, "accounts_total", &out->accounts_total, err) < 0 ||
+        tl_row_int(row, "accounts_done", &out->accounts_done, err) < 0 ||
+        tl_row_int(row, "invoice_count", &out->invoice_count, err) < 0 ||
+        tl_row_int64(row, "total_minor", &out->total_minor, err) < 0)
+        return TL_ERROR;
+    copy_str(out->status, sizeof(out->status), status);
+    return 0;
+}
+
+#define RUN_COLUMNS                                                            \
+    "SELECT r.run_id, r.cycle_day, r.period_start, r.period_end,"              \
+    " r.issue_date, r.status, r.accounts_total, r.accounts_done,"              \
+    " r.invoice_count, r.last_account_id,"                                     \
+    " (SELECT coalesce(sum(i.total_minor), 0) FROM billing.invoice i"          \
+    "  WHERE i.run_id = r.run_id) AS total_minor"                              \
+    " FROM billing.bill_run r"
+
+int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
+                    tl_err *err)
 {
     PGresult *res = NULL;
-    const char *prefix = NULL;
+    tl_params p;
     tl_row row;
     int rc;
 
-    rc = tl_db_query_one(db, &res, "billing_next_invoice_number",
-                         "UPDATE billing.invoice_series"
-                         " SET next_number = next_number + 1"
-                         " WHERE series = 'standard'"
-                         " RETURNING prefix, next_number - 1 AS number",
-                         NULL, err);
+    memset(out, 0, sizeof(*out));
+    tl_params_init(&p);
+    tl_params_int64(&p, run_id);
+    rc = tl_db_query_one(db, &res, "billing_run_get",
+                         RUN_COLUMNS " WHERE r.run_id = $1::bigint", &p, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return tl_err_set(err, TL_ERROR, "internal", "series",
-                          "invoice series 'standard' is missing");
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
+                          "bill run %lld does not exist", (long long)run_id);
     row.res = res;
     row.row = 0;
-    rc = tl_row_text(&row, "prefix", &prefix, err);
-    if (rc == 0)
-        rc = tl_row_int64(&row, "number", seq, err);
-    if (rc == 0)
-        snprintf(number, size, "%s%08lld", prefix, (long long)*seq);
+    rc = read_run(out, &row, err);
     PQclear(res);
     return rc;
 }
 
-static int insert_line(run_ctx *ctx, tl_db *db, int64_t invoice_id, int line_no,
-                       const pending_line *l, tl_err *err)
-{
-    tl_params p;
-
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->account_id);
-    tl_params_int64(&p, invoice_id);
-    tl_params_int64(&p, line_no);
-    tl_params_int64(&p, l->service_id);
-    tl_params_text(&p, l->code);
-    tl_params_text(&p, l->charge_kind);
-    tl_params_text(&p, l->description);
-    if (l->has_period) {
-        tl_params_date(&p, l->period.start);
-        tl_params_date(&p, l->period.end);
-    } else {
-        tl_params_null(&p);
-        tl_params_null(&p);
-    }
-    tl_params_int64(&p, l->quantity);
-    tl_params_int64(&p, l->unit.minor);
-    tl_params_int64(&p, l->amount.minor);
-    tl_params_text(&p, contracts_price_source_name(l->source));
-    return tl_db_exec(db, "billing_line_insert",
-                      "INSERT INTO billing.invoice_line (account_id,"
-                      " invoice_id, line_no, service_id, code, charge_kind,"
-                      " description, period_start, period_end, quantity,"
-                      " unit_minor, amount_minor, price_source)"
-                      " VALUES ($1::bigint, $2::bigint, $3::int, $4::bigint,"
-                      " $5, $6, $7, $8::date, $9::date, $10::int,"
-                      " $11::bigint, $12::bigint, $13)",
-                      &p, err);
-}
-
-/* The account-wide purchase order in force on the issue date, which the
- * invoice quotes, or "" when the account has none then. */
-static int quoted_po(char *po_number, size_t size, const run_ctx *ctx,
-                     tl_db *db, tl_err *err)
-{
-    accounts_po_t po;
-    int rc;
-
-    po_number[0] = '\0';
-    rc = accounts_po_in_force(&po, db, ctx->account_id, NULL, ctx->issue_date,
-                              err);
-    if (rc == TL_ENOTFOUND) {
-        tl_err_clear(err);
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
-    snprintf(po_number, size, "%s", po.po_number);
-    return 0;
-}
-
-static int flush_invoice(run_ctx *ctx, tl_db *db, tl_err *err)
+/* Locks the run row and reads its state and cursor. */
+static int lock_run(billing_run_result *out, int64_t *cursor, tl_db *db,
+                    int64_t run_id, tl_err *err)
 {
     PGresult *res = NULL;
-    char po_number[64];
-    char number[40];
-    int64_t seq = 0;
-    int64_t invoice_id = 0;
-    tl_money subtotal;
     tl_params p;
     tl_row row;
-    size_t i;
     int rc;
 
-    if (ctx->n_lines == 0)
-        return 0;
-    rc = tl_money_make(&subtotal, 0, ctx->currency);
-    for (i = 0; rc == 0 && i < ctx->n_lines; i++)
-        rc = tl_money_add(&subtotal, &subtotal, &ctx->lines[i].amount);
-    if (rc != 0)
-        return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
-                          "invoice total of account %lld does not fit",
-                          (long long)ctx->account_id);
-    rc = quoted_po(po_number, sizeof(po_number), ctx, db, err);
-    if (rc < 0)
-        return rc;
-    rc = next_invoice_number(number, sizeof(number), &seq, db, err);
-    if (rc < 0)
-        return rc;
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->account_id);
-    tl_params_text(&p, number);
-    tl_params_int64(&p, seq);
-    tl_params_int64(&p, ctx->result->run_id);
-    tl_params_date(&p, ctx->period.start);
-    tl_params_date(&p, ctx->period.end);
-    tl_params_date(&p, ctx->issue_date);
-    tl_params_date(&p,
-                   tl_date_add_days(ctx->issue_date, ctx->payment_terms_days));
-    tl_params_text(&p, ctx->currency);
-    tl_params_int64(&p, subtotal.minor);
-    tl_params_text(&p, po_number[0] != '\0' ? po_number : NULL);
-    rc = tl_db_query_one(db, &res, "billing_invoice_insert",
-                         "INSERT INTO billing.invoice (account_id,"
-                         " invoice_number, series, sequence_no, run_id,"
-                         " period_start, period_end, issue_date, due_date,"
-                         " currency, subtotal_minor, tax_minor, total_minor,"
-                         " po_number)"
-                         " VALUES ($1::bigint, $2, 'standard', $3::bigint,"
-                         " $4::bigint, $5::date, $6::date, $7::date,"
-                         " $8::date, $9, $10::bigint, 0, $10::bigint, $11)"
-                         " RETURNING invoice_id",
-                         &p, err);
+    tl_params_int64(&p, run_id);
+    rc = tl_db_exec(db, "billing_run_lock",
+                    "SELECT 1 FROM billing.bill_run WHERE run_id = $1::bigint"
+                    " FOR UPDATE",
+                    &p, err);
     if (rc < 0)
         return rc;
+    rc = tl_db_query_one(db, &res, "billing_run_locked",
+                         RUN_COLUMNS " WHERE r.run_id = $1::bigint", &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
+                          "bill run %lld does not exist", (long long)run_id);
     row.res = res;
     row.row = 0;
-    rc = tl_row_int64(&row, "invoice_id", &invoice_id, err);
+    rc = read_run(out, &row, err);
+    if (rc == 0 && cursor != NULL)
+        rc = tl_row_int64(&row, "last_account_id", cursor, err);
     PQclear(res);
-    if (rc < 0)
-        return rc;
-    for (i = 0; i < ctx->n_lines; i++) {
-        rc = insert_line(ctx, db, invoice_id, (int)i + 1, &ctx->lines[i], err);
-        if (rc < 0)
-            return rc;
-    }
-    ctx->result->invoice_count++;
-    ctx->line_count += (int)ctx->n_lines;
-    ctx->total_minor += subtotal.minor;
-    ctx->n_lines = 0;
-    return 0;
+    return rc;
 }
 
-/* ---- gathering charges ---- */
-
-typedef struct charge_row {
-    int64_t account_id;
-    int64_t service_id;
-    const char *circuit_id;
-    const char *code;
-    const char *code_name;
-    const char *charge_kind;
-    const char *currency;
-    int quantity;
-    int payment_terms_days;
-    tl_date billing_start;
-    int has_disconnect;
-    tl_date disconnect;
-    int nrc_billed;
-    int has_billed_through;
-    tl_date billed_through;
-} charge_row;
-
-static int price_line(pending_line *l, tl_db *db, int64_t account_id,
-                      tl_date on, tl_err *err)
-{
-    contracts_price_t price;
-    int rc;
-
-    rc = contracts_price_on(&price, db, account_id, l->code, on, err);
-    if (rc < 0)
-        return rc;
-    l->unit = price.amount;
-    l->source = price.source;
-    return 0;
-}
-
-static int add_nrc(run_ctx *ctx, tl_db *db, const charge_row *c, tl_err *err)
-{
-    pending_line l;
-    int rc;
-
-    memset(&l, 0, sizeof(l));
-    l.service_id = c->service_id;
-    snprintf(l.code, sizeof(l.code), "%s", c->code);
-    snprintf(l.charge_kind, sizeof(l.charge_kind), "NRC");
-    snprintf(l.description, sizeof(l.description), "%s, %s", c->code_name,
-             c->circuit_id);
-    l.quantity = c->quantity;
-    rc = price_line(&l, db, c->account_id, c->billing_start, err);
-    if (rc < 0)
-        return rc;
-    if (tl_money_mul(&l.amount, &l.unit, l.quantity) != 0)
-        return tl_err_set(err, TL_EOVERFLOW, "overflow", "amount",
-                          "charge for %s overflows", c->circuit_id);
-    return push_line(ctx, &l, err);
-}
-
-static int add_mrc_part(run_ctx *ctx, tl_db *db, const charge_row *c,
-                        const tl_period *q, const tl_period *part, tl_err *err)
-{
-    pending_line l;
-    tl_money full;
-    char from[16];
-    char to[16];
-    int rc;
-
-    memset(&l, 0, sizeof(l));
-    l.service_id = c->service_id;
-    snprintf(l.code, sizeof(l.code), "%s", c->code);
-    snprintf(l.charge_kind, sizeof(l.charge_kind), "MRC");
-    l.has_period = 1;
-    l.period = *part;
-    l.quantity = c->quantity;
-    tl_date_format(from, sizeof(from), part->start);
-    tl_date_format(to, sizeof(to), tl_date_add_days(part->end, -1));
-    snprintf(l.description, sizeof(l.description), "%s, %s, %s to %s",
-             c->code_name, c->circuit_id, from, to);
-    rc = price_line(&l, db, c->account_id, part->start, err);
-    if (rc < 0)
-        return rc;
-    if (tl_money_mul(&full, &l.unit, l.quantity) != 0)
-        return tl_err_set(err, TL_EOVERFLOW, "overflow", "amount",
-                          "charge for %s overflows", c->circuit_id);
-    rc = billing_prorate(&l.amount, &full, part, q);
-    if (rc != 0)
-        return tl_err_set(err, TL_ERROR, "internal", "period",
-                          "proration failed for %s", c->circuit_id);
-    return push_line(ctx, &l, err);
-}
-
-/* Every unbilled part of the periods from the one holding the first
- * unbilled day through the run's next period. */
-static int add_mrc(run_ctx *ctx, tl_db *db, const charge_row *c, tl_err *err)
-{
-    tl_date from = c->billing_start;
-    tl_date until = ctx->next.end;
-    tl_period q;
-    tl_period part;
-    int rc;
-
-    if (c->has_billed_through && c->billed_through > from)
-        from = c->billed_through;
-    if (c->has_disconnect && c->disconnect < until)
-        until = c->disconnect;
-    while (from < until) {
-        rc = tl_bill_period_containing(&q, ctx->cycle_day, from);
-        if (rc != 0)
-            return tl_err_set(err, TL_ERROR, "internal", "period",
-                              "no bill period for cycle day %d",
-                              ctx->cycle_day);
-        part.start = from;
-        part.end = q.end < until ? q.end : until;
-        rc = add_mrc_part(ctx, db, c, &q, &part, err);
-        if (rc < 0)
-            return rc;
-        from = part.end;
-    }
-    return 0;
-}
-
-static int read_charge(const tl_row *row, charge_row *c, tl_err *err)
-{
-    int isnull = 0;
-
-    memset(c, 0, sizeof(*c));
-    if (tl_row_int64(row, "account_id", &c->account_id, err) < 0 ||
-        tl_row_int64(row, "service_id", &c->service_id, err) < 0 ||
-        tl_row_text(row, "circuit_id", &c->circuit_id, err) < 0 ||
-        tl_row_text(row, "code", &c->code, err) < 0 ||
-        tl_row_text(row, "code_name", &c->code_name, err) < 0 ||
-        tl_row_text(row, "charge_kind", &c->charge_kind, err) < 0 ||
-        tl_row_text(row, "currency", &c->currency, err) < 0 ||
-        tl_row_int(row, "quantity", &c->quantity, err) < 0 ||
-        tl_row_int(row, "payment_terms_days", &c->payment_terms_days, err) <
-            0 ||
-        tl_row_date(row, "billing_start_date", &c->billing_start, err) < 0 ||
-        tl_row_date_opt(row, "disconnect_date", &c->disconnect, &isnull, err) <
-            0)
-        return TL_ERROR;
-    c->has_disconnect = !isnull;
-    if (tl_row_bool(row, "nrc_billed", &c->nrc_billed, err) < 0 ||
-        tl_row_date_opt(row, "billed_through", &c->billed_through, &isnull,
-                        err) < 0)
-        return TL_ERROR;
-    c->has_billed_through = !isnull;
-    return 0;
-}
-
-static int charge_cb(const tl_row *row, void *cls, tl_err *err)
-{
-    run_ctx *ctx = cls;
-    tl_db *db = ctx->db;
-    charge_row c;
-    int rc;
-
-    rc = read_charge(row, &c, err);
-    if (rc < 0)
-        return rc;
-    if (c.account_id != ctx->account_id) {
-        rc = flush_invoice(ctx, db, err);
-        if (rc < 0)
-            return rc;
-        ctx->account_id = c.account_id;
-        ctx->payment_terms_days = c.payment_terms_days;
-        snprintf(ctx->currency, sizeof(ctx->currency), "%s", c.currency);
-    }
-    if (strcmp(c.charge_kind, "NRC") == 0)
-        return c.nrc_billed ? 0 : add_nrc(ctx, db, &c, err);
-    return add_mrc(ctx, db, &c, err);
-}
-
-static int gather_and_write(run_ctx *ctx, tl_db *db, tl_err *err)
-{
-    tl_params p;
-    int rc;
-
-    ctx->db = db;
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->cycle_day);
-    tl_params_date(&p, ctx->next.end);
-    rc = tl_db_select(
-        db, "billing_charges",
-        "SELECT s.account_id, s.service_id, s.circuit_id, sc.code,"
-        " c.name AS code_name, c.charge_kind, a.currency, sc.quantity,"
-        " a.payment_terms_days, s.billing_start_date, s.disconnect_date,"
-        " EXISTS (SELECT 1 FROM billing.invoice_line l"
-        "   WHERE l.account_id = s.account_id"
-        "   AND l.service_id = s.service_id AND l.code = sc.code"
-        "   AND l.charge_kind = 'NRC') AS nrc_billed,"
-        " (SELECT max(l.period_end) FROM billing.invoice_line l"
-        "   WHERE l.account_id = s.account_id"
-        "   AND l.service_id = s.service_id AND l.code = sc.code"
-        "   AND l.charge_kind = 'MRC') AS billed_through"
-        " FROM provisioning.service s"
-        " JOIN provisioning.service_code sc USING (account_id, service_id)"
-        " JOIN catalog.service_code c ON c.code = sc.code"
-        " JOIN accounts.billing_account a ON a.account_id = s.account_id"
-        " WHERE a.bill_cycle_day = $1::smallint AND a.status = 'active'"
-        " AND s.billing_start_date IS NOT NULL"
-        " AND s.billing_start_date < $2::date"
-        " AND (s.disconnect_date IS NULL"
-        "      OR s.disconnect_date > s.billing_start_date)"
-        " ORDER BY s.account_id, s.service_id, c.charge_kind DESC, sc.code",
-        &p, charge_cb, ctx, err);
-    if (rc < 0)
-        return rc;
-    return flush_invoice(ctx, db, err);
-}
-
-/* ---- the run ---- */
-
-/* One audit event for the whole run, with its counts and total. */
-static int audit_run(run_ctx *ctx, tl_db *db, tl_err *err)
+static int audit_preview(preview_ctx *ctx, tl_db *db,
+                         const billing_run_result *run, tl_err *err)
 {
     char key[32];
     json_t *after;
     int rc;
 
-    snprintf(key, sizeof(key), "%lld", (long long)ctx->result->run_id);
+    snprintf(key, sizeof(key), "%lld", (long long)ctx->run_id);
     after =
-        json_pack("{s:i, s:i, s:i, s:I}", "cycleDay", ctx->cycle_day,
-                  "invoices", ctx->result->invoice_count, "lines",
-                  ctx->line_count, "totalMinor", (json_int_t)ctx->total_minor);
+        json_pack("{s:i, s:s, s:i, s:i, s:I, s:b}", "cycleDay", ctx->cycle_day,
+                  "status", "preview", "accounts", run->accounts_done,
+                  "invoices", run->invoice_count, "totalMinor",
+                  (json_int_t)run->total_minor, "refresh", ctx->opts->refresh);
     if (after == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = tl_audit(db, ctx->actor, "bill.run", "bill_run", key, 0, NULL, after,
-                  err);
+    rc = tl_audit(db, ctx->actor, "bill.preview", "bill_run", key, 0, NULL,
+                  after, err);
     json_decref(after);
     return rc;
 }
 
-static int existing_run(run_ctx *ctx, tl_db *db, tl_err *err)
+/* One batch: the next accounts after the cursor, or the end of the
+ * preview when none is left. */
+static int batch_tx(tl_db *db, void *cls, tl_err *err)
 {
-    PGresult *res = NULL;
+    preview_ctx *ctx = cls;
+    billing_run_result run;
+    int64_t cursor = 0;
+    char *ids = NULL;
+    size_t si = 0, bi = 0, xi = 0;
+    size_t i;
     tl_params p;
-    tl_row row;
     int rc;
 
+    batch_reset(&ctx->b);
+    ctx->finished = 0;
+    ctx->accounts_in_batch = 0;
+    ctx->invoices_in_batch = 0;
+    rc = lock_run(&run, &cursor, db, ctx->run_id, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(run.status, "previewing") != 0) {
+        ctx->finished = 1;
+        return 0;
+    }
+    rc = read_accounts(ctx, db, cursor, err);
+    if (rc < 0)
+        return rc;
+    if (ctx->b.n_accounts == 0) {
+        tl_params_init(&p);
+        tl_params_int64(&p, ctx->run_id);
+        rc = tl_db_exec(db, "billing_run_previewed",
+                        "UPDATE billing.bill_run SET status = 'preview',"
+                        " completed_at = now(),"
+                        " invoice_count = (SELECT count(*)"
+                        "  FROM billing.invoice WHERE run_id = $1::bigint)"
+                        " WHERE run_id = $1::bigint",
+                        &p, err);
+        if (rc < 0)
+            return rc;
+        rc = lock_run(&run, NULL, db, ctx->run_id, err);
+        if (rc < 0)
+            return rc;
+        ctx->finished = 1;
+        return audit_preview(ctx, db, &run, err);
+    }
+    ids = account_array(&ctx->b);
+    ctx->b.inv_json = json_array();
+    ctx->b.line_json = json_array();
+    if (ids == NULL || ctx->b.inv_json == NULL || ctx->b.line_json == NULL) {
+        free(ids);
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    }
+    rc = read_spans(ctx, db, ids, err);
+    if (rc >= 0)
+        rc = read_billed(ctx, db, ids, err);
+    if (rc >= 0)
+        rc = read_extras(ctx, db, ids, err);
+    free(ids);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < ctx->b.n_accounts; i++) {
+        if (ctx->opts->fail_after_accounts > 0 &&
+            (int)i == ctx->opts->fail_after_accounts)
+            return tl_err_set(err, TL_ERROR, "killed", "run",
+                              "the batch was stopped after %d accounts",
+                              (int)i);
+        rc = compute_account(ctx, db, &ctx->b.accounts[i], &si, &bi, &xi, err);
+        if (rc < 0)
+            return rc;
+    }
+    rc = write_batch(ctx, db, err);
+    if (rc < 0)
+        return rc;
+    ctx->accounts_in_batch = (int)ctx->b.n_accounts;
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->cycle_day);
-    tl_params_date(&p, ctx->period.start);
-    rc = tl_db_query_one(db, &res, "billing_run_existing",
-                         "SELECT run_id, invoice_count, issue_date"
-                         " FROM billing.bill_run"
-                         " WHERE cycle_day = $1::smallint"
-                         " AND period_start = $2::date",
-                         &p, err);
-    if (rc <= 0)
-        return rc < 0 ? rc
-                      : tl_err_set(err, TL_ERROR, "internal", "run",
-                                   "bill run vanished");
-    row.res = res;
-    row.row = 0;
-    rc = tl_row_int64(&row, "run_id", &ctx->result->run_id, err);
-    if (rc == 0)
-        rc =
-            tl_row_int(&row, "invoice_count", &ctx->result->invoice_count, err);
-    if (rc == 0)
-        rc = tl_row_date(&row, "issue_date", &ctx->result->issue_date, err);
-    PQclear(res);
-    return rc;
+    tl_params_int64(&p, ctx->run_id);
+    tl_params_int64(&p, ctx->b.accounts[ctx->b.n_accounts - 1].account_id);
+    tl_params_int64(&p, (int64_t)ctx->b.n_accounts);
+    tl_params_int64(&p, ctx->invoices_in_batch);
+    rc = tl_db_exec(db, "billing_run_progress",
+                    "UPDATE billing.bill_run SET last_account_id = $2::bigint,"
+                    " accounts_done = accounts_done + $3::int,"
+                    " accounts_total = greatest(accounts_total,"
+                    "  accounts_done + $3::int),"
+                    " invoice_count = invoice_count + $4::int"
+                    " WHERE run_id = $1::bigint",
+                    &p, err);
+    return rc < 0 ? rc : 0;
 }
 
-static int run_tx(tl_db *db, void *cls, tl_err *err)
+/* ---- starting or finding the run ---- */
+
+typedef struct start_ctx {
+    preview_ctx *pctx;
+    billing_run_result *out;
+} start_ctx;
+
+static int start_tx(tl_db *db, void *cls, tl_err *err)
 {
-    run_ctx *ctx = cls;
+    start_ctx *s = cls;
+    preview_ctx *ctx = s->pctx;
     PGresult *res = NULL;
     tl_params p;
     tl_row row;
     int rc;
 
-    ctx->result->invoice_count = 0;
-    ctx->result->created = 0;
-    ctx->account_id = 0;
-    ctx->n_lines = 0;
-    ctx->total_minor = 0;
-    ctx->line_count = 0;
+    s->out->created = 0;
     tl_params_init(&p);
     tl_params_int64(&p, ctx->cycle_day);
     tl_params_date(&p, ctx->period.start);
@@ -512,46 +1292,118 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_text(&p, ctx->actor);
     rc = tl_db_query(db, &res, "billing_run_insert",
                      "INSERT INTO billing.bill_run (cycle_day, period_start,"
-                     " period_end, issue_date, status, started_by)"
-                     " VALUES ($1::smallint, $2::date, $3::date, $4::date,"
-                     " 'completed', $5)"
+                     " period_end, issue_date, status, started_by,"
+                     " accounts_total)"
+                     " SELECT $1::smallint, $2::date, $3::date, $4::date,"
+                     " 'previewing', $5, (SELECT count(*)"
+                     "  FROM accounts.billing_account"
+                     "  WHERE bill_cycle_day = $1::smallint"
+                     "  AND status = 'active')"
                      " ON CONFLICT (cycle_day, period_start) DO NOTHING"
                      " RETURNING run_id",
                      &p, err);
     if (rc < 0)
         return rc;
-    if (rc == 0) {
+    if (rc == 1) {
+        row.res = res;
+        row.row = 0;
+        rc = tl_row_int64(&row, "run_id", &ctx->run_id, err);
         PQclear(res);
-        return existing_run(ctx, db, err);
+        if (rc < 0)
+            return rc;
+        s->out->created = 1;
+    } else {
+        PQclear(res);
+        rc = billing_run_find(&ctx->run_id, db, ctx->cycle_day,
+                              ctx->period.start, err);
+        if (rc < 0)
+            return rc;
     }
-    row.res = res;
-    row.row = 0;
-    rc = tl_row_int64(&row, "run_id", &ctx->result->run_id, err);
-    PQclear(res);
-    if (rc < 0)
-        return rc;
-    ctx->result->created = 1;
-    rc = gather_and_write(ctx, db, err);
-    if (rc < 0)
-        return rc;
+    /* one open run per cycle */
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->result->run_id);
-    tl_params_int64(&p, ctx->result->invoice_count);
-    rc = tl_db_exec(db, "billing_run_count",
-                    "UPDATE billing.bill_run SET invoice_count = $2::int"
-                    " WHERE run_id = $1::bigint",
-                    &p, err);
+    tl_params_int64(&p, ctx->cycle_day);
+    tl_params_int64(&p, ctx->run_id);
+    rc = tl_db_query(db, &res, "billing_run_open_other",
+                     "SELECT period_start FROM billing.bill_run"
+                     " WHERE cycle_day = $1::smallint"
+                     " AND run_id <> $2::bigint AND status <> 'approved'"
+                     " ORDER BY period_start LIMIT 1",
+                     &p, err);
     if (rc < 0)
         return rc;
-    return audit_run(ctx, db, err);
+    if (rc == 1) {
+        char other[16];
+        tl_date d = 0;
+
+        row.res = res;
+        row.row = 0;
+        rc = tl_row_date(&row, "period_start", &d, err);
+        PQclear(res);
+        if (rc < 0)
+            return rc;
+        tl_date_format(other, sizeof(other), d);
+        return tl_err_set(err, TL_ECONFLICT, "earlier_run_open", "period",
+                          "the run of cycle %d for the period from %s is "
+                          "not approved yet: approve it first",
+                          ctx->cycle_day, other);
+    }
+    PQclear(res);
+    rc = lock_run(s->out, NULL, db, ctx->run_id, err);
+    if (rc < 0)
+        return rc;
+    if (ctx->opts->refresh && !s->out->created) {
+        if (strcmp(s->out->status, "approved") == 0)
+            return tl_err_set(err, TL_ECONFLICT, "run_approved", "run",
+                              "bill run %lld is approved: its invoices are "
+                              "final",
+                              (long long)ctx->run_id);
+        tl_params_init(&p);
+        tl_params_int64(&p, ctx->run_id);
+        rc = tl_db_exec(db, "billing_run_refresh_lines",
+                        "DELETE FROM billing.invoice_line l"
+                        " USING billing.invoice i"
+                        " WHERE i.account_id = l.account_id"
+                        " AND i.invoice_id = l.invoice_id"
+                        " AND i.run_id = $1::bigint AND i.status = 'draft'",
+                        &p, err);
+        if (rc >= 0)
+            rc = tl_db_exec(db, "billing_run_refresh_invoices",
+                            "DELETE FROM billing.invoice"
+                            " WHERE run_id = $1::bigint AND status = 'draft'",
+                            &p, err);
+        if (rc >= 0)
+            rc = tl_db_exec(db, "billing_run_refresh",
+                            "UPDATE billing.bill_run SET status = 'previewing',"
+                            " last_account_id = 0, accounts_done = 0,"
+                            " invoice_count = 0, completed_at = NULL,"
+                            " accounts_total = (SELECT count(*)"
+                            "  FROM accounts.billing_account"
+                            "  WHERE bill_cycle_day = cycle_day"
+                            "  AND status = 'active')"
+                            " WHERE run_id = $1::bigint",
+                            &p, err);
+        if (rc < 0)
+            return rc;
+        s->out->created = 1;
+        copy_str(s->out->status, sizeof(s->out->status), "previewing");
+    } else if (strcmp(s->out->status, "previewing") == 0) {
+        s->out->created = 1;
+    }
+    return 0;
 }
 
-int billing_run(billing_run_result *out, tl_db *db, int cycle_day, int year,
-                int month, tl_date issue_date, const char *actor, tl_err *err)
+int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
+                        int year, int month, tl_date issue_date,
+                        const billing_preview_opts *opts, const char *actor,
+                        tl_err *err)
 {
-    run_ctx ctx;
+    static const billing_preview_opts defaults;
+    preview_ctx ctx;
+    start_ctx start;
     int ny = month == 12 ? year + 1 : year;
     int nm = month == 12 ? 1 : month + 1;
+    int batches = 0;
+    int created;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -562,15 +1414,61 @@ int billing_run(billing_run_result *out, tl_db *db, int cycle_day, int year,
                           "cycle day %d and period %04d-%02d do not make a "
                           "bill period",
                           cycle_day, year, month);
+    ctx.opts = opts != NULL ? opts : &defaults;
+    ctx.batch_size =
+        ctx.opts->batch_size > 0 ? ctx.opts->batch_size : DEFAULT_BATCH;
     ctx.cycle_day = cycle_day;
     ctx.issue_date = issue_date;
     ctx.actor = actor;
-    ctx.result = out;
-    out->period = ctx.period;
-    out->issue_date = issue_date;
-    rc = tl_db_run_tx(db, "billing_run", run_tx, &ctx, err);
-    free(ctx.lines);
+    start.pctx = &ctx;
+    start.out = out;
+    rc = tl_db_run_tx(db, "billing_preview_start", start_tx, &start, err);
+    if (rc < 0)
+        return rc;
+    created = out->created;
+    /* a run continued keeps the issue date of its first preview */
+    ctx.issue_date = out->issue_date;
+    while (strcmp(out->status, "previewing") == 0) {
+        if (ctx.opts->max_batches > 0 && batches >= ctx.opts->max_batches)
+            break;
+        rc = tl_db_run_tx(db, "billing_preview_batch", batch_tx, &ctx, err);
+        if (rc < 0)
+            goto done;
+        batches++;
+        rc = billing_run_get(out, db, ctx.run_id, err);
+        if (rc < 0)
+            goto done;
+        if (ctx.opts->progress != NULL)
+            ctx.opts->progress(out->accounts_done, out->accounts_total,
+                               ctx.opts->progress_cls);
+        if (ctx.finished)
+            break;
+    }
+    rc = billing_run_get(out, db, ctx.run_id, err);
+done:
+    out->created = created;
+    batch_free(&ctx.b);
     return rc;
+}
+
+int billing_run(billing_run_result *out, tl_db *db, int cycle_day, int year,
+                int month, tl_date issue_date, const char *actor, tl_err *err)
+{
+    billing_run_result approved;
+    int created;
+    int rc;
+
+    rc = billing_run_preview(out, db, cycle_day, year, month, issue_date, NULL,
+                             actor, err);
+    if (rc < 0)
+        return rc;
+    created = out->created;
+    rc = billing_run_approve(&approved, db, out->run_id, actor, err);
+    if (rc < 0)
+        return rc;
+    *out = approved;
+    out->created = created;
+    return 0;
 }
 
 int billing_run_find(int64_t *run_id, tl_db *db, int cycle_day,

@@ -43,8 +43,17 @@ typedef struct load_ctx {
     int64_t invoice_id;
 } load_ctx;
 
+/* A draft renders with the number DRAFT-<id> until it is approved. */
+#define DOC_HEADER                                                             \
+    "SELECT account_id, invoice_id,"                                           \
+    " coalesce(invoice_number, 'DRAFT-' || invoice_id) AS invoice_number,"     \
+    " period_start, period_end, issue_date, due_date,"                         \
+    " currency, subtotal_minor, tax_minor, total_minor,"                       \
+    " po_number FROM billing.invoice"
+
 static int read_header(load_ctx *ctx, tl_db *db, tl_err *err)
 {
+    int64_t draft_id = 0;
     billing_doc *doc = ctx->doc;
     PGresult *res = NULL;
     tl_params p;
@@ -52,14 +61,17 @@ static int read_header(load_ctx *ctx, tl_db *db, tl_err *err)
     int rc;
 
     tl_params_init(&p);
-    tl_params_text(&p, ctx->number);
-    rc = tl_db_query_one(db, &res, "billing_doc_header",
-                         "SELECT account_id, invoice_id, invoice_number,"
-                         " period_start, period_end, issue_date, due_date,"
-                         " currency, subtotal_minor, tax_minor, total_minor,"
-                         " po_number"
-                         " FROM billing.invoice WHERE invoice_number = $1",
-                         &p, err);
+    if (billing_draft_id(&draft_id, ctx->number)) {
+        tl_params_int64(&p, draft_id);
+        rc = tl_db_query_one(db, &res, "billing_doc_header_draft",
+                             DOC_HEADER " WHERE invoice_id = $1::bigint"
+                                        " AND status = 'draft'",
+                             &p, err);
+    } else {
+        tl_params_text(&p, ctx->number);
+        rc = tl_db_query_one(db, &res, "billing_doc_header",
+                             DOC_HEADER " WHERE invoice_number = $1", &p, err);
+    }
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -175,16 +187,17 @@ static int read_lines(load_ctx *ctx, tl_db *db, tl_err *err)
     tl_params_int64(&p, ctx->account_id);
     tl_params_int64(&p, ctx->invoice_id);
     rc = tl_db_select(db, "billing_doc_lines",
-                      "SELECT l.line_no, l.description, s.circuit_id, l.code,"
+                      "SELECT l.line_no, l.description, s.circuit_id,"
+                      " coalesce(l.code, '') AS code,"
                       " l.charge_kind, l.period_start, l.period_end,"
                       " l.quantity, l.unit_minor, l.amount_minor,"
                       " c.tax_category, i.currency"
                       " FROM billing.invoice_line l"
                       " JOIN billing.invoice i USING (account_id, invoice_id)"
-                      " JOIN provisioning.service s"
+                      " LEFT JOIN provisioning.service s"
                       " ON s.account_id = l.account_id"
                       " AND s.service_id = l.service_id"
-                      " JOIN catalog.service_code c ON c.code = l.code"
+                      " LEFT JOIN catalog.service_code c ON c.code = l.code"
                       " WHERE l.account_id = $1::bigint"
                       " AND l.invoice_id = $2::bigint ORDER BY l.line_no",
                       &p, line_row, ctx->doc, err);

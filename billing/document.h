@@ -76,7 +76,7 @@ typedef struct billing_doc_line {
     char description[201];
     char circuit_id[49];
     char service_code[41];
-    char charge_kind[4]; /* "MRC" or "NRC" */
+    char charge_kind[12]; /* MRC, NRC, CREDIT, SHORTFALL or ETF */
     int has_period;      /* MRC lines: the part of a month charged */
     tl_period period;    /* half-open [start, end) */
     int64_t quantity;

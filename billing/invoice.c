@@ -1,13 +1,15 @@
 /*
  * Reading invoices and their lines back.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "billing/billing.h"
 
 #define INVOICE_COLUMNS                                                        \
-    "SELECT i.account_id, i.invoice_id, i.run_id, i.invoice_number,"           \
+    "SELECT i.account_id, i.invoice_id, i.run_id, i.status,"                   \
+    " coalesce(i.invoice_number, 'DRAFT-' || i.invoice_id) AS invoice_number," \
     " a.account_number, a.name AS account_name, i.period_start,"               \
     " i.period_end, i.issue_date, i.due_date, i.currency,"                     \
     " i.subtotal_minor, i.tax_minor, i.total_minor"                            \
@@ -33,6 +35,7 @@ static int read_invoice(const tl_row *row, billing_invoice_t *out, tl_err *err)
         tl_row_int64(row, "run_id", &out->run_id, err) < 0 ||
         copy_text(out->invoice_number, sizeof(out->invoice_number), row,
                   "invoice_number", err) < 0 ||
+        copy_text(out->status, sizeof(out->status), row, "status", err) < 0 ||
         copy_text(out->account_number, sizeof(out->account_number), row,
                   "account_number", err) < 0 ||
         copy_text(out->account_name, sizeof(out->account_name), row,
@@ -49,19 +52,48 @@ static int read_invoice(const tl_row *row, billing_invoice_t *out, tl_err *err)
     return 0;
 }
 
+int billing_draft_id(int64_t *id, const char *ref)
+{
+    const char *s = ref;
+    int64_t v = 0;
+
+    *id = 0;
+    if (ref == NULL || strncmp(ref, "DRAFT-", 6) != 0)
+        return 0;
+    s += 6;
+    if (*s == '\0')
+        return 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+            return 0;
+        v = v * 10 + (*s - '0');
+    }
+    *id = v;
+    return v > 0;
+}
+
 int billing_invoice_get(billing_invoice_t *out, tl_db *db,
                         const char *invoice_number, tl_err *err)
 {
+    int64_t draft_id = 0;
     PGresult *res = NULL;
     tl_params p;
     tl_row row;
     int rc;
 
     tl_params_init(&p);
-    tl_params_text(&p, invoice_number);
-    rc = tl_db_query_one(db, &res, "billing_invoice_get",
-                         INVOICE_COLUMNS " WHERE i.invoice_number = $1", &p,
-                         err);
+    if (billing_draft_id(&draft_id, invoice_number)) {
+        tl_params_int64(&p, draft_id);
+        rc = tl_db_query_one(db, &res, "billing_invoice_get_draft",
+                             INVOICE_COLUMNS " WHERE i.invoice_id = $1::bigint"
+                                             " AND i.status = 'draft'",
+                             &p, err);
+    } else {
+        tl_params_text(&p, invoice_number);
+        rc = tl_db_query_one(db, &res, "billing_invoice_get",
+                             INVOICE_COLUMNS " WHERE i.invoice_number = $1", &p,
+                             err);
+    }
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -118,14 +150,15 @@ int billing_invoice_lines(tl_db *db, int64_t account_id, int64_t invoice_id,
     tl_params_int64(&p, account_id);
     tl_params_int64(&p, invoice_id);
     return tl_db_select(db, "billing_invoice_lines",
-                        "SELECT l.line_no, s.circuit_id, l.code,"
+                        "SELECT l.line_no, s.circuit_id,"
+                        " coalesce(l.code, '') AS code,"
                         " l.charge_kind, l.description, l.period_start,"
                         " l.period_end, l.quantity, l.unit_minor,"
                         " l.amount_minor, l.price_source, i.currency"
                         " FROM billing.invoice_line l"
                         " JOIN billing.invoice i USING (account_id,"
                         " invoice_id)"
-                        " JOIN provisioning.service s"
+                        " LEFT JOIN provisioning.service s"
                         " ON s.account_id = l.account_id"
                         " AND s.service_id = l.service_id"
                         " WHERE l.account_id = $1::bigint"
@@ -158,6 +191,7 @@ int billing_run_invoices(tl_db *db, int64_t run_id, billing_invoice_fn fn,
     tl_params_int64(&p, run_id);
     return tl_db_select(db, "billing_run_invoices",
                         INVOICE_COLUMNS " WHERE i.run_id = $1::bigint"
-                                        " ORDER BY i.sequence_no",
+                                        " ORDER BY i.sequence_no NULLS LAST,"
+                                        " a.account_number",
                         &p, invoice_row, &ctx, err);
 }

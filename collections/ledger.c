@@ -31,6 +31,7 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
                     " SELECT account_id, 'invoice', invoice_number,"
                     " total_minor, currency, issue_date, due_date, invoice_id"
                     " FROM billing.invoice WHERE run_id = $1::bigint"
+                    " AND status = 'final'"
                     " ORDER BY sequence_no"
                     " ON CONFLICT (account_id, kind, source_ref) DO NOTHING",
                     &p, err);

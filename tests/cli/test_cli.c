@@ -288,6 +288,98 @@ START_TEST(demo_walk_bills_and_collects)
 }
 END_TEST
 
+/* The bill-run lifecycle: preview, status, review, approve, show a
+ * draft, and manual charges, with their exit codes. */
+START_TEST(bill_lifecycle_commands)
+{
+    static run_result r;
+
+    run(&r, 0, "catalog load " DEMO "catalog.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "contracts load " DEMO "harbor-health-msa.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    expect(&r, 0, NULL);
+    run(&r, 0, "order accept SO-00000001");
+    expect(&r, 0, NULL);
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind installed "
+        "--date 2026-11-10");
+    expect(&r, 0, NULL);
+    run(&r, 0,
+        "service milestone --order SO-00000001 --kind "
+        "customer_accepted --date 2026-11-14");
+    expect(&r, 0, NULL);
+
+    /* manual charges: usage 2, invalid 3, not found 4, conflict 5 */
+    run(&r, 1, "bill charge add --account HH-1001 --kind fee");
+    expect(&r, 2, "--kind must be nrc or credit");
+    run(&r, 1,
+        "bill charge add --account HH-1001 --kind nrc --amount 1.234 "
+        "--description X --reason Y --category expedite");
+    expect(&r, 3, "amount");
+    run(&r, 1,
+        "bill charge add --account NOPE --kind credit --amount 10.00 "
+        "--description X --reason Y");
+    expect(&r, 4, NULL);
+    run(&r, 0,
+        "bill charge add --account HH-1001 --kind nrc --amount 600.00 "
+        "--category expedite --description Expedite --reason rush "
+        "--actor clerk --json");
+    expect(&r, 0, "\"status\": \"requested\"");
+    run(&r, 1, "bill charge approve 1 --actor clerk");
+    expect(&r, 5, "someone other");
+    run(&r, 0, "bill charge approve 1 --actor finance");
+    expect(&r, 0, "approved");
+    run(&r, 1, "bill charge approve 99");
+    expect(&r, 4, NULL);
+    run(&r, 0, "bill charge list --json");
+    expect(&r, 0, "\"status\": \"approved\"");
+
+    /* preview: drafts, nothing numbered or posted */
+    run(&r, 0,
+        "bill preview --cycle 1 --period 2026-11 --issue-date 2026-11-20 "
+        "--batch-size 10");
+    expect(&r, 0, "preview");
+    expect(&r, 0, "DRAFT-1");
+    expect(&r, 0, "3151.67");
+    ck_assert_int_eq(count("SELECT count(*) FROM collections.ledger_entry"), 0);
+    run(&r, 0, "bill show DRAFT-1");
+    expect(&r, 0, "(draft, not approved)");
+    run(&r, 0, "bill status 1 --json");
+    expect(&r, 0, "\"status\": \"preview\"");
+    expect(&r, 0, "\"accountsDone\": 1");
+    run(&r, 1, "bill status 99");
+    expect(&r, 4, NULL);
+    run(&r, 1, "bill status");
+    expect(&r, 2, "the run id is required");
+    run(&r, 0, "bill review 1 --json");
+    expect(&r, 0, "\"count\": 0");
+    run(&r, 1,
+        "bill preview --cycle 1 --period 2026-12 --issue-date 2026-12-01");
+    expect(&r, 5, "not approved yet");
+
+    /* approve: numbered and posted once */
+    run(&r, 0, "bill approve 1");
+    expect(&r, 0, "approved, 1 posted to the AR ledger now");
+    expect(&r, 0, "INV-00000001");
+    run(&r, 0, "bill approve 1 --json");
+    expect(&r, 0, "\"approved\": false");
+    expect(&r, 0, "\"ledgerEntriesPosted\": 0");
+    run(&r, 1,
+        "bill preview --cycle 1 --period 2026-11 --issue-date 2026-11-20 "
+        "--refresh");
+    expect(&r, 5, "approved");
+    run(&r, 0, "bill show INV-00000001");
+    expect(&r, 0, "Expedite");
+    ck_assert_int_eq(count("SELECT count(*) FROM billing.manual_charge"
+                           " WHERE status = 'billed'"),
+                     1);
+}
+END_TEST
+
 /* The invoice documents of the demo walk's invoice, and the biller. */
 START_TEST(invoice_documents)
 {
@@ -426,8 +518,9 @@ START_TEST(catalog_commands)
     run(&r, 1, "catalog show NOPE");
     expect(&r, 4, "product NOPE is not in the catalog");
     run(&r, 0, "catalog price EPL1G --on 2026-10-01");
-    expect(&r, 0, "EPL1G (Ethernet private line 1 Gbps, MRC) on 2026-10-01: "
-                  "USD 1725.00");
+    expect(&r, 0,
+           "EPL1G (Ethernet private line 1 Gbps, MRC) on 2026-10-01: "
+           "USD 1725.00");
     expect(&r, 0, "from 2026-01-01  USD 1800.00");
     run(&r, 0, "catalog price DIA1G --currency CAD --on 2027-01-01 --json");
     expect(&r, 0, "\"amount\": \"3100.00\"");
@@ -437,12 +530,14 @@ START_TEST(catalog_commands)
     expect(&r, 4, "not in the catalog");
     run(&r, 1, "catalog price DIA1G --on 2026-13-01");
     expect(&r, 2, "--on must be a date");
-    run(&r, 0, "catalog taxes --jurisdiction US-ME --category telecom"
-               " --on 2026-07-01");
+    run(&r, 0,
+        "catalog taxes --jurisdiction US-ME --category telecom"
+        " --on 2026-07-01");
     expect(&r, 0, "35.2% since 2026-07-01");
     expect(&r, 0, "4 tax rules in force");
-    run(&r, 0, "catalog taxes --jurisdiction US-ME --category equipment"
-               " --on 2026-06-01 --json");
+    run(&r, 0,
+        "catalog taxes --jurisdiction US-ME --category equipment"
+        " --on 2026-06-01 --json");
     expect(&r, 0, "\"ratePercent\": \"5.5\"");
     run(&r, 0, "catalog export --prices-csv");
     expect(&r, 0, "PRI-SPAN,USD,445.00,2027-01-01");
@@ -677,16 +772,19 @@ START_TEST(order_desk_commands)
     expect(&r, 0, "account executive AE-RCHEN, agent SUMMIT");
     /* the implementation timeline: due 2026-11-10, nothing done yet */
     expect(&r, 0, "implementation timeline (as of 2026-11-20):");
-    expect(&r, 0, "item 1    installed          planned 2026-11-10 actual -"
-                  "  10 days late");
+    expect(&r, 0,
+           "item 1    installed          planned 2026-11-10 actual -"
+           "  10 days late");
     run(&r, 0, "order find HH-1001 --as-ae AE-NOBODY");
     expect(&r, 0, "no order matches");
-    run(&r, 0, "order queue pending_sales --as-of 2026-11-05 --agent SUMMIT"
-               " --csv");
+    run(&r, 0,
+        "order queue pending_sales --as-of 2026-11-05 --agent SUMMIT"
+        " --csv");
     expect(&r, 0, "order_number,external_id,account_number");
     expect(&r, 0, "SO-00000001,SUMMIT-HH-DIA-0001,HH-1001");
-    run(&r, 0, "order queue pending_sales --as-of 2026-11-05 --ae AE-NOBODY"
-               " --json");
+    run(&r, 0,
+        "order queue pending_sales --as-of 2026-11-05 --ae AE-NOBODY"
+        " --json");
     expect(&r, 0, "\"orders\": []");
     /* the sales audit finds nothing wrong with it */
     run(&r, 0, "order audit --since 2026-01-01");
@@ -1051,6 +1149,7 @@ int main(void)
     tcase_add_test(tc, bad_order_is_refused_and_nothing_stored);
     tcase_add_test(tc, demo_walk_bills_and_collects);
     tcase_add_test(tc, invoice_documents);
+    tcase_add_test(tc, bill_lifecycle_commands);
     tcase_add_test(tc, migrations_listed_and_edited_file_refused);
     tcase_add_test(tc, partner_xml_and_batches);
     tcase_add_test(tc, account_and_address_commands);

@@ -461,8 +461,12 @@ START_TEST(bill_run_prorates_and_bills_in_advance)
         tl_fx_count(db, "SELECT count(*) AS n FROM billing.invoice"), 1);
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM billing.invoice_line"), 3);
+    /* one audit event for the preview and one for the approval */
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
-                                     " WHERE action = 'bill.run'"),
+                                     " WHERE action = 'bill.preview'"),
+                     1);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
+                                     " WHERE action = 'bill.approve'"),
                      1);
 }
 END_TEST
