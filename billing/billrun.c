@@ -23,6 +23,7 @@
 
 #include "accounts/accounts.h"
 #include "billing/billing.h"
+#include "billing/taxes.h"
 #include "billing/billrun_internal.h"
 #include "common/audit.h"
 #include "contracts/contracts.h"
@@ -824,21 +825,6 @@ static int extra_line(preview_ctx *ctx, const extra_row *x,
     return push_line(&ctx->b, &l, err);
 }
 
-/* ---- taxes ----
- *
- * The one place where tax and surcharge lines of an invoice are computed
- * (billing/taxes.c will fill it): none yet, so the tax is zero. */
-static int build_tax_lines(tl_money *tax, tl_db *db, const account_row *account,
-                           const billing_pending_line *lines, size_t n,
-                           tl_err *err)
-{
-    (void)db;
-    (void)lines;
-    (void)n;
-    (void)err;
-    return tl_money_make(tax, 0, account->currency) == 0 ? 0 : TL_ERROR;
-}
-
 /* ---- writing ---- */
 
 static int add_json(json_t *arr, json_t *o, tl_err *err)
@@ -886,10 +872,9 @@ static int queue_invoice(preview_ctx *ctx, tl_db *db, const account_row *a,
         return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
                           "invoice total of account %lld does not fit",
                           (long long)a->account_id);
-    rc = build_tax_lines(&tax, db, a, b->lines, b->n_lines, err);
-    if (rc < 0)
-        return rc;
-    if (tl_money_add(&total, &subtotal, &tax) != 0)
+    /* taxes are added once the lines are written (tax_batch) */
+    rc = tl_money_make(&tax, 0, a->currency) == 0 ? 0 : TL_ERROR;
+    if (rc == 0 && tl_money_add(&total, &subtotal, &tax) != 0)
         return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
                           "invoice total of account %lld does not fit",
                           (long long)a->account_id);
@@ -1005,6 +990,55 @@ static int write_batch(preview_ctx *ctx, tl_db *db, tl_err *err)
         &p, err);
     free(inv);
     free(lines);
+    return rc < 0 ? rc : 0;
+}
+
+typedef struct tax_walk {
+    tl_db *db;
+    int taxed;
+} tax_walk;
+
+static int tax_one(const tl_row *row, void *cls, tl_err *err)
+{
+    tax_walk *w = cls;
+    int64_t account_id = 0;
+    int64_t invoice_id = 0;
+    int rc;
+
+    if (tl_row_int64(row, "account_id", &account_id, err) < 0 ||
+        tl_row_int64(row, "invoice_id", &invoice_id, err) < 0)
+        return TL_ERROR;
+    rc = billing_tax_invoice(w->db, account_id, invoice_id, err);
+    w->taxed += rc == 0;
+    return rc;
+}
+
+/* The taxes and surcharges of the batch's invoices, from their written
+ * lines (billing/taxes.h): tax lines, tax and total set on each. Inside the
+ * batch's transaction. */
+static int tax_batch(preview_ctx *ctx, tl_db *db, tl_err *err)
+{
+    tax_walk w = {db, 0};
+    char *accounts = NULL;
+    tl_params p;
+    int rc;
+
+    if (json_array_size(ctx->b.inv_json) == 0)
+        return 0;
+    accounts = json_dumps(ctx->b.inv_json, JSON_COMPACT);
+    if (accounts == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->run_id);
+    tl_params_text(&p, accounts);
+    rc = tl_db_select(db, "billing_batch_invoices",
+                      "SELECT i.account_id, i.invoice_id FROM billing.invoice i"
+                      " WHERE i.run_id = $1::bigint AND i.status = 'draft'"
+                      " AND i.account_id IN (SELECT (x ->> 'account_id')::bigint"
+                      "  FROM jsonb_array_elements($2::jsonb) x)"
+                      " ORDER BY i.account_id",
+                      &p, tax_one, &w, err);
+    free(accounts);
     return rc < 0 ? rc : 0;
 }
 
@@ -1248,6 +1282,8 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
             return rc;
     }
     rc = write_batch(ctx, db, err);
+    if (rc >= 0)
+        rc = tax_batch(ctx, db, err);
     if (rc < 0)
         return rc;
     ctx->accounts_in_batch = (int)ctx->b.n_accounts;

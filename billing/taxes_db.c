@@ -22,11 +22,13 @@
 
 /* The invoice's currency, locking its row when `lock` (so two callers
  * taxing one invoice take turns). TL_ENOTFOUND ("invoice"). */
-static int invoice_currency(char *currency, tl_db *db, int64_t account_id,
-                            int64_t invoice_id, int lock, tl_err *err)
+static int invoice_currency(char *currency, int *draft, tl_db *db,
+                            int64_t account_id, int64_t invoice_id, int lock,
+                            tl_err *err)
 {
     PGresult *res = NULL;
     const char *cur = NULL;
+    int is_draft = 0;
     tl_params p;
     tl_row row;
     int rc;
@@ -36,13 +38,15 @@ static int invoice_currency(char *currency, tl_db *db, int64_t account_id,
     tl_params_int64(&p, invoice_id);
     if (lock)
         rc = tl_db_query_one(db, &res, "billing_tax_invoice_lock",
-                             "SELECT currency FROM billing.invoice"
+                             "SELECT currency, status = 'draft' AS draft"
+                             " FROM billing.invoice"
                              " WHERE account_id = $1::bigint"
                              " AND invoice_id = $2::bigint FOR UPDATE",
                              &p, err);
     else
         rc = tl_db_query_one(db, &res, "billing_tax_invoice_currency",
-                             "SELECT currency FROM billing.invoice"
+                             "SELECT currency, status = 'draft' AS draft"
+                             " FROM billing.invoice"
                              " WHERE account_id = $1::bigint"
                              " AND invoice_id = $2::bigint",
                              &p, err);
@@ -56,7 +60,12 @@ static int invoice_currency(char *currency, tl_db *db, int64_t account_id,
     row.row = 0;
     rc = tl_row_text(&row, "currency", &cur, err);
     if (rc == 0)
+        rc = tl_row_bool(&row, "draft", &is_draft, err);
+    if (rc == 0) {
         snprintf(currency, 4, "%s", cur);
+        if (draft != NULL)
+            *draft = is_draft;
+    }
     PQclear(res);
     return rc;
 }
@@ -113,7 +122,7 @@ int billing_taxable_lines_of_invoice(billing_taxable_line **lines, size_t *n,
 
     *lines = NULL;
     *n = 0;
-    rc = invoice_currency(currency, db, account_id, invoice_id, 0, err);
+    rc = invoice_currency(currency, NULL, db, account_id, invoice_id, 0, err);
     if (rc < 0)
         return rc;
     tl_params_init(&p);
@@ -383,8 +392,8 @@ static int write_tx(tl_db *db, void *cls, tl_err *err)
     size_t i;
     int rc;
 
-    rc = invoice_currency(currency, db, ctx->account_id, ctx->invoice_id, 1,
-                          err);
+    rc = invoice_currency(currency, NULL, db, ctx->account_id,
+                          ctx->invoice_id, 1, err);
     if (rc < 0)
         return rc;
     for (i = 0; i < ctx->r->n_lines; i++)
@@ -551,10 +560,11 @@ static int tax_tx(tl_db *db, void *cls, tl_err *err)
     char currency[4];
     size_t n = 0;
     size_t i;
+    int draft = 0;
     int rc;
 
-    rc = invoice_currency(currency, db, ctx->account_id, ctx->invoice_id, 1,
-                          err);
+    rc = invoice_currency(currency, &draft, db, ctx->account_id,
+                          ctx->invoice_id, 1, err);
     if (rc == 0)
         rc = billing_taxable_lines_of_invoice(
             &lines, &n, currency, db, ctx->account_id, ctx->invoice_id, err);
@@ -564,7 +574,8 @@ static int tax_tx(tl_db *db, void *cls, tl_err *err)
         rc = read_stored(&stored, db, ctx->account_id, ctx->invoice_id, err);
     if (rc < 0)
         goto cleanup;
-    if (stored.n == 0) {
+    /* a draft's tax lines follow its charges; a final invoice's stay */
+    if (stored.n == 0 || draft) {
         rc = billing_write_tax_lines(db, ctx->account_id, ctx->invoice_id, &r,
                                      err);
         goto cleanup;

@@ -135,7 +135,7 @@ static int report_tx(tl_db *db, void *cls, tl_err *err)
         " coalesce(sum(l.amount_minor) FILTER (WHERE l.charge_kind = 'NRC'),"
         "  0) AS nrc"
         " FROM billing.invoice_line l"
-        " JOIN billing.invoice i USING (account_id, invoice_id)"
+        " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
         " WHERE i.issue_date >= $1::date AND i.issue_date < $2::date"
         " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         &p, product_row, ctx, err);
@@ -160,7 +160,8 @@ static int report_tx(tl_db *db, void *cls, tl_err *err)
         "   AND e.invoice_id = i.invoice_id AND e.kind = 'invoice'), 0)"
         "   AS ledger"
         "  FROM billing.invoice i"
-        "  WHERE i.issue_date >= $1::date AND i.issue_date < $2::date)"
+        "  WHERE i.issue_date >= $1::date AND i.issue_date < $2::date"
+        "  AND i.status = 'final')"
         " SELECT month, currency, count(*) AS invoices,"
         " sum(mrc) AS mrc, sum(nrc) AS nrc, sum(tax) AS tax,"
         " sum(total_minor) AS invoiced, sum(ledger) AS ledger,"

@@ -385,9 +385,8 @@ static int run_tax_row(const tl_row *row, void *cls, tl_err *err)
     return add_line(j, cur, 2, "tax_payable", code, 0, amount, text, err);
 }
 
-/* Every invoice of the run counts: a run's invoices are all final today.
- * When billing.invoice gets a draft/final status, add "AND i.status =
- * 'final'" to the three queries below. */
+/* The run's final invoices count; drafts of a run not yet approved are
+ * not in the books. */
 static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
 {
     PGresult *res = NULL;
@@ -415,7 +414,7 @@ static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
     rc = tl_db_select(db, "collections_gl_run_receivable",
                       "SELECT i.currency, sum(i.total_minor) AS amount,"
                       " count(*) AS invoices FROM billing.invoice i"
-                      " WHERE i.run_id = $1::bigint"
+                      " WHERE i.run_id = $1::bigint AND i.status = 'final'"
                       " GROUP BY i.currency ORDER BY i.currency",
                       &p, run_receivable_row, j, err);
     if (rc < 0)
@@ -424,7 +423,7 @@ static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
                       "SELECT i.currency, " COLLECTIONS_LINE_PRODUCT
                       " AS product, sum(l.amount_minor) AS amount"
                       " FROM billing.invoice_line l"
-                      " JOIN billing.invoice i USING (account_id, invoice_id)"
+                      " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
                       " WHERE i.run_id = $1::bigint"
                       " GROUP BY 1, 2 ORDER BY 1, 2",
                       &p, run_revenue_row, j, err);
@@ -434,7 +433,7 @@ static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
                       "SELECT i.currency, t.tax_code,"
                       " sum(t.amount_minor) AS amount"
                       " FROM billing.invoice_tax_line t"
-                      " JOIN billing.invoice i USING (account_id, invoice_id)"
+                      " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
                       " WHERE i.run_id = $1::bigint"
                       " GROUP BY 1, 2 ORDER BY 1, 2",
                       &p, run_tax_row, j, err);

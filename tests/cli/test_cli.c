@@ -238,7 +238,8 @@ START_TEST(demo_walk_bills_and_collects)
 
     run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
     expect(&r, 0, "1 invoice, 1 posted to the AR ledger now");
-    expect(&r, 0, "2551.67");
+    /* 2551.67 of charges and the 1.25% regulatory fee, 31.90 */
+    expect(&r, 0, "2583.57");
     run(&r, 0,
         "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20 "
         "--json");
@@ -254,8 +255,8 @@ START_TEST(demo_walk_bills_and_collects)
     expect(&r, 0, "\"amount\": \"2551.67\"");
     expect(&r, 0, "\"priceSource\": \"contract\"");
 
-    /* what tax would apply, written nowhere: DIA is internet and its
-     * install installation, so only the 1.25% regulatory fee of 2551.67 */
+    /* the taxes the run wrote: DIA is internet and its install
+     * installation, so only the 1.25% regulatory fee of 2551.67 */
     run(&r, 0, "bill taxes INV-00000001");
     expect(&r, 0, "US-REG");
     expect(&r, 0, "31.90");
@@ -265,26 +266,26 @@ START_TEST(demo_walk_bills_and_collects)
     expect(&r, 0, "\"written\": false");
     run(&r, 1, "bill taxes INV-99999999");
     expect(&r, 4, "INV-99999999");
-    ck_assert_int_eq(count("SELECT tax_minor FROM billing.invoice"), 0);
+    ck_assert_int_eq(count("SELECT tax_minor FROM billing.invoice"), 3190);
 
     run(&r, 0, "aging --as-of 2026-12-27 --json");
-    expect(&r, 0, "\"1-30\": \"2551.67\"");
+    expect(&r, 0, "\"1-30\": \"2583.57\"");
     run(&r, 1,
-        "payment post --account HH-1001 --amount 2551.675 "
+        "payment post --account HH-1001 --amount 2583.575 "
         "--date 2026-12-28 --reference W1");
     expect(&r, 3, "at most 2 decimals");
     run(&r, 0,
-        "payment post --account HH-1001 --amount 2551.67 "
+        "payment post --account HH-1001 --amount 2583.57 "
         "--date 2026-12-28 --reference W1 --invoice INV-00000001");
-    expect(&r, 0, "USD 2551.67 applied to 1 invoice, USD 0.00 unapplied");
+    expect(&r, 0, "USD 2583.57 applied to 1 invoice, USD 0.00 unapplied");
     run(&r, 0,
-        "payment post --account HH-1001 --amount 2551.67 "
+        "payment post --account HH-1001 --amount 2583.57 "
         "--date 2026-12-28 --reference W1 --json");
     expect(&r, 0, "\"created\": false");
     run(&r, 0, "aging --as-of 2026-12-31");
     expect(&r, 0, "(no open balances)");
     run(&r, 0, "aging --as-of 2026-12-27");
-    expect(&r, 0, "2551.67");
+    expect(&r, 0, "2583.57");
 }
 END_TEST
 
@@ -344,7 +345,8 @@ START_TEST(bill_lifecycle_commands)
         "--batch-size 10");
     expect(&r, 0, "preview");
     expect(&r, 0, "DRAFT-1");
-    expect(&r, 0, "3151.67");
+    /* 2551.67 of charges, the 600.00 manual charge, 31.90 of fee */
+    expect(&r, 0, "3183.57");
     ck_assert_int_eq(count("SELECT count(*) FROM collections.ledger_entry"), 0);
     run(&r, 0, "bill show DRAFT-1");
     expect(&r, 0, "(draft, not approved)");
@@ -409,7 +411,7 @@ START_TEST(invoice_documents)
         "customer_accepted --date 2026-11-14");
     expect(&r, 0, NULL);
     run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
-    expect(&r, 0, "2551.67");
+    expect(&r, 0, "2583.57");
 
     /* no biller yet */
     run(&r, 1, "bill invoice INV-00000001 --format html");
@@ -457,9 +459,13 @@ START_TEST(invoice_documents)
     expect(&r, 0, "<cbc:InvoiceTypeCode listID=\"UNCL1001\">380");
     expect(&r, 0, "<cac:OrderReference>\n    <cbc:ID>HH-PO-2026-0412</cbc:ID>");
     expect(&r, 0, "<cbc:PaymentID>INV-00000001</cbc:PaymentID>");
-    expect(&r, 0, "<cbc:TaxAmount currencyID=\"USD\">0.00</cbc:TaxAmount>");
+    /* the 1.25% regulatory fee on 2551.67 of charges */
+    expect(&r, 0, "<cbc:TaxAmount currencyID=\"USD\">31.90</cbc:TaxAmount>");
     expect(&r, 0,
-           "<cbc:PayableAmount currencyID=\"USD\">2551.67</cbc:PayableAmount>");
+           "<cbc:TaxExclusiveAmount currencyID=\"USD\">2551.67"
+           "</cbc:TaxExclusiveAmount>");
+    expect(&r, 0,
+           "<cbc:PayableAmount currencyID=\"USD\">2583.57</cbc:PayableAmount>");
     expect(&r, 0, "<cbc:ElectronicMail>ap-invoices@harborhealth.example<");
     fd = mkstemp(out);
     ck_assert_int_ge(fd, 0);
@@ -473,14 +479,15 @@ START_TEST(invoice_documents)
     run(&r, 0, "bill invoice INV-00000001 --format json");
     expect(&r, 0,
            "\"taxIncludedAmount\": {\n    \"unit\": \"USD\",\n"
-           "    \"value\": 2551.67\n  }");
+           "    \"value\": 2583.57\n  }");
     expect(&r, 0, "\"purchaseOrderNumber\": \"HH-PO-2026-0412\"");
     expect(&r, 0, "\"@type\": \"CustomerBill\"");
     run(&r, 0, "bill invoice INV-00000001 --format csv");
     expect(&r, 0, "document_number,document_kind,");
     expect(&r, 0, ",MRC,2026-11-14,2026-11-30,1,1150.00,,,651.67,internet,");
     run(&r, 0, "bill invoice INV-00000001 --format html");
-    expect(&r, 0, "<td class=\"n\">2551.67</td>");
+    expect(&r, 0, "<tr class=\"due\"><td>Total due</td><td>USD</td>"
+                  "<td class=\"n\">2583.57</td></tr>");
     expect(&r, 0, "quoting the payment reference <strong>INV-00000001");
     expect(&r, 0, "<td>HH-PO-2026-0412</td>");
 
@@ -1054,7 +1061,7 @@ START_TEST(reconcile_and_gl_commands)
         "service milestone --order SO-00000001 --kind "
         "customer_accepted --date 2026-11-14");
     run(&r, 0, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
-    expect(&r, 0, "2551.67");
+    expect(&r, 0, "2583.57");
 
     run(&r, 1, "bill reconcile --as-of 2026-11-31");
     expect(&r, 2, "--as-of must be a date");
@@ -1082,7 +1089,7 @@ START_TEST(reconcile_and_gl_commands)
     run(&r, 0, "bill finance-report --from 2026-11 --to 2026-12 --csv");
     expect(&r, 0,
            "2026-11,USD,DIA,1,1801.67,750.00,,2551.67,,,,,\n"
-           "2026-11,USD,TOTAL,1,1801.67,750.00,0.00,2551.67,2551.67,2551.67,"
+           "2026-11,USD,TOTAL,1,1801.67,750.00,31.90,2583.57,2583.57,2583.57,"
            "0.00,ties,\n");
     run(&r, 0, "bill finance-report --from 2026-11 --json");
     expect(&r, 0, "\"tiesOut\": true");
@@ -1102,9 +1109,11 @@ START_TEST(reconcile_and_gl_commands)
            "journal,line,date,account,account_name,description,currency,"
            "debit,credit\n"
            "BR-1,1,2026-11-20,1200,Accounts receivable - trade,"
-           "Invoices of bill run 1 (1),USD,2551.67,\n"
+           "Invoices of bill run 1 (1),USD,2583.57,\n"
            "BR-1,2,2026-11-20,4110,Dedicated internet access revenue,"
-           "Revenue DIA,USD,,2551.67\n");
+           "Revenue DIA,USD,,2551.67\n"
+           "BR-1,3,2026-11-20,2300,Taxes and surcharges payable,"
+           "Tax payable US-REG,USD,,31.90\n");
     run(&r, 1, "bill gl-export --run 1");
     expect(&r, 5, "already_exported");
     run(&r, 0, "bill gl-export --run 1 --again");
@@ -1128,7 +1137,7 @@ START_TEST(reconcile_and_gl_commands)
     fclose(f);
     unlink(path);
     ck_assert_ptr_nonnull(
-        strstr(file, "Payments not applied (credit on account),USD,,48.33\n"));
+        strstr(file, "Payments not applied (credit on account),USD,,16.43\n"));
     run(&r, 0, "bill gl-export --cash-day 2026-12-28 --again");
     ck_assert_str_eq(r.out, file);
 }

@@ -361,6 +361,37 @@ START_TEST(partial_line_after_disconnect_is_prorated)
 }
 END_TEST
 
+/* A backdated disconnect the next bill run credited: the credit nets the
+ * days billed after the disconnect, so nothing is left to find. */
+START_TEST(a_credited_disconnect_is_not_a_finding)
+{
+    billing_recon_totals_t totals;
+    billing_run_result run;
+    char circuit[48];
+    capture c;
+
+    tl_fx_catalog(db);
+    customer("RC-CRED", 120, 1, "2026-11-14");
+    post(bill_november());
+    circuit_of(circuit, sizeof(circuit), "RC-CRED");
+    /* what a disconnect milestone sets, as the billing tests do */
+    sql("UPDATE provisioning.service SET disconnect_date = '2026-12-10',"
+        " state = 'disconnected'");
+    /* before December's run: December billed past the disconnect */
+    c = reconcile("2026-12-15", "RC-CRED", &totals, 1);
+    ck_assert_str_eq(c.rows[0].kind, "billed_not_active");
+    /* December's run, issued on the 20th, credits the 22 days from the
+     * 10th; from then on there is nothing to find */
+    ck_assert_int_eq(
+        billing_run(&run, db, 1, 2026, 12, day("2026-12-20"), "test", &err), 0);
+    post(run.run_id);
+    c = reconcile("2026-12-20", "RC-CRED", &totals, 0);
+    ck_assert_int_eq(c.n, 0);
+    c = reconcile("2026-12-31", "RC-CRED", &totals, 0);
+    ck_assert_int_eq(c.n, 0);
+}
+END_TEST
+
 static Suite *reconcile_suite(void)
 {
     Suite *s = suite_create("reconcile");
@@ -372,6 +403,7 @@ static Suite *reconcile_suite(void)
     tcase_add_test(tc, clean_book_has_no_findings);
     tcase_add_test(tc, every_seeded_exception_found_once);
     tcase_add_test(tc, partial_line_after_disconnect_is_prorated);
+    tcase_add_test(tc, a_credited_disconnect_is_not_a_finding);
     suite_add_tcase(s, tc);
     return s;
 }
