@@ -193,6 +193,9 @@ typedef struct billing_manual_charge_in {
     const char *amount;     /* decimal in the account currency */
     const char *description;
     const char *reason;
+    const char *reason_code; /* NULL: "other"; see billing_adjust */
+    int64_t corrects_invoice_id; /* an adjustment's line, else 0 */
+    int corrects_line_no;
 } billing_manual_charge_in;
 
 /* Enters a manual charge or credit: approved at once when the amount is
@@ -212,6 +215,20 @@ int billing_manual_charge_approve(tl_db *db, int64_t charge_id,
 int billing_manual_charge_reject(tl_db *db, int64_t charge_id,
                                  const char *reason, const char *actor,
                                  tl_err *err);
+
+/* An adjustment: a credit correcting line line_no of final invoice
+ * invoice_number by amount (a decimal in the invoice's currency, at most
+ * what the line charged less the adjustments already made to it), for a
+ * reason code (billing_error, rate_correction, service_outage, goodwill,
+ * dispute_resolution, other) and a reason. Like any manual credit it is
+ * approved at once within the approval threshold, else requested; the next
+ * bill run bills it as a credit line linked to the corrected line.
+ * TL_EINVALID with every problem; TL_ENOTFOUND for an unknown invoice or
+ * line; TL_ECONFLICT for a draft invoice. */
+int billing_adjust(int64_t *charge_id, int *needs_approval, tl_db *db,
+                   const char *invoice_number, int line_no, const char *amount,
+                   const char *reason_code, const char *reason,
+                   const char *actor, tl_err *err);
 
 typedef int (*billing_manual_fn)(const billing_manual_charge_t *m, void *cls,
                                  tl_err *err);

@@ -72,6 +72,8 @@ typedef struct extra_row {
     char code[40];
     int64_t amount;
     char description[200];
+    int64_t corrects_invoice_id; /* an adjustment's line, else 0 */
+    int corrects_line_no;
 } extra_row;
 
 typedef struct account_row {
@@ -366,6 +368,8 @@ static int extra_cb(const tl_row *row, void *cls, tl_err *err)
     batch *b = cls;
     const char *kind = NULL, *code = NULL, *desc = NULL;
     int null_service = 0;
+    int null_corrects = 0;
+    int64_t corrects_line = 0;
     extra_row *x;
 
     GROW(b->extras, b->n_extras, b->cap_extras, err);
@@ -378,8 +382,13 @@ static int extra_cb(const tl_row *row, void *cls, tl_err *err)
                          err) < 0 ||
         tl_row_text(row, "code", &code, err) < 0 ||
         tl_row_int64(row, "amount_minor", &x->amount, err) < 0 ||
-        tl_row_text(row, "description", &desc, err) < 0)
+        tl_row_text(row, "description", &desc, err) < 0 ||
+        tl_row_int64_opt(row, "corrects_invoice_id", &x->corrects_invoice_id,
+                         &null_corrects, err) < 0 ||
+        tl_row_int64_opt(row, "corrects_line_no", &corrects_line,
+                         &null_corrects, err) < 0)
         return TL_ERROR;
+    x->corrects_line_no = (int)corrects_line;
     x->has_service = !null_service;
     copy_str(x->kind, sizeof(x->kind), kind);
     copy_str(x->code, sizeof(x->code), code);
@@ -414,7 +423,8 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         "  'Early termination fee, agreement ' || a.agreement_ref || ', "
         "terminated '"
         "  || to_char(t.termination_date, 'YYYY-MM-DD') AS description,"
-        "  1 AS ord"
+        "  1 AS ord, NULL::bigint AS corrects_invoice_id,"
+        "  NULL::bigint AS corrects_line_no"
         " FROM contracts.termination t"
         " JOIN contracts.agreement a USING (account_id, agreement_id)"
         " WHERE t.account_id = ANY($1::bigint[]) AND t.etf_minor > 0"
@@ -425,7 +435,7 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         " SELECT e.account_id, 'EQUIPMENT', e.charge_id, s.service_id,"
         "  e.code, e.amount_minor,"
         "  'Equipment not returned, serial ' || e.serial || ', '"
-        "  || e.circuit_id, 2"
+        "  || e.circuit_id, 2, NULL, NULL"
         " FROM provisioning.equipment_charge e"
         " LEFT JOIN provisioning.service s"
         "  ON s.account_id = e.account_id AND s.circuit_id = e.circuit_id"
@@ -435,7 +445,8 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         "  AND l.equipment_charge_id = e.charge_id)"
         " UNION ALL"
         " SELECT m.account_id, 'MANUAL_' || m.kind, m.charge_id,"
-        "  s.service_id, NULL, m.amount_minor, m.description, 3"
+        "  s.service_id, NULL, m.amount_minor, m.description, 3,"
+        "  m.corrects_invoice_id, m.corrects_line_no"
         " FROM billing.manual_charge m"
         " LEFT JOIN provisioning.service s"
         "  ON s.account_id = m.account_id AND s.circuit_id = m.circuit_id"
@@ -447,7 +458,7 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         " (SELECT DISTINCT ON (a.account_id) a.account_id, 'MINIMUM',"
         "  a.agreement_id, NULL, NULL, a.minimum_commitment_minor,"
         "  'Minimum monthly commitment shortfall, agreement ' || "
-        "a.agreement_ref, 4"
+        "a.agreement_ref, 4, NULL, NULL"
         " FROM contracts.agreement a"
         " WHERE a.account_id = ANY($1::bigint[])"
         " AND a.minimum_commitment_minor > 0 AND a.start_date <= $2::date"
@@ -809,6 +820,9 @@ static int extra_line(preview_ctx *ctx, const extra_row *x,
         copy_str(l.price_source, sizeof(l.price_source), "manual");
         l.manual_charge_id = x->ref_id;
         l.amount.minor = -x->amount;
+        /* an adjustment names the line it corrects */
+        l.credited_invoice_id = x->corrects_invoice_id;
+        l.credited_line_no = x->corrects_line_no;
     } else if (strcmp(x->kind, "MINIMUM") == 0) {
         if (next_mrc >= x->amount)
             return 0;

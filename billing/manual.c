@@ -25,6 +25,20 @@ static int known_category(const char *c)
     return 0;
 }
 
+static const char *const reason_codes[] = {
+    "billing_error", "rate_correction",    "service_outage",
+    "goodwill",      "dispute_resolution", "other"};
+
+static int known_reason_code(const char *c)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(reason_codes) / sizeof(reason_codes[0]); i++)
+        if (strcmp(c, reason_codes[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int threshold(int64_t *out, tl_db *db, const char *currency, tl_err *err)
 {
     PGresult *res = NULL;
@@ -98,6 +112,10 @@ static int add_tx(tl_db *db, void *cls, tl_err *err)
     if (in->reason == NULL || in->reason[0] == '\0' || strlen(in->reason) > 500)
         tl_err_add(err, "invalid_reason", "reason",
                    "give a reason of 1 to 500 characters");
+    if (in->reason_code != NULL && !known_reason_code(in->reason_code))
+        tl_err_add(err, "invalid_reason_code", "reasonCode",
+                   "reason code must be billing_error, rate_correction, "
+                   "service_outage, goodwill, dispute_resolution or other");
     if (tl_err_has_problems(err))
         return TL_EINVALID;
     if (in->circuit_id != NULL) {
@@ -124,12 +142,22 @@ static int add_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_text(&p, in->reason);
     tl_params_text(&p, ctx->needs_approval ? "requested" : "approved");
     tl_params_text(&p, ctx->actor);
+    tl_params_text(&p, in->reason_code != NULL ? in->reason_code : "other");
+    if (in->corrects_invoice_id != 0) {
+        tl_params_int64(&p, in->corrects_invoice_id);
+        tl_params_int64(&p, in->corrects_line_no);
+    } else {
+        tl_params_text(&p, NULL);
+        tl_params_text(&p, NULL);
+    }
     rc = tl_db_query_one(db, &res, "billing_manual_insert",
                          "INSERT INTO billing.manual_charge (account_id, kind,"
                          " nrc_category, circuit_id, amount_minor, currency,"
-                         " description, reason, status, requested_by)"
+                         " description, reason, status, requested_by,"
+                         " reason_code, corrects_invoice_id, corrects_line_no)"
                          " VALUES ($1::bigint, $2, $3, $4, $5::bigint, $6,"
-                         " $7, $8, $9, $10) RETURNING charge_id",
+                         " $7, $8, $9, $10, $11, $12::bigint, $13::int)"
+                         " RETURNING charge_id",
                          &p, err);
     if (rc < 0)
         return rc;

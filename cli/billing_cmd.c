@@ -487,6 +487,55 @@ static int charge_add(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* bill adjust INVOICE --line N: a credit correcting one invoice line. */
+static int run_adjust(cli_ctx *c, int argc, char **argv)
+{
+    const char *line_text = NULL;
+    const char *amount = NULL;
+    const char *code = NULL;
+    const char *reason = NULL;
+    const cli_opt opts[] = {{"line", &line_text, NULL},
+                            {"amount", &amount, NULL},
+                            {"reason-code", &code, NULL},
+                            {"reason", &reason, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    int64_t line = 0;
+    int64_t id = 0;
+    int needs = 0;
+    int npos;
+    int rc;
+
+    rc = cli_parse(c, argc, argv, opts, pos, 1, &npos);
+    if (rc != 0)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (npos != 1)
+        return cli_usage_error(c, "the invoice number is required");
+    if (line_text == NULL || amount == NULL || code == NULL || reason == NULL)
+        return cli_usage_error(c, "--line, --amount, --reason-code and "
+                                  "--reason are required");
+    if (cli_int_arg(c, "line", line_text, 1, 100000, &line) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = billing_adjust(&id, &needs, c->db, pos[0], (int)line, amount, code,
+                        reason, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack("{s:I, s:s}", "chargeId",
+                                        (json_int_t)id, "status",
+                                        needs ? "requested" : "approved"));
+    printf("adjustment %lld to %s line %lld %s\n", (long long)id, pos[0],
+           (long long)line,
+           needs ? "requested: above the approval threshold, it needs "
+                   "`bill charge approve` by someone else"
+                 : "approved: the next bill run credits it");
+    return CLI_EXIT_OK;
+}
+
 static int charge_decide(cli_ctx *c, int argc, char **argv, int approve)
 {
     const char *reason = NULL;
@@ -890,6 +939,15 @@ const cli_command cli_billing_commands[] = {
      "final and posts them to the AR ledger, in one transaction.\n"
      "Approving again does nothing.\n",
      run_approve},
+    {"bill", "adjust", "credit a line of a final invoice, with a reason code",
+     "trunkline bill adjust INVOICE --line N --amount AMOUNT\n"
+     "            --reason-code CODE --reason TEXT [--json]\n"
+     "CODE is billing_error, rate_correction, service_outage, goodwill,\n"
+     "dispute_resolution or other. At most what the line charged, less the\n"
+     "adjustments already made to it; above the approval threshold it waits\n"
+     "for `bill charge approve` by someone else. The account's next bill run\n"
+     "bills it as a credit line naming the line it corrects.\n",
+     run_adjust},
     {"bill", "charge", "manual one-time charges and credits",
      "trunkline bill charge add --account ACCOUNT --kind nrc|credit\n"
      "            --amount AMOUNT --description TEXT --reason TEXT\n"

@@ -740,6 +740,69 @@ static void load_agreement(const char *text)
     json_decref(doc);
 }
 
+/* An adjustment credits one line of a final invoice, with a reason code,
+ * no more than the line charged; the next run bills it as a credit line
+ * naming the corrected line. */
+START_TEST(an_adjustment_credits_a_line_once_and_names_it)
+{
+    char c[48];
+    int64_t id = 0;
+    int needs = -1;
+
+    tl_fx_account(db, "HH-1001", 1, 100);
+    tl_fx_contract(db, "HH-1001", "2026-11-01", "1150.00");
+    dia(c, "HH-1001", "EXT-9", 100, "2026-11-14");
+    run(1, 2026, 11, "2026-11-20"); /* line 1 NRC 750.00, 2 and 3 MRC */
+    /* every problem at once: no reason code, more than line 2's 651.67 */
+    ck_assert_int_eq(billing_adjust(&id, &needs, db, "INV-00000001", 2,
+                                    "700.00", NULL, "outage", "clerk", &err),
+                     TL_EINVALID);
+    ck_assert_int_eq(err.n_problems, 2);
+    ck_assert_str_eq(err.problems[0].code, "invalid_reason_code");
+    ck_assert_str_eq(err.problems[1].code, "exceeds_line");
+    ck_assert_ptr_nonnull(strstr(err.problems[1].message, "USD 651.67 left"));
+    tl_err_clear(&err);
+    ck_assert_int_eq(billing_adjust(&id, &needs, db, "INV-00000001", 2,
+                                    "10.00", "teatime", "x", "clerk", &err),
+                     TL_EINVALID);
+    ck_assert_str_eq(err.problems[0].code, "invalid_reason_code");
+    tl_err_clear(&err);
+    ck_assert_int_eq(billing_adjust(&id, &needs, db, "INV-00000001", 9,
+                                    "10.00", "other", "x", "clerk", &err),
+                     TL_ENOTFOUND);
+    tl_err_clear(&err);
+    /* a four-hour outage: 120.00 back, within the threshold */
+    ck_assert_int_eq(billing_adjust(&id, &needs, db, "INV-00000001", 2,
+                                    "120.00", "service_outage",
+                                    "4 hours down on 2026-11-18", "clerk",
+                                    &err),
+                     0);
+    ck_assert_int_eq(needs, 0);
+    /* what is left on the line is 531.67 now */
+    ck_assert_int_eq(billing_adjust(&id, &needs, db, "INV-00000001", 2,
+                                    "531.68", "goodwill", "x", "clerk", &err),
+                     TL_EINVALID);
+    ck_assert_str_eq(err.problems[0].code, "exceeds_line");
+    tl_err_clear(&err);
+    run(1, 2026, 12, "2026-12-01");
+    ck_assert_int_eq(
+        count("SELECT count(*) AS n FROM billing.invoice_line l"
+              " JOIN billing.invoice i USING (account_id, invoice_id)"
+              " JOIN billing.invoice c ON c.account_id = l.account_id"
+              "  AND c.invoice_id = l.credited_invoice_id"
+              " WHERE i.invoice_number = 'INV-00000002'"
+              " AND l.charge_kind = 'CREDIT' AND l.amount_minor = -12000"
+              " AND c.invoice_number = 'INV-00000001'"
+              " AND l.credited_line_no = 2"),
+        1);
+    /* billed once */
+    run(1, 2027, 1, "2027-01-01");
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice_line"
+                           " WHERE amount_minor = -12000"),
+                     1);
+}
+END_TEST
+
 START_TEST(minimum_commitment_shortfall_is_billed_once_per_period)
 {
     char c[48];
@@ -881,6 +944,7 @@ static Suite *billrun_suite(void)
     tcase_add_test(tc, one_open_run_per_cycle);
     tcase_add_test(tc, review_finds_each_anomaly_and_none_on_a_clean_run);
     tcase_add_test(tc, manual_charges_need_approval_above_the_threshold);
+    tcase_add_test(tc, an_adjustment_credits_a_line_once_and_names_it);
     tcase_add_test(tc, minimum_commitment_shortfall_is_billed_once_per_period);
     tcase_add_test(tc, etf_is_billed_once);
     tcase_add_test(tc, equipment_fee_is_billed_once);
