@@ -287,6 +287,57 @@ static int read_seller(load_ctx *ctx, tl_db *db, tl_err *err)
     return 0;
 }
 
+/* An invoice whose total is negative (credits outweigh charges, e.g. a
+ * backdated disconnect) is a credit note: the same lines, written as the
+ * amounts credited, crediting the invoice its first credit line names. */
+static int as_credit_note(load_ctx *ctx, tl_db *db, tl_err *err)
+{
+    billing_doc *doc = ctx->doc;
+    PGresult *res = NULL;
+    const char *credited = NULL;
+    tl_params p;
+    tl_row row;
+    size_t i;
+    int rc;
+
+    if (doc->total.minor >= 0)
+        return 0;
+    doc->kind = BILLING_DOC_CREDIT_NOTE;
+    for (i = 0; i < doc->n_lines; i++) {
+        doc->lines[i].amount.minor = -doc->lines[i].amount.minor;
+        doc->lines[i].unit_price.minor = -doc->lines[i].unit_price.minor;
+    }
+    for (i = 0; i < doc->n_tax_lines; i++) {
+        doc->tax_lines[i].amount.minor = -doc->tax_lines[i].amount.minor;
+        doc->tax_lines[i].base.minor = -doc->tax_lines[i].base.minor;
+    }
+    doc->subtotal.minor = -doc->subtotal.minor;
+    doc->tax.minor = -doc->tax.minor;
+    doc->total.minor = -doc->total.minor;
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->account_id);
+    tl_params_int64(&p, ctx->invoice_id);
+    rc = tl_db_query_one(db, &res, "billing_doc_credited",
+                         "SELECT c.invoice_number FROM billing.invoice_line l"
+                         " JOIN billing.invoice c ON c.account_id = l.account_id"
+                         "  AND c.invoice_id = l.credited_invoice_id"
+                         " WHERE l.account_id = $1::bigint"
+                         " AND l.invoice_id = $2::bigint"
+                         " AND c.invoice_number IS NOT NULL"
+                         " ORDER BY l.line_no LIMIT 1",
+                         &p, err);
+    if (rc <= 0)
+        return rc;
+    row.res = res;
+    row.row = 0;
+    rc = tl_row_text(&row, "invoice_number", &credited, err);
+    if (rc == 0)
+        snprintf(doc->credits_invoice, sizeof(doc->credits_invoice), "%s",
+                 credited);
+    PQclear(res);
+    return rc;
+}
+
 static int load_tx(tl_db *db, void *cls, tl_err *err)
 {
     load_ctx *ctx = cls;
@@ -303,6 +354,8 @@ static int load_tx(tl_db *db, void *cls, tl_err *err)
         rc = read_tax_lines(ctx, db, err);
     if (rc == 0)
         rc = read_seller(ctx, db, err);
+    if (rc == 0)
+        rc = as_credit_note(ctx, db, err);
     return rc;
 }
 

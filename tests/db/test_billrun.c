@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "billing/billing.h"
+#include "billing/document.h"
+#include "common/json.h"
 #include "collections/collections.h"
 #include "contracts/contracts.h"
 #include "orders/orders.h"
@@ -224,6 +226,35 @@ END_TEST
 
 /* ---- credits and rebills ---- */
 
+/* INV-00000003 credits more than it charges: as a document it is a
+ * credit note for 1966.13 crediting INV-00000001, valid UBL 2.1. */
+static void credit_note_of_invoice_3(void)
+{
+    billing_doc doc;
+    json_t *biller = NULL;
+    char *out = NULL;
+    size_t len = 0;
+    int changed = 0;
+
+    ck_assert_int_eq(tl_json_load_file(&biller,
+                                       TL_SOURCE_DIR "/demo/biller.json",
+                                       TL_JSON_MAX_BYTES, &err),
+                     0);
+    ck_assert_int_eq(billing_biller_load(&changed, db, biller, "test", &err),
+                     0);
+    json_decref(biller);
+    ck_assert_int_eq(billing_doc_load(&doc, db, "INV-00000003", &err), 0);
+    ck_assert_int_eq(doc.kind, BILLING_DOC_CREDIT_NOTE);
+    ck_assert_str_eq(doc.credits_invoice, "INV-00000001");
+    ck_assert_int_eq(doc.total.minor, 81613 + 115000);
+    ck_assert_int_eq(doc.lines[0].amount.minor > 0, 1);
+    ck_assert_int_eq(billing_render_ubl(&out, &len, &doc, &err), 0);
+    ck_assert_ptr_nonnull(strstr(out, "<CreditNote"));
+    ck_assert_int_eq(billing_ubl_validate(out, len, &err), 0);
+    free(out);
+    billing_doc_free(&doc);
+}
+
 START_TEST(backdated_disconnect_is_credited_on_the_next_run)
 {
     char c[48];
@@ -269,6 +300,7 @@ START_TEST(backdated_disconnect_is_credited_on_the_next_run)
     /* the next run finds nothing left to bill or credit */
     run(1, 2027, 2, "2027-02-01");
     ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice"), 3);
+    credit_note_of_invoice_3();
 }
 END_TEST
 
