@@ -107,6 +107,30 @@ static int init_finding(finding *f, billing_recon_kind kind, const tl_row *row,
     return 0;
 }
 
+/* The start every priced finding shares: the row's account id, currency
+ * and quantity, the finding itself, and its first day from column
+ * from_col. On failure nothing is left to free. */
+static int open_priced_finding(finding *f, int64_t *account_id,
+                               const char **currency, int *quantity,
+                               billing_recon_kind kind, const char *from_col,
+                               const tl_row *row, tl_err *err)
+{
+    int rc;
+
+    if (tl_row_int64(row, "account_id", account_id, err) < 0 ||
+        tl_row_text(row, "currency", currency, err) < 0 ||
+        tl_row_int(row, "quantity", quantity, err) < 0)
+        return TL_ERROR;
+    rc = init_finding(f, kind, row, 1, err);
+    if (rc < 0)
+        return rc;
+    if (tl_row_date(row, from_col, &f->f.from, err) < 0) {
+        free_finding(f);
+        return TL_ERROR;
+    }
+    return 0;
+}
+
 /* Moves f (with message text) into the list; f is empty afterwards. */
 static int push_finding(recon_ctx *ctx, finding *f, const char *message,
                         tl_err *err)
@@ -201,17 +225,11 @@ static int not_billed_row(const tl_row *row, void *cls, tl_err *err)
     finding f;
     int rc;
 
-    if (tl_row_int64(row, "account_id", &account_id, err) < 0 ||
-        tl_row_text(row, "currency", &currency, err) < 0 ||
-        tl_row_int(row, "quantity", &quantity, err) < 0)
-        return TL_ERROR;
-    rc = init_finding(&f, BILLING_RECON_ACTIVE_NOT_BILLED, row, 1, err);
+    rc = open_priced_finding(&f, &account_id, &currency, &quantity,
+                             BILLING_RECON_ACTIVE_NOT_BILLED, "unbilled_from",
+                             row, err);
     if (rc < 0)
         return rc;
-    if (tl_row_date(row, "unbilled_from", &f.f.from, err) < 0) {
-        free_finding(&f);
-        return TL_ERROR;
-    }
     f.f.has_to = 1;
     f.f.to = tl_date_add_days(ctx->as_of, 1);
     rc = priced(&f.f.expected, &found, ctx->db, account_id, currency, f.code,
@@ -653,17 +671,11 @@ static int install_row(const tl_row *row, void *cls, tl_err *err)
     finding f;
     int rc;
 
-    if (tl_row_int64(row, "account_id", &account_id, err) < 0 ||
-        tl_row_text(row, "currency", &currency, err) < 0 ||
-        tl_row_int(row, "quantity", &quantity, err) < 0)
-        return TL_ERROR;
-    rc = init_finding(&f, BILLING_RECON_INSTALL_NEVER_CHARGED, row, 1, err);
+    rc = open_priced_finding(&f, &account_id, &currency, &quantity,
+                             BILLING_RECON_INSTALL_NEVER_CHARGED,
+                             "billing_start_date", row, err);
     if (rc < 0)
         return rc;
-    if (tl_row_date(row, "billing_start_date", &f.f.from, err) < 0) {
-        free_finding(&f);
-        return TL_ERROR;
-    }
     rc = priced(&f.f.expected, &found, ctx->db, account_id, currency, f.code,
                 quantity, f.f.from, err);
     if (rc < 0) {
