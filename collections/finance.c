@@ -12,6 +12,13 @@
 #include "collections/finance.h"
 #include "collections/finance_internal.h"
 
+/* Every invoice line counts in one of the two columns, so that lines and
+ * tax add up to the invoice: recurring charges with their credits and the
+ * minimum-commitment shortfalls, and one-time charges with the
+ * early-termination fees. */
+#define RECURRING_KINDS "l.charge_kind IN ('MRC', 'CREDIT', 'SHORTFALL')"
+#define ONE_TIME_KINDS "l.charge_kind IN ('NRC', 'ETF')"
+
 #define MAX_ROWS 100000
 
 typedef struct report_row {
@@ -130,9 +137,9 @@ static int report_tx(tl_db *db, void *cls, tl_err *err)
         "SELECT to_char(i.issue_date, 'YYYY-MM') AS month, i.currency,"
         " " COLLECTIONS_LINE_PRODUCT " AS product,"
         " count(DISTINCT i.invoice_id) AS invoices,"
-        " coalesce(sum(l.amount_minor) FILTER (WHERE l.charge_kind = 'MRC'),"
+        " coalesce(sum(l.amount_minor) FILTER (WHERE " RECURRING_KINDS "),"
         "  0) AS mrc,"
-        " coalesce(sum(l.amount_minor) FILTER (WHERE l.charge_kind = 'NRC'),"
+        " coalesce(sum(l.amount_minor) FILTER (WHERE " ONE_TIME_KINDS "),"
         "  0) AS nrc"
         " FROM billing.invoice_line l"
         " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
@@ -147,10 +154,10 @@ static int report_tx(tl_db *db, void *cls, tl_err *err)
         "  to_char(i.issue_date, 'YYYY-MM') AS month, i.total_minor,"
         "  coalesce((SELECT sum(l.amount_minor) FROM billing.invoice_line l"
         "   WHERE l.account_id = i.account_id AND l.invoice_id = i.invoice_id"
-        "   AND l.charge_kind = 'MRC'), 0) AS mrc,"
+        "   AND " RECURRING_KINDS "), 0) AS mrc,"
         "  coalesce((SELECT sum(l.amount_minor) FROM billing.invoice_line l"
         "   WHERE l.account_id = i.account_id AND l.invoice_id = i.invoice_id"
-        "   AND l.charge_kind = 'NRC'), 0) AS nrc,"
+        "   AND " ONE_TIME_KINDS "), 0) AS nrc,"
         "  coalesce((SELECT sum(t.amount_minor)"
         "   FROM billing.invoice_tax_line t WHERE t.account_id = i.account_id"
         "   AND t.invoice_id = i.invoice_id), 0) AS tax,"

@@ -298,6 +298,35 @@ START_TEST(finance_report_ties_out_on_a_clean_book)
 }
 END_TEST
 
+/* Every kind of line counts: a minimum-commitment shortfall with the
+ * recurring charges, so an invoice of nothing but a shortfall ties out. */
+START_TEST(finance_report_counts_every_kind_of_line)
+{
+    billing_run_result run;
+    fin_capture c;
+    int posted = 0;
+    int untied = -1;
+
+    billed_book(1);
+    sql("UPDATE contracts.agreement SET minimum_commitment_minor = 2000000");
+    /* December: the agreement's account owes 20000.00 less its MRC */
+    ck_assert_int_eq(
+        billing_run(&run, db, 1, 2026, 12, day("2026-12-01"), "test", &err), 0);
+    ck_assert_int_eq(collections_post_run(&posted, db, run.run_id, "test",
+                                          &err),
+                     0);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " billing.invoice_line"
+                                     " WHERE charge_kind = 'SHORTFALL'"),
+                     1);
+    memset(&c, 0, sizeof(c));
+    ck_assert_int_ge(collections_finance_report(&untied, db, 2026, 12, 2026,
+                                                12, NULL, NULL, &err),
+                     1);
+    ck_assert_int_eq(untied, 0);
+}
+END_TEST
+
 START_TEST(finance_report_flags_a_ledger_difference)
 {
     fin_capture c;
@@ -514,6 +543,7 @@ static Suite *finance_suite(void)
     tcase_add_test(tc, gl_accounts_load_again_changes_nothing);
     tcase_add_test(tc, finance_report_refuses_bad_months);
     tcase_add_test(tc, finance_report_ties_out_on_a_clean_book);
+    tcase_add_test(tc, finance_report_counts_every_kind_of_line);
     tcase_add_test(tc, finance_report_flags_a_ledger_difference);
     tcase_add_test(tc, gl_export_refuses_missing_accounts_and_unknown_runs);
     tcase_add_test(tc, gl_export_refuses_an_unbalanced_journal);
