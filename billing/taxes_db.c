@@ -251,68 +251,48 @@ static int gather_rules(gather_ctx *ctx, tl_db *db,
     return 0;
 }
 
-/* Asks once whether the account is exempt at one jurisdiction level for
- * a category on a day, and records it when it is. */
-static int ask_exempt(gather_ctx *ctx, tl_db *db, int64_t account_id,
-                      const char *level, const char *category, tl_date on,
-                      tl_err *err)
-{
-    billing_tax_exemption *x;
-    size_t i;
-    int exempt = 0;
-    int rc;
+/* The account's exemption certificates, all of them, as the pure core
+ * takes them (jurisdiction, category or "" for every category, in force
+ * [valid_from, valid_to)): one query, however many lines and rules. */
+typedef struct exemption_walk {
+    gather_ctx *ctx;
+    int failed;
+} exemption_walk;
 
-    for (i = 0; i < ctx->n_ex; i++)
-        if (ctx->ex[i].from == on &&
-            strcmp(ctx->ex[i].jurisdiction, level) == 0 &&
-            strcmp(ctx->ex[i].category, category) == 0)
-            return 0;
-    rc = accounts_tax_exempt(&exempt, db, account_id, level, category, on, err);
-    if (rc < 0 || !exempt)
-        return rc;
+static int add_exemption(const accounts_tax_exemption_t *c, void *payload)
+{
+    exemption_walk *w = payload;
+    gather_ctx *ctx = w->ctx;
+    billing_tax_exemption *x;
+    tl_err scratch = TL_ERR_INIT;
+
     if (grow((void **)&ctx->ex, &ctx->cap_ex, ctx->n_ex, sizeof(*ctx->ex),
-             err) < 0)
-        return TL_ERROR;
+             &scratch) < 0) {
+        tl_err_clear(&scratch);
+        w->failed = 1;
+        return -1;
+    }
     x = &ctx->ex[ctx->n_ex++];
     memset(x, 0, sizeof(*x));
-    snprintf(x->jurisdiction, sizeof(x->jurisdiction), "%s", level);
-    snprintf(x->category, sizeof(x->category), "%s", category);
-    x->from = on;
-    x->has_to = 1;
-    x->to = tl_date_add_days(on, 1);
+    snprintf(x->jurisdiction, sizeof(x->jurisdiction), "%.*s",
+             (int)sizeof(x->jurisdiction) - 1, c->jurisdiction);
+    snprintf(x->category, sizeof(x->category), "%.*s",
+             (int)sizeof(x->category) - 1, c->category);
+    x->from = c->valid_from;
+    x->has_to = c->has_valid_to;
+    x->to = c->valid_to;
     return 0;
 }
 
-/* Whether the account is exempt is asked only for the levels that have a
- * rule on that day: the rule's jurisdiction covers the line's. */
 static int gather_exemptions(gather_ctx *ctx, tl_db *db, int64_t account_id,
-                             const billing_taxable_line *lines, size_t n,
                              tl_err *err)
 {
-    size_t i;
-    size_t j;
-    int rc;
+    exemption_walk w = {ctx, 0};
+    int rc = accounts_tax_exemptions(db, account_id, add_exemption, &w, err);
 
-    for (i = 0; i < n; i++) {
-        const billing_taxable_line *l = &lines[i];
-
-        if (l->category[0] == '\0')
-            continue;
-        for (j = 0; j < ctx->n_rules; j++) {
-            const char *level = ctx->rules[j].rule.jurisdiction;
-            size_t len = strlen(level);
-
-            if (ctx->rules[j].from != l->date ||
-                strncmp(level, l->jurisdiction, len) != 0 ||
-                (l->jurisdiction[len] != '\0' && l->jurisdiction[len] != '-'))
-                continue;
-            rc = ask_exempt(ctx, db, account_id, level, l->category, l->date,
-                            err);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    return 0;
+    if (w.failed)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    return rc < 0 ? rc : 0;
 }
 
 int billing_compute_taxes(billing_tax_result *out, tl_db *db,
@@ -328,7 +308,7 @@ int billing_compute_taxes(billing_tax_result *out, tl_db *db,
     memset(&ctx, 0, sizeof(ctx));
     rc = gather_rules(&ctx, db, lines, n, err);
     if (rc == 0)
-        rc = gather_exemptions(&ctx, db, account_id, lines, n, err);
+        rc = gather_exemptions(&ctx, db, account_id, err);
     if (rc == 0)
         rc = billing_taxes_from_rules(out, lines[0].amount.cur, lines, n,
                                       ctx.rules, ctx.n_rules, ctx.ex, ctx.n_ex,
