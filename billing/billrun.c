@@ -493,11 +493,13 @@ static int price_on(contracts_price_t *out, preview_ctx *ctx, tl_db *db,
     size_t i;
     int rc;
 
-    for (i = 0; i < b->n_prices; i++) {
-        price_cache_entry *e = &b->prices[i];
+    /* accounts are computed one after the other, so the account's own
+     * entries are the last ones: look back until another account's */
+    for (i = b->n_prices; i > 0 && b->prices[i - 1].account_id == account_id;
+         i--) {
+        price_cache_entry *e = &b->prices[i - 1];
 
-        if (e->account_id == account_id && e->on == on &&
-            strcmp(e->code, code) == 0) {
+        if (e->on == on && strcmp(e->code, code) == 0) {
             *out = e->price;
             return 0;
         }
