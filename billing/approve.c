@@ -6,16 +6,73 @@
  * numbers back with everything else.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "billing/billing.h"
 #include "common/audit.h"
+#include "provisioning/equipment.h"
 
 typedef struct approve_ctx {
     int64_t run_id;
     const char *actor;
     billing_run_result *out;
 } approve_ctx;
+
+typedef struct fee_list {
+    int64_t *accounts;
+    int64_t *charges;
+    size_t n;
+    size_t cap;
+} fee_list;
+
+static int fee_row(const tl_row *row, void *cls, tl_err *err)
+{
+    fee_list *f = cls;
+
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        int64_t *a = realloc(f->accounts, cap * sizeof(*a));
+        int64_t *c = a ? realloc(f->charges, cap * sizeof(*c)) : NULL;
+
+        if (a != NULL)
+            f->accounts = a;
+        if (c == NULL)
+            return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+        f->charges = c;
+        f->cap = cap;
+    }
+    if (tl_row_int64(row, "account_id", &f->accounts[f->n], err) < 0 ||
+        tl_row_int64(row, "equipment_charge_id", &f->charges[f->n], err) < 0)
+        return TL_ERROR;
+    f->n++;
+    return 0;
+}
+
+/* The non-return fees the run billed go back to provisioning as billed. */
+static int equipment_fees_billed(tl_db *db, int64_t run_id, tl_err *err)
+{
+    fee_list f = {NULL, NULL, 0, 0};
+    int marked = 0;
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_int64(&p, run_id);
+    rc = tl_db_select(db, "billing_approve_equipment_fees",
+                      "SELECT l.account_id, l.equipment_charge_id"
+                      " FROM billing.invoice_line l"
+                      " JOIN billing.invoice i USING (account_id, invoice_id)"
+                      " WHERE i.run_id = $1::bigint"
+                      " AND l.equipment_charge_id IS NOT NULL",
+                      &p, fee_row, &f, err);
+    if (rc >= 0)
+        rc = provisioning_equipment_charges_billed(&marked, db, f.accounts,
+                                                   f.charges, f.n, err);
+    free(f.accounts);
+    free(f.charges);
+    return rc < 0 ? rc : 0;
+}
 
 static int approve_tx(tl_db *db, void *cls, tl_err *err)
 {
@@ -105,6 +162,8 @@ static int approve_tx(tl_db *db, void *cls, tl_err *err)
                     " AND l.manual_charge_id = m.charge_id"
                     " AND m.status = 'approved'",
                     &p, err);
+    if (rc >= 0)
+        rc = equipment_fees_billed(db, ctx->run_id, err);
     if (rc < 0)
         return rc;
     tl_params_text(&p, ctx->actor);

@@ -224,6 +224,14 @@ typedef struct provisioning_audit_result {
  * TL_EINVALID when opts->fee does not parse in an account's currency. */
 typedef int (*provisioning_finding_fn)(const provisioning_finding_t *f,
                                        void *cls, tl_err *err);
+/* Billing tells which non-return fees it billed: the charges
+ * (account_ids[i], charge_ids[i]), i < n, pending until now, become
+ * billed. *marked is how many changed; billed ones stay as they are. */
+int provisioning_equipment_charges_billed(int *marked, tl_db *db,
+                                          const int64_t *account_ids,
+                                          const int64_t *charge_ids, size_t n,
+                                          tl_err *err);
+
 int provisioning_equipment_audit(provisioning_audit_result *out, tl_db *db,
                                  const provisioning_audit_opts *opts,
                                  const char *actor, provisioning_finding_fn fn,

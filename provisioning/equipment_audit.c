@@ -430,3 +430,59 @@ cleanup:
     free(ctx.items);
     return rc;
 }
+
+/* An int64 array as a PostgreSQL array literal, "{1,2,3}". */
+static char *int64_array_text(const int64_t *v, size_t n)
+{
+    size_t size = 3 + n * 21;
+    char *out = malloc(size);
+    size_t len = 0;
+    size_t i;
+
+    if (out == NULL)
+        return NULL;
+    out[len++] = '{';
+    for (i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%lld",
+                                i == 0 ? "" : ",", (long long)v[i]);
+    snprintf(out + len, size - len, "}");
+    return out;
+}
+
+int provisioning_equipment_charges_billed(int *marked, tl_db *db,
+                                          const int64_t *account_ids,
+                                          const int64_t *charge_ids, size_t n,
+                                          tl_err *err)
+{
+    char *accounts = NULL;
+    char *charges = NULL;
+    tl_params p;
+    int rc;
+
+    *marked = 0;
+    if (n == 0)
+        return 0;
+    accounts = int64_array_text(account_ids, n);
+    charges = int64_array_text(charge_ids, n);
+    if (accounts == NULL || charges == NULL) {
+        free(accounts);
+        free(charges);
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    }
+    tl_params_init(&p);
+    tl_params_text(&p, accounts);
+    tl_params_text(&p, charges);
+    rc = tl_db_exec(db, "provisioning_equipment_charges_billed",
+                    "UPDATE provisioning.equipment_charge c"
+                    " SET status = 'billed'"
+                    " FROM unnest($1::bigint[], $2::bigint[]) AS b(a, id)"
+                    " WHERE c.account_id = b.a AND c.charge_id = b.id"
+                    " AND c.status = 'pending'",
+                    &p, err);
+    free(accounts);
+    free(charges);
+    if (rc < 0)
+        return rc;
+    *marked = rc;
+    return 0;
+}

@@ -923,6 +923,11 @@ START_TEST(equipment_fee_is_billed_once)
                            " FROM billing.invoice_line"
                            " WHERE equipment_charge_id IS NOT NULL"),
                      19900);
+    /* approved, the fee is billed in provisioning's books too */
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM"
+                           " provisioning.equipment_charge"
+                           " WHERE status = 'billed'"),
+                     1);
     run(1, 2026, 12, "2026-12-01");
     ck_assert_int_eq(lines_sum("EQ-1", "2026-12-01", "NRC", "", "", &n), 0);
     ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice_line"
