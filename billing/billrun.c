@@ -89,6 +89,14 @@ typedef struct price_cache_entry {
     contracts_price_t price;
 } price_cache_entry;
 
+/* A list price, the same for every account of a currency. */
+typedef struct list_price_entry {
+    char code[40];
+    char currency[4];
+    tl_date on;
+    tl_money amount;
+} list_price_entry;
+
 #define GROW(arr, n, cap, err)                                                 \
     do {                                                                       \
         if ((n) == (cap)) {                                                    \
@@ -113,6 +121,8 @@ typedef struct batch {
     size_t n_extras, cap_extras;
     price_cache_entry *prices;
     size_t n_prices, cap_prices;
+    list_price_entry *list_prices; /* kept across the batch's accounts */
+    size_t n_list_prices, cap_list_prices;
     billing_pending_line *lines; /* lines of the account being computed */
     size_t n_lines, cap_lines;
     json_t *inv_json;  /* invoices of the batch */
@@ -137,7 +147,7 @@ typedef struct preview_ctx {
 static void batch_reset(batch *b)
 {
     b->n_accounts = b->n_spans = b->n_billed = b->n_extras = 0;
-    b->n_prices = b->n_lines = 0;
+    b->n_prices = b->n_lines = b->n_list_prices = 0;
     json_decref(b->inv_json);
     json_decref(b->line_json);
     b->inv_json = NULL;
@@ -152,6 +162,7 @@ static void batch_free(batch *b)
     free(b->billed);
     free(b->extras);
     free(b->prices);
+    free(b->list_prices);
     free(b->lines);
     memset(b, 0, sizeof(*b));
 }
@@ -485,6 +496,56 @@ static int push_line(batch *b, const billing_pending_line *l, tl_err *err)
     return 0;
 }
 
+static const char *account_currency(const batch *b, int64_t account_id)
+{
+    size_t i;
+
+    for (i = b->n_accounts; i > 0; i--)
+        if (b->accounts[i - 1].account_id == account_id)
+            return b->accounts[i - 1].currency;
+    return NULL;
+}
+
+/* contracts_price_on, with list prices looked up once per code, currency
+ * and day for the whole batch: most accounts pay list price for most
+ * codes. */
+static int contract_or_list_price(contracts_price_t *out, batch *b,
+                                  tl_db *db, int64_t account_id,
+                                  const char *code, tl_date on, tl_err *err)
+{
+    const char *currency = account_currency(b, account_id);
+    list_price_entry *e;
+    size_t i;
+    int rc;
+
+    if (currency == NULL)
+        return contracts_price_on(out, db, account_id, code, on, err);
+    rc = contracts_rate_on(out, db, account_id, code, on, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    out->source = CONTRACTS_PRICE_LIST;
+    for (i = 0; i < b->n_list_prices; i++) {
+        e = &b->list_prices[i];
+        if (e->on == on && strcmp(e->code, code) == 0 &&
+            strcmp(e->currency, currency) == 0) {
+            out->amount = e->amount;
+            out->base_rate = e->amount;
+            return 0;
+        }
+    }
+    rc = catalog_list_price(&out->amount, db, code, currency, on, err);
+    if (rc < 0)
+        return rc;
+    out->base_rate = out->amount;
+    GROW(b->list_prices, b->n_list_prices, b->cap_list_prices, err);
+    e = &b->list_prices[b->n_list_prices++];
+    copy_str(e->code, sizeof(e->code), code);
+    copy_str(e->currency, sizeof(e->currency), currency);
+    e->on = on;
+    e->amount = out->amount;
+    return 0;
+}
+
 static int price_on(contracts_price_t *out, preview_ctx *ctx, tl_db *db,
                     int64_t account_id, const char *code, tl_date on,
                     const char *circuit_id, tl_err *err)
@@ -504,7 +565,7 @@ static int price_on(contracts_price_t *out, preview_ctx *ctx, tl_db *db,
             return 0;
         }
     }
-    rc = contracts_price_on(out, db, account_id, code, on, err);
+    rc = contract_or_list_price(out, b, db, account_id, code, on, err);
     if (rc == TL_ENOTFOUND) {
         char day[16];
 

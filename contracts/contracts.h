@@ -205,6 +205,13 @@ typedef struct contracts_price {
 int contracts_price_on(contracts_price_t *out, tl_db *db, int64_t account_id,
                        const char *code, tl_date on, tl_err *err);
 
+/* The contract half of contracts_price_on: 1 with out filled when an
+ * agreement in force covers code on `on`, 0 when none does (the list
+ * price applies), or a negative status. For callers that price many
+ * accounts and look list prices up once per code and day. */
+int contracts_rate_on(contracts_price_t *out, tl_db *db, int64_t account_id,
+                      const char *code, tl_date on, tl_err *err);
+
 /* "contract" or "list". */
 const char *contracts_price_source_name(contracts_price_source s);
 

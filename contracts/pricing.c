@@ -123,6 +123,13 @@ static int contract_rate(contracts_price_t *out, tl_db *db, int64_t account_id,
     return 1;
 }
 
+int contracts_rate_on(contracts_price_t *out, tl_db *db, int64_t account_id,
+                      const char *code, tl_date on, tl_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    return contract_rate(out, db, account_id, code, on, err);
+}
+
 int contracts_price_on(contracts_price_t *out, tl_db *db, int64_t account_id,
                        const char *code, tl_date on, tl_err *err)
 {
