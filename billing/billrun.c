@@ -89,6 +89,12 @@ typedef struct price_cache_entry {
     contracts_price_t price;
 } price_cache_entry;
 
+/* An account and a code some agreement of the account has a rate for. */
+typedef struct rated_code {
+    int64_t account_id;
+    char code[40];
+} rated_code;
+
 /* A list price, the same for every account of a currency. */
 typedef struct list_price_entry {
     char code[40];
@@ -123,6 +129,8 @@ typedef struct batch {
     size_t n_prices, cap_prices;
     list_price_entry *list_prices; /* kept across the batch's accounts */
     size_t n_list_prices, cap_list_prices;
+    rated_code *rated; /* codes with a contracted rate, by account */
+    size_t n_rated, cap_rated;
     billing_pending_line *lines; /* lines of the account being computed */
     size_t n_lines, cap_lines;
     json_t *inv_json;  /* invoices of the batch */
@@ -147,7 +155,7 @@ typedef struct preview_ctx {
 static void batch_reset(batch *b)
 {
     b->n_accounts = b->n_spans = b->n_billed = b->n_extras = 0;
-    b->n_prices = b->n_lines = b->n_list_prices = 0;
+    b->n_prices = b->n_lines = b->n_list_prices = b->n_rated = 0;
     json_decref(b->inv_json);
     json_decref(b->line_json);
     b->inv_json = NULL;
@@ -163,6 +171,7 @@ static void batch_free(batch *b)
     free(b->extras);
     free(b->prices);
     free(b->list_prices);
+    free(b->rated);
     free(b->lines);
     memset(b, 0, sizeof(*b));
 }
@@ -374,6 +383,49 @@ static int read_billed(preview_ctx *ctx, tl_db *db, const char *ids,
         &p, billed_cb, &ctx->b, err);
 }
 
+static int rated_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    const char *code = NULL;
+    rated_code *r;
+
+    GROW(b->rated, b->n_rated, b->cap_rated, err);
+    r = &b->rated[b->n_rated];
+    if (tl_row_int64(row, "account_id", &r->account_id, err) < 0 ||
+        tl_row_text(row, "code", &code, err) < 0)
+        return TL_ERROR;
+    copy_str(r->code, sizeof(r->code), code);
+    b->n_rated++;
+    return 0;
+}
+
+/* The codes the batch's accounts have contracted rates for (rate changes
+ * are of such codes too): only those need the contract looked up. */
+static int read_rated(preview_ctx *ctx, tl_db *db, const char *ids,
+                      tl_err *err)
+{
+    tl_params p;
+
+    tl_params_init(&p);
+    tl_params_text(&p, ids);
+    return tl_db_select(db, "billing_batch_rated",
+                        "SELECT DISTINCT account_id, code FROM contracts.rate"
+                        " WHERE account_id = ANY($1::bigint[])"
+                        " ORDER BY account_id, code",
+                        &p, rated_cb, &ctx->b, err);
+}
+
+static int has_rate(const batch *b, int64_t account_id, const char *code)
+{
+    size_t i;
+
+    for (i = 0; i < b->n_rated; i++)
+        if (b->rated[i].account_id == account_id &&
+            strcmp(b->rated[i].code, code) == 0)
+            return 1;
+    return 0;
+}
+
 static int extra_cb(const tl_row *row, void *cls, tl_err *err)
 {
     batch *b = cls;
@@ -520,9 +572,13 @@ static int contract_or_list_price(contracts_price_t *out, batch *b,
 
     if (currency == NULL)
         return contracts_price_on(out, db, account_id, code, on, err);
-    rc = contracts_rate_on(out, db, account_id, code, on, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
+    if (has_rate(b, account_id, code)) {
+        rc = contracts_rate_on(out, db, account_id, code, on, err);
+        if (rc != 0)
+            return rc < 0 ? rc : 0;
+    } else {
+        memset(out, 0, sizeof(*out));
+    }
     out->source = CONTRACTS_PRICE_LIST;
     for (i = 0; i < b->n_list_prices; i++) {
         e = &b->list_prices[i];
@@ -1345,6 +1401,8 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
         rc = read_billed(ctx, db, ids, err);
     if (rc >= 0)
         rc = read_extras(ctx, db, ids, err);
+    if (rc >= 0)
+        rc = read_rated(ctx, db, ids, err);
     free(ids);
     if (rc < 0)
         return rc;
