@@ -25,6 +25,13 @@
 #include "common/err.h"
 #include "common/money.h"
 
+/* SQL for the reports that read invoices: only final invoices are in the
+ * books (drafts of a run not yet approved are not), joined to a line
+ * table aliased l. */
+#define BILLING_FINAL_INVOICE_JOIN                                             \
+    "JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i"            \
+    " USING (account_id, invoice_id)"
+
 /* ---- proration (pure) ---- */
 
 /* The part of a monthly charge for `charged` within `period`: mrc *

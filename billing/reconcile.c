@@ -266,7 +266,7 @@ static int find_not_billed(recon_ctx *ctx, tl_err *err)
         "SELECT" SERVICE_COLS ", sc.code, sc.quantity,"
         " greatest(s.billing_start_date, sc.effective_from,"
         "  (SELECT max(l.period_end) FROM billing.invoice_line l"
-        "   JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+        "   " BILLING_FINAL_INVOICE_JOIN
         "   WHERE l.account_id = s.account_id"
         "   AND l.service_id = s.service_id AND l.code = sc.code"
         "   AND l.charge_kind = 'MRC' AND l.amount_minor > 0"
@@ -282,7 +282,7 @@ static int find_not_billed(recon_ctx *ctx, tl_err *err)
         " AND (sc.effective_from IS NULL OR sc.effective_from <= $1::date)"
         " AND coalesce((SELECT sum(l.amount_minor)"
         "   FROM billing.invoice_line l"
-        "   JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+        "   " BILLING_FINAL_INVOICE_JOIN
         "   WHERE l.account_id = s.account_id"
         "   AND l.service_id = s.service_id AND l.code = sc.code"
         "   AND l.charge_kind IN ('MRC', 'CREDIT') AND i.issue_date <= $1::date"
@@ -392,7 +392,7 @@ static int find_billed_not_active(recon_ctx *ctx, tl_err *err)
         " l.amount_minor, s.disconnect_date,"
         " s.acceptance_date IS NULL AS never_accepted"
         " FROM billing.invoice_line l"
-        " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+        " " BILLING_FINAL_INVOICE_JOIN
         " JOIN provisioning.service s ON s.account_id = l.account_id"
         "  AND s.service_id = l.service_id"
         " JOIN accounts.billing_account a ON a.account_id = l.account_id"
@@ -479,7 +479,7 @@ static int find_rate_mismatch(recon_ctx *ctx, tl_err *err)
         "SELECT" SERVICE_COLS ", l.code, l.period_start, l.period_end,"
         " l.quantity, l.unit_minor, l.price_source"
         " FROM billing.invoice_line l"
-        " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+        " " BILLING_FINAL_INVOICE_JOIN
         " JOIN provisioning.service s ON s.account_id = l.account_id"
         "  AND s.service_id = l.service_id"
         " JOIN accounts.billing_account a ON a.account_id = l.account_id"
@@ -711,7 +711,7 @@ static int find_install_never_charged(recon_ctx *ctx, tl_err *err)
         " AND s.billing_start_date <= $1::date"
         " AND (s.disconnect_date IS NULL OR s.disconnect_date > $1::date)"
         " AND EXISTS (SELECT 1 FROM billing.invoice_line l"
-        "  JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+        "  " BILLING_FINAL_INVOICE_JOIN
         "  WHERE l.account_id = s.account_id"
         "  AND l.service_id = s.service_id AND i.issue_date <= $1::date)"
         " AND NOT EXISTS (SELECT 1 FROM billing.invoice_line l"

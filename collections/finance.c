@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "billing/billing.h"
 #include "collections/finance.h"
 #include "collections/finance_internal.h"
 
@@ -142,7 +143,7 @@ static int report_tx(tl_db *db, void *cls, tl_err *err)
         " coalesce(sum(l.amount_minor) FILTER (WHERE " ONE_TIME_KINDS "),"
         "  0) AS nrc"
         " FROM billing.invoice_line l"
-        " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+        " " BILLING_FINAL_INVOICE_JOIN
         " WHERE i.issue_date >= $1::date AND i.issue_date < $2::date"
         " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         &p, product_row, ctx, err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "billing/billing.h"
 #include "collections/finance.h"
 #include "collections/finance_internal.h"
 #include "common/audit.h"
@@ -423,7 +424,7 @@ static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
                       "SELECT i.currency, " COLLECTIONS_LINE_PRODUCT
                       " AS product, sum(l.amount_minor) AS amount"
                       " FROM billing.invoice_line l"
-                      " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+                      " " BILLING_FINAL_INVOICE_JOIN
                       " WHERE i.run_id = $1::bigint"
                       " GROUP BY 1, 2 ORDER BY 1, 2",
                       &p, run_revenue_row, j, err);
@@ -433,7 +434,7 @@ static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
                       "SELECT i.currency, t.tax_code,"
                       " sum(t.amount_minor) AS amount"
                       " FROM billing.invoice_tax_line t"
-                      " JOIN (SELECT * FROM billing.invoice WHERE status = 'final') i USING (account_id, invoice_id)"
+                      " " BILLING_FINAL_INVOICE_JOIN
                       " WHERE i.run_id = $1::bigint"
                       " GROUP BY 1, 2 ORDER BY 1, 2",
                       &p, run_tax_row, j, err);
