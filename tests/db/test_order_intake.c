@@ -88,6 +88,18 @@ static int64_t orders_stored(void)
     return tl_fx_count(db, "SELECT count(*) AS n FROM orders.sales_order");
 }
 
+/* The order's first item, and a member of its product (place,
+ * productCharacteristic). */
+static json_t *first_item(json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "productOrderItem"), 0);
+}
+
+static json_t *first_product_part(json_t *doc, const char *key)
+{
+    return json_object_get(json_object_get(first_item(doc), "product"), key);
+}
+
 /* The fixture order with relatedParty entries (role, id pairs). */
 static json_t *order_with(const char *external_id, const char *r1,
                           const char *id1, const char *r2, const char *id2)
@@ -179,13 +191,7 @@ END_TEST
 START_TEST(every_code_needs_a_price_in_the_account_currency)
 {
     json_t *doc = tl_fx_order_doc("NW-2001", "EXT-4", 7);
-    json_t *place = json_array_get(
-        json_object_get(
-            json_object_get(
-                json_array_get(json_object_get(doc, "productOrderItem"), 0),
-                "product"),
-            "place"),
-        0);
+    json_t *place = json_array_get(first_product_part(doc, "place"), 0);
 
     json_object_set_new(place, "streetName", json_string("Dock Road"));
     json_object_set_new(place, "city", json_string("Halifax"));
@@ -403,7 +409,7 @@ END_TEST
 /* A recurring and a one-time quoted price on the order's first item. */
 static void quote(json_t *doc, const char *mrc, const char *nrc)
 {
-    json_t *item = json_array_get(json_object_get(doc, "productOrderItem"), 0);
+    json_t *item = first_item(doc);
     json_t *prices = json_array();
 
     if (mrc != NULL)
@@ -435,9 +441,7 @@ START_TEST(quoted_prices_are_read_exactly_or_refused)
         1);
     doc = order_with("EXT-14", NULL, NULL, NULL, NULL);
     quote(doc, "12.345", NULL);
-    prices = json_object_get(
-        json_array_get(json_object_get(doc, "productOrderItem"), 0),
-        "itemPrice");
+    prices = json_object_get(first_item(doc), "itemPrice");
     json_array_append_new(
         prices, json_pack("{s:s, s:{s:{s:s, s:f}}}", "priceType", "recurring",
                           "price", "dutyFreeAmount", "unit", "USD", "value",
@@ -539,13 +543,7 @@ END_TEST
 START_TEST(an_unknown_address_raises_one_new_address_request)
 {
     json_t *doc = order_with("EXT-30", NULL, NULL, NULL, NULL);
-    json_t *place = json_array_get(
-        json_object_get(
-            json_object_get(
-                json_array_get(json_object_get(doc, "productOrderItem"), 0),
-                "product"),
-            "place"),
-        0);
+    json_t *place = json_array_get(first_product_part(doc, "place"), 0);
     accounts_address_request_t req;
     const char *path = "productOrderItem[0].product.place[0]";
     int64_t id;
@@ -1124,11 +1122,7 @@ START_TEST(installation_and_construction_charges_go_with_the_order)
                                   harbor_place("zLocation", "300")),
                         built);
     json_array_append_new(
-        json_object_get(
-            json_object_get(
-                json_array_get(json_object_get(doc, "productOrderItem"), 0),
-                "product"),
-            "productCharacteristic"),
+        first_product_part(doc, "productCharacteristic"),
         json_pack("{s:s, s:b}", "name", "lateralBuild", "value", 1));
     submit_ok(doc, ORDERS_ALLOW_DUPLICATE);
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
@@ -1147,11 +1141,7 @@ START_TEST(installation_and_construction_charges_go_with_the_order)
                                   harbor_place("zLocation", "300")),
                         built + 3);
     json_array_append_new(
-        json_object_get(
-            json_object_get(
-                json_array_get(json_object_get(doc, "productOrderItem"), 0),
-                "product"),
-            "productCharacteristic"),
+        first_product_part(doc, "productCharacteristic"),
         json_pack("{s:s, s:b}", "name", "lateralBuild", "value", 1));
     submit_refused(doc);
     ck_assert_int_eq(err.n_problems, 2);
