@@ -145,6 +145,15 @@ int accounts_tax_exemptions(tl_db *db, int64_t account_id,
                                       void *payload),
                             void *payload, tl_err *err);
 
+/* The exemptions of several accounts (ids[0..n)) in one query: fn once
+ * per exemption, by account id, then as accounts_tax_exemptions. For the
+ * bill run. Returns the count or a negative status. */
+int accounts_tax_exemptions_of(tl_db *db, const int64_t *ids, size_t n,
+                               int (*fn)(int64_t account_id,
+                                         const accounts_tax_exemption_t *x,
+                                         void *payload),
+                               void *payload, tl_err *err);
+
 /* Lists accounts, by number: all, or those of customer_ref and/or in
  * status (each may be NULL). Calls fn per account; returns the count or a
  * negative status. */
@@ -259,6 +268,17 @@ int accounts_po_add(int *added, tl_db *db, const accounts_po_t *po,
  * the invoice of an account that requires a PO. */
 int accounts_po_in_force(accounts_po_t *out, tl_db *db, int64_t account_id,
                          const char *service_ref, tl_date day, tl_err *err);
+
+/* For several accounts (ids[0..n)) in one query: the number of the
+ * account-wide PO in force on day (the one accounts_po_in_force gives
+ * with no service_ref); fn once per account that has one, by account id.
+ * Returns the count or a negative status. */
+int accounts_po_numbers_in_force(tl_db *db, const int64_t *ids, size_t n,
+                                 tl_date day,
+                                 int (*fn)(int64_t account_id,
+                                           const char *po_number,
+                                           void *payload),
+                                 void *payload, tl_err *err);
 
 /* Supplies what has been invoiced against a PO so far. Billing will
  * provide invoiced totals; until then callers pass NULL and every PO counts

@@ -3,6 +3,7 @@
  * contacts, tax exemptions, listing, and the account-number scheme.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/accounts.h"
@@ -214,6 +215,56 @@ int accounts_tax_exemptions(tl_db *db, int64_t account_id,
                         " WHERE account_id = $1::bigint"
                         " ORDER BY valid_from, certificate_number",
                         &p, exemption_row, &ctx, err);
+}
+
+typedef struct exemptions_of_ctx {
+    int (*fn)(int64_t account_id, const accounts_tax_exemption_t *x,
+              void *payload);
+    void *payload;
+    int64_t account_id; /* of the row being read */
+} exemptions_of_ctx;
+
+static int exemption_of_one(const accounts_tax_exemption_t *x, void *payload)
+{
+    exemptions_of_ctx *ctx = payload;
+
+    return ctx->fn(ctx->account_id, x, ctx->payload);
+}
+
+static int exemption_of_row(const tl_row *row, void *cls, tl_err *err)
+{
+    exemptions_of_ctx *ctx = cls;
+    exemption_ctx one = {exemption_of_one, ctx};
+
+    if (tl_row_int64(row, "account_id", &ctx->account_id, err) < 0)
+        return TL_ERROR;
+    return exemption_row(row, &one, err);
+}
+
+int accounts_tax_exemptions_of(tl_db *db, const int64_t *ids, size_t n,
+                               int (*fn)(int64_t account_id,
+                                         const accounts_tax_exemption_t *x,
+                                         void *payload),
+                               void *payload, tl_err *err)
+{
+    exemptions_of_ctx ctx = {fn, payload, 0};
+    char *array = tl_db_int64_array(ids, n);
+    tl_params p;
+    int rc;
+
+    if (array == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    tl_params_init(&p);
+    tl_params_text(&p, array);
+    rc = tl_db_select(db, "accounts_tax_exemptions_of",
+                      "SELECT account_id, certificate_number, jurisdiction,"
+                      " charge_category, valid_from, valid_to"
+                      " FROM accounts.tax_exemption"
+                      " WHERE account_id = ANY($1::bigint[])"
+                      " ORDER BY account_id, valid_from, certificate_number",
+                      &p, exemption_of_row, &ctx, err);
+    free(array);
+    return rc;
 }
 
 typedef struct list_ctx {

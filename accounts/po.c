@@ -8,6 +8,7 @@
  * supplies it, and counts nothing as used when there is none.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/accounts.h"
@@ -193,6 +194,53 @@ int accounts_po_in_force(accounts_po_t *out, tl_db *db, int64_t account_id,
     row.row = 0;
     rc = accounts_po_read(out, &row, err);
     PQclear(r);
+    return rc;
+}
+
+typedef struct po_numbers_ctx {
+    int (*fn)(int64_t account_id, const char *po_number, void *payload);
+    void *payload;
+} po_numbers_ctx;
+
+static int po_number_row(const tl_row *row, void *cls, tl_err *err)
+{
+    po_numbers_ctx *ctx = cls;
+    int64_t account_id = 0;
+    const char *number = NULL;
+
+    if (tl_row_int64(row, "account_id", &account_id, err) < 0 ||
+        tl_row_text(row, "po_number", &number, err) < 0)
+        return TL_ERROR;
+    if (ctx->fn(account_id, number, ctx->payload) < 0)
+        return tl_err_set(err, TL_ERROR, "internal", "", "callback failed");
+    return 0;
+}
+
+int accounts_po_numbers_in_force(
+    tl_db *db, const int64_t *ids, size_t n, tl_date day,
+    int (*fn)(int64_t account_id, const char *po_number, void *payload),
+    void *payload, tl_err *err)
+{
+    po_numbers_ctx ctx = {fn, payload};
+    char *array = tl_db_int64_array(ids, n);
+    tl_params p;
+    int rc;
+
+    if (array == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    tl_params_init(&p);
+    tl_params_text(&p, array);
+    tl_params_date(&p, day);
+    /* the order of accounts_po_in_force with no service_ref */
+    rc = tl_db_select(db, "accounts_po_numbers_in_force",
+                      "SELECT DISTINCT ON (p.account_id) p.account_id,"
+                      " p.po_number FROM accounts.purchase_order p"
+                      " WHERE p.account_id = ANY($1::bigint[])"
+                      " AND $2::date BETWEEN p.valid_from AND p.valid_to"
+                      " AND p.service_ref IS NULL"
+                      " ORDER BY p.account_id, p.valid_from DESC, p.po_number",
+                      &p, po_number_row, &ctx, err);
+    free(array);
     return rc;
 }
 

@@ -23,9 +23,10 @@
 
 #include "accounts/accounts.h"
 #include "billing/billing.h"
-#include "billing/taxes.h"
 #include "billing/billrun_internal.h"
+#include "billing/taxes.h"
 #include "common/audit.h"
+#include "common/copybuf.h"
 #include "contracts/contracts.h"
 
 #define DEFAULT_BATCH 500
@@ -80,28 +81,42 @@ typedef struct account_row {
     int64_t account_id;
     char currency[4];
     int payment_terms_days;
+    int64_t invoice_id; /* reserved for its invoice, if it gets one */
+    char po_number[64]; /* the PO in force on the issue date, or "" */
 } account_row;
 
-typedef struct price_cache_entry {
-    int64_t account_id;
-    char code[40];
-    tl_date on;
-    contracts_price_t price;
-} price_cache_entry;
-
-/* An account and a code some agreement of the account has a rate for. */
-typedef struct rated_code {
-    int64_t account_id;
-    char code[40];
-} rated_code;
-
-/* A list price, the same for every account of a currency. */
+/* A list price from its effective date until the next one of its code
+ * and currency: the catalog's whole price list, read once per preview. */
 typedef struct list_price_entry {
     char code[40];
     char currency[4];
-    tl_date on;
+    tl_date from;
     tl_money amount;
 } list_price_entry;
+
+/* A service code's tax category ("" when not taxed). */
+typedef struct code_category {
+    char code[40];
+    char category[25];
+} code_category;
+
+/* Where a service is, for its taxes: its own address (is_version 0), or
+ * the address of a version from `from` on; and its billing start. */
+typedef struct service_fact {
+    int64_t account_id;
+    int64_t service_id;
+    int has_billing_start;
+    tl_date billing_start;
+    int is_version;
+    tl_date from;
+    char jurisdiction[49];
+} service_fact;
+
+/* An exemption certificate of an account of the batch. */
+typedef struct account_exemption {
+    int64_t account_id;
+    billing_tax_exemption x;
+} account_exemption;
 
 #define GROW(arr, n, cap, err)                                                 \
     do {                                                                       \
@@ -119,23 +134,39 @@ typedef struct list_price_entry {
 typedef struct batch {
     account_row *accounts;
     size_t n_accounts, cap_accounts;
+    size_t n_ids; /* accounts given an invoice id */
     span_row *spans;
     size_t n_spans, cap_spans;
     billed_row *billed;
     size_t n_billed, cap_billed;
     extra_row *extras;
     size_t n_extras, cap_extras;
-    price_cache_entry *prices;
-    size_t n_prices, cap_prices;
-    list_price_entry *list_prices; /* kept across the batch's accounts */
-    size_t n_list_prices, cap_list_prices;
-    rated_code *rated; /* codes with a contracted rate, by account */
-    size_t n_rated, cap_rated;
+    contracts_rate_book rates; /* contracted rates of the accounts */
+    service_fact *facts;       /* by account, service, version date */
+    size_t n_facts, cap_facts;
+    account_exemption *exemptions; /* by account */
+    size_t n_exemptions, cap_exemptions;
     billing_pending_line *lines; /* lines of the account being computed */
     size_t n_lines, cap_lines;
-    json_t *inv_json;  /* invoices of the batch */
-    json_t *line_json; /* lines of the batch */
+    billing_taxable_line *taxable; /* the same lines, as taxes see them */
+    size_t n_taxable, cap_taxable;
+    billing_tax_exemption *ex; /* the account's exemptions */
+    size_t n_ex, cap_ex;
+    tl_copybuf inv_rows;  /* invoices of the batch, for COPY */
+    tl_copybuf line_rows; /* their lines */
+    tl_copybuf tax_rows;  /* their tax lines */
 } batch;
+
+/* What every batch of a preview reads alike: the catalog's list prices,
+ * tax rules and tax categories. */
+typedef struct run_data {
+    list_price_entry *prices; /* by code, currency, date */
+    size_t n_prices, cap_prices;
+    billing_tax_rule *rules;
+    size_t n_rules, cap_rules;
+    code_category *codes; /* by code */
+    size_t n_codes, cap_codes;
+} run_data;
 
 typedef struct preview_ctx {
     int64_t run_id;
@@ -149,17 +180,19 @@ typedef struct preview_ctx {
     int finished; /* the last batch found no account left */
     int accounts_in_batch;
     int invoices_in_batch;
+    run_data run;
     batch b;
 } preview_ctx;
 
 static void batch_reset(batch *b)
 {
     b->n_accounts = b->n_spans = b->n_billed = b->n_extras = 0;
-    b->n_prices = b->n_lines = b->n_list_prices = b->n_rated = 0;
-    json_decref(b->inv_json);
-    json_decref(b->line_json);
-    b->inv_json = NULL;
-    b->line_json = NULL;
+    b->n_lines = b->n_facts = b->n_exemptions = 0;
+    b->n_taxable = b->n_ex = 0;
+    b->rates.n = 0;
+    tl_copybuf_reset(&b->inv_rows);
+    tl_copybuf_reset(&b->line_rows);
+    tl_copybuf_reset(&b->tax_rows);
 }
 
 static void batch_free(batch *b)
@@ -169,11 +202,24 @@ static void batch_free(batch *b)
     free(b->spans);
     free(b->billed);
     free(b->extras);
-    free(b->prices);
-    free(b->list_prices);
-    free(b->rated);
+    free(b->facts);
+    free(b->exemptions);
     free(b->lines);
+    free(b->taxable);
+    free(b->ex);
+    contracts_rate_book_free(&b->rates);
+    tl_copybuf_free(&b->inv_rows);
+    tl_copybuf_free(&b->line_rows);
+    tl_copybuf_free(&b->tax_rows);
     memset(b, 0, sizeof(*b));
+}
+
+static void run_data_free(run_data *r)
+{
+    free(r->prices);
+    free(r->rules);
+    free(r->codes);
+    memset(r, 0, sizeof(*r));
 }
 
 /* Line descriptions: cut at the buffer's size (a long code name and
@@ -191,7 +237,7 @@ static void describe(char *buf, size_t size, const char *fmt, ...)
 
 static void copy_str(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src != NULL ? src : "");
+    snprintf(dst, size, "%.*s", (int)size - 1, src != NULL ? src : "");
 }
 
 /* ---- reading the batch ---- */
@@ -204,6 +250,7 @@ static int account_cb(const tl_row *row, void *cls, tl_err *err)
 
     GROW(b->accounts, b->n_accounts, b->cap_accounts, err);
     a = &b->accounts[b->n_accounts];
+    memset(a, 0, sizeof(*a));
     if (tl_row_int64(row, "account_id", &a->account_id, err) < 0 ||
         tl_row_text(row, "currency", &cur, err) < 0 ||
         tl_row_int(row, "payment_terms_days", &a->payment_terms_days, err) < 0)
@@ -383,47 +430,333 @@ static int read_billed(preview_ctx *ctx, tl_db *db, const char *ids,
         &p, billed_cb, &ctx->b, err);
 }
 
-static int rated_cb(const tl_row *row, void *cls, tl_err *err)
-{
-    batch *b = cls;
-    const char *code = NULL;
-    rated_code *r;
+/* ---- what every batch reads alike ---- */
 
-    GROW(b->rated, b->n_rated, b->cap_rated, err);
-    r = &b->rated[b->n_rated];
-    if (tl_row_int64(row, "account_id", &r->account_id, err) < 0 ||
-        tl_row_text(row, "code", &code, err) < 0)
-        return TL_ERROR;
-    copy_str(r->code, sizeof(r->code), code);
-    b->n_rated++;
+static int list_price_cb(const catalog_price_t *price, void *cls, tl_err *err)
+{
+    run_data *r = cls;
+    list_price_entry *e;
+
+    GROW(r->prices, r->n_prices, r->cap_prices, err);
+    e = &r->prices[r->n_prices++];
+    copy_str(e->code, sizeof(e->code), price->code);
+    copy_str(e->currency, sizeof(e->currency), price->amount.cur);
+    e->from = price->effective_from;
+    e->amount = price->amount;
     return 0;
 }
 
-/* The codes the batch's accounts have contracted rates for (rate changes
- * are of such codes too): only those need the contract looked up. */
-static int read_rated(preview_ctx *ctx, tl_db *db, const char *ids,
-                      tl_err *err)
+static int tax_window_cb(const catalog_tax_rule_t *rule, int has_to, tl_date to,
+                         void *cls, tl_err *err)
+{
+    run_data *r = cls;
+    billing_tax_rule *t;
+
+    GROW(r->rules, r->n_rules, r->cap_rules, err);
+    t = &r->rules[r->n_rules++];
+    t->rule = *rule;
+    t->from = rule->effective_from;
+    t->has_to = has_to;
+    t->to = to;
+    return 0;
+}
+
+static int code_category_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    run_data *r = cls;
+    const char *code = NULL, *category = NULL;
+    code_category *c;
+
+    GROW(r->codes, r->n_codes, r->cap_codes, err);
+    c = &r->codes[r->n_codes];
+    if (tl_row_text(row, "code", &code, err) < 0 ||
+        tl_row_text(row, "tax_category", &category, err) < 0)
+        return TL_ERROR;
+    copy_str(c->code, sizeof(c->code), code);
+    copy_str(c->category, sizeof(c->category), category);
+    r->n_codes++;
+    return 0;
+}
+
+/* Byte order of code and currency, then date, for the binary search. */
+static int price_order(const void *pa, const void *pb)
+{
+    const list_price_entry *a = pa, *b = pb;
+    int c = strcmp(a->code, b->code);
+
+    if (c == 0)
+        c = strcmp(a->currency, b->currency);
+    if (c == 0)
+        c = (a->from > b->from) - (a->from < b->from);
+    return c;
+}
+
+/* The catalog's price list, tax rules and tax categories: small, and the
+ * same for every batch. */
+static int read_run_data(preview_ctx *ctx, tl_db *db, tl_err *err)
+{
+    run_data *r = &ctx->run;
+    int rc;
+
+    run_data_free(r);
+    rc = catalog_price_history(db, NULL, NULL, list_price_cb, r, err);
+    if (rc >= 0 && r->n_prices > 0)
+        qsort(r->prices, r->n_prices, sizeof(*r->prices), price_order);
+    if (rc >= 0)
+        rc = catalog_tax_rule_windows(db, tax_window_cb, r, err);
+    if (rc >= 0)
+        rc = tl_db_select(db, "billing_run_code_categories",
+                          "SELECT code, tax_category FROM catalog.service_code"
+                          " ORDER BY code COLLATE \"C\"",
+                          NULL, code_category_cb, r, err);
+    return rc < 0 ? rc : 0;
+}
+
+/* The list price of code in currency on `on`: the latest from on or
+ * before it. TL_ENOTFOUND when there is none. */
+static int list_price(tl_money *out, const run_data *r, const char *code,
+                      const char *currency, tl_date on)
+{
+    size_t lo = 0, hi = r->n_prices;
+    const list_price_entry *found = NULL;
+
+    /* prices are by code and currency (byte order): find the first */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const list_price_entry *e = &r->prices[mid];
+        int c = strcmp(e->code, code);
+
+        if (c == 0)
+            c = strcmp(e->currency, currency);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < r->n_prices && strcmp(r->prices[lo].code, code) == 0 &&
+           strcmp(r->prices[lo].currency, currency) == 0;
+         lo++)
+        if (r->prices[lo].from <= on)
+            found = &r->prices[lo];
+    if (found == NULL)
+        return TL_ENOTFOUND;
+    *out = found->amount;
+    return 0;
+}
+
+static const char *tax_category(const run_data *r, const char *code)
+{
+    size_t lo = 0, hi = r->n_codes;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(r->codes[mid].code, code);
+
+        if (c == 0)
+            return r->codes[mid].category;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return "";
+}
+
+/* ---- the batch's facts for pricing and taxes ---- */
+
+static int fact_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    const char *jur = NULL;
+    int no_start = 1, no_from = 1;
+    service_fact *f;
+
+    GROW(b->facts, b->n_facts, b->cap_facts, err);
+    f = &b->facts[b->n_facts];
+    memset(f, 0, sizeof(*f));
+    if (tl_row_int64(row, "account_id", &f->account_id, err) < 0 ||
+        tl_row_int64(row, "service_id", &f->service_id, err) < 0 ||
+        tl_row_date_opt(row, "billing_start_date", &f->billing_start, &no_start,
+                        err) < 0 ||
+        tl_row_date_opt(row, "vfrom", &f->from, &no_from, err) < 0 ||
+        tl_row_text(row, "jurisdiction", &jur, err) < 0)
+        return TL_ERROR;
+    f->has_billing_start = !no_start;
+    f->is_version = !no_from;
+    copy_str(f->jurisdiction, sizeof(f->jurisdiction), jur);
+    b->n_facts++;
+    return 0;
+}
+
+#define JURISDICTION_OF_A                                                      \
+    " upper(a.country) || CASE WHEN btrim(a.region) = '' THEN ''"              \
+    " ELSE '-' || upper(btrim(a.region)) END AS jurisdiction"
+
+/* Each service's address and those of its versions (a move changes it),
+ * as jurisdictions, for the taxes of its lines. */
+static int read_facts(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
 {
     tl_params p;
 
     tl_params_init(&p);
     tl_params_text(&p, ids);
-    return tl_db_select(db, "billing_batch_rated",
-                        "SELECT DISTINCT account_id, code FROM contracts.rate"
-                        " WHERE account_id = ANY($1::bigint[])"
-                        " ORDER BY account_id, code",
-                        &p, rated_cb, &ctx->b, err);
+    return tl_db_select(
+        db, "billing_batch_facts",
+        "SELECT s.account_id, s.service_id, s.billing_start_date,"
+        " NULL::date AS vfrom, 0 AS version," JURISDICTION_OF_A
+        " FROM provisioning.service s"
+        " JOIN accounts.address a ON a.address_id = s.address_id"
+        " WHERE s.account_id = ANY($1::bigint[])"
+        " UNION ALL"
+        " SELECT v.account_id, v.service_id, NULL, v.effective_date,"
+        " v.version," JURISDICTION_OF_A " FROM provisioning.service_version v"
+        " JOIN accounts.address a ON a.address_id = v.address_id"
+        " WHERE v.account_id = ANY($1::bigint[])"
+        " ORDER BY account_id, service_id, vfrom NULLS FIRST, version",
+        &p, fact_cb, &ctx->b, err);
 }
 
-static int has_rate(const batch *b, int64_t account_id, const char *code)
+/* The service's own fact (its first), or NULL. */
+static const service_fact *service_facts(const batch *b, int64_t account_id,
+                                         int64_t service_id)
 {
-    size_t i;
+    size_t lo = 0, hi = b->n_facts;
 
-    for (i = 0; i < b->n_rated; i++)
-        if (b->rated[i].account_id == account_id &&
-            strcmp(b->rated[i].code, code) == 0)
-            return 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const service_fact *f = &b->facts[mid];
+
+        if (f->account_id < account_id ||
+            (f->account_id == account_id && f->service_id < service_id))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < b->n_facts && b->facts[lo].account_id == account_id &&
+        b->facts[lo].service_id == service_id)
+        return &b->facts[lo];
+    return NULL;
+}
+
+/* The jurisdiction of the service on day: its latest version by then,
+ * else its own address. */
+static const char *jurisdiction_on(const batch *b, const service_fact *f,
+                                   tl_date day)
+{
+    const service_fact *end = b->facts + b->n_facts;
+    const char *jur = f->jurisdiction;
+    const service_fact *v;
+
+    for (v = f + 1; v < end && v->account_id == f->account_id &&
+                    v->service_id == f->service_id && v->is_version;
+         v++)
+        if (v->from <= day)
+            jur = v->jurisdiction;
+    return jur;
+}
+
+static int exemption_cb(int64_t account_id, const accounts_tax_exemption_t *c,
+                        void *payload)
+{
+    batch *b = payload;
+    account_exemption *e;
+
+    if (b->n_exemptions == b->cap_exemptions) {
+        size_t cap = b->cap_exemptions ? b->cap_exemptions * 2 : 16;
+        account_exemption *grown = realloc(b->exemptions, cap * sizeof(*grown));
+
+        if (grown == NULL)
+            return -1;
+        b->exemptions = grown;
+        b->cap_exemptions = cap;
+    }
+    e = &b->exemptions[b->n_exemptions++];
+    memset(e, 0, sizeof(*e));
+    e->account_id = account_id;
+    copy_str(e->x.jurisdiction, sizeof(e->x.jurisdiction), c->jurisdiction);
+    copy_str(e->x.category, sizeof(e->x.category), c->category);
+    e->x.from = c->valid_from;
+    e->x.has_to = c->has_valid_to;
+    e->x.to = c->valid_to;
     return 0;
+}
+
+static account_row *find_account(batch *b, int64_t account_id)
+{
+    size_t lo = 0, hi = b->n_accounts;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (b->accounts[mid].account_id < account_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < b->n_accounts && b->accounts[lo].account_id == account_id)
+        return &b->accounts[lo];
+    return NULL;
+}
+
+static int po_cb(int64_t account_id, const char *po_number, void *payload)
+{
+    account_row *a = find_account(payload, account_id);
+
+    if (a != NULL)
+        copy_str(a->po_number, sizeof(a->po_number), po_number);
+    return 0;
+}
+
+static int invoice_id_cb(const tl_row *row, void *cls, tl_err *err)
+{
+    batch *b = cls;
+    size_t i = b->n_ids;
+
+    if (i >= b->n_accounts)
+        return tl_err_set(err, TL_ERROR, "internal", "", "too many ids");
+    if (tl_row_int64(row, "id", &b->accounts[i].invoice_id, err) < 0)
+        return TL_ERROR;
+    b->n_ids++;
+    return 0;
+}
+
+/* The accounts' contracted rates, exemptions and POs, and an invoice id
+ * for each (a surrogate key: an account without an invoice leaves its id
+ * unused), so that invoices and lines go out by COPY. */
+static int read_account_facts(preview_ctx *ctx, tl_db *db, tl_err *err)
+{
+    batch *b = &ctx->b;
+    int64_t *ids = malloc(b->n_accounts * sizeof(*ids));
+    tl_params p;
+    size_t i;
+    int rc;
+
+    if (ids == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    for (i = 0; i < b->n_accounts; i++)
+        ids[i] = b->accounts[i].account_id;
+    rc = contracts_rate_book_load(&b->rates, db, ids, b->n_accounts, err);
+    if (rc >= 0) {
+        rc = accounts_tax_exemptions_of(db, ids, b->n_accounts, exemption_cb, b,
+                                        err);
+    }
+    if (rc >= 0)
+        rc = accounts_po_numbers_in_force(db, ids, b->n_accounts,
+                                          ctx->issue_date, po_cb, b, err);
+    free(ids);
+    if (rc < 0)
+        return rc;
+    tl_params_init(&p);
+    tl_params_int64(&p, (int64_t)b->n_accounts);
+    b->n_ids = 0;
+    rc = tl_db_select(db, "billing_batch_invoice_ids",
+                      "SELECT nextval(pg_get_serial_sequence("
+                      "'billing.invoice', 'invoice_id')) AS id"
+                      " FROM generate_series(1, $1::int)",
+                      &p, invoice_id_cb, b, err);
+    if (rc >= 0 && b->n_ids != b->n_accounts)
+        rc = tl_err_set(err, TL_ERROR, "internal", "", "ids not reserved");
+    return rc < 0 ? rc : 0;
 }
 
 static int extra_cb(const tl_row *row, void *cls, tl_err *err)
@@ -548,98 +881,32 @@ static int push_line(batch *b, const billing_pending_line *l, tl_err *err)
     return 0;
 }
 
-static const char *account_currency(const batch *b, int64_t account_id)
-{
-    size_t i;
-
-    for (i = b->n_accounts; i > 0; i--)
-        if (b->accounts[i - 1].account_id == account_id)
-            return b->accounts[i - 1].currency;
-    return NULL;
-}
-
-/* contracts_price_on, with list prices looked up once per code, currency
- * and day for the whole batch: most accounts pay list price for most
- * codes. */
-static int contract_or_list_price(contracts_price_t *out, batch *b,
-                                  tl_db *db, int64_t account_id,
-                                  const char *code, tl_date on, tl_err *err)
-{
-    const char *currency = account_currency(b, account_id);
-    list_price_entry *e;
-    size_t i;
-    int rc;
-
-    if (currency == NULL)
-        return contracts_price_on(out, db, account_id, code, on, err);
-    if (has_rate(b, account_id, code)) {
-        rc = contracts_rate_on(out, db, account_id, code, on, err);
-        if (rc != 0)
-            return rc < 0 ? rc : 0;
-    } else {
-        memset(out, 0, sizeof(*out));
-    }
-    out->source = CONTRACTS_PRICE_LIST;
-    for (i = 0; i < b->n_list_prices; i++) {
-        e = &b->list_prices[i];
-        if (e->on == on && strcmp(e->code, code) == 0 &&
-            strcmp(e->currency, currency) == 0) {
-            out->amount = e->amount;
-            out->base_rate = e->amount;
-            return 0;
-        }
-    }
-    rc = catalog_list_price(&out->amount, db, code, currency, on, err);
-    if (rc < 0)
-        return rc;
-    out->base_rate = out->amount;
-    GROW(b->list_prices, b->n_list_prices, b->cap_list_prices, err);
-    e = &b->list_prices[b->n_list_prices++];
-    copy_str(e->code, sizeof(e->code), code);
-    copy_str(e->currency, sizeof(e->currency), currency);
-    e->on = on;
-    e->amount = out->amount;
-    return 0;
-}
-
+/* contracts_price_on from the batch's rate book and the run's price
+ * list, with no query: the contracted rate in force, else the list price
+ * in the account's currency. */
 static int price_on(contracts_price_t *out, preview_ctx *ctx, tl_db *db,
                     int64_t account_id, const char *code, tl_date on,
                     const char *circuit_id, tl_err *err)
 {
-    batch *b = &ctx->b;
-    size_t i;
+    const account_row *a = find_account(&ctx->b, account_id);
+    char day[16];
     int rc;
 
-    /* accounts are computed one after the other, so the account's own
-     * entries are the last ones: look back until another account's */
-    for (i = b->n_prices; i > 0 && b->prices[i - 1].account_id == account_id;
-         i--) {
-        price_cache_entry *e = &b->prices[i - 1];
-
-        if (e->on == on && strcmp(e->code, code) == 0) {
-            *out = e->price;
-            return 0;
-        }
+    (void)db;
+    rc =
+        contracts_rate_book_find(out, &ctx->b.rates, account_id, code, on, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    out->source = CONTRACTS_PRICE_LIST;
+    if (a != NULL &&
+        list_price(&out->amount, &ctx->run, code, a->currency, on) == 0) {
+        out->base_rate = out->amount;
+        return 0;
     }
-    rc = contract_or_list_price(out, b, db, account_id, code, on, err);
-    if (rc == TL_ENOTFOUND) {
-        char day[16];
-
-        tl_err_clear(err);
-        tl_date_format(day, sizeof(day), on);
-        return tl_err_set(err, TL_ENOTFOUND, "no_price", "code",
-                          "service code %s of circuit %s has no price on %s",
-                          code, circuit_id, day);
-    }
-    if (rc < 0)
-        return rc;
-    GROW(b->prices, b->n_prices, b->cap_prices, err);
-    b->prices[b->n_prices].account_id = account_id;
-    copy_str(b->prices[b->n_prices].code, sizeof(b->prices[0].code), code);
-    b->prices[b->n_prices].on = on;
-    b->prices[b->n_prices].price = *out;
-    b->n_prices++;
-    return 0;
+    tl_date_format(day, sizeof(day), on);
+    return tl_err_set(err, TL_ENOTFOUND, "no_price", "code",
+                      "service code %s of circuit %s has no price on %s", code,
+                      circuit_id, day);
 }
 
 /* One service code of one service: its spans and its billed lines. */
@@ -958,41 +1225,138 @@ static int extra_line(preview_ctx *ctx, const extra_row *x,
     return push_line(&ctx->b, &l, err);
 }
 
-/* ---- writing ---- */
+/* ---- taxes ---- */
 
-static int add_json(json_t *arr, json_t *o, tl_err *err)
+/* The account's lines as the tax core sees them (billing/taxes.h): a line
+ * of a service and a service code, taxed where the service is on its
+ * charge date (an MRC line's first day; else the service's billing start,
+ * or the period's start), by its code's category. Like
+ * billing_taxable_lines_of_invoice, from memory. */
+static int taxable_lines(preview_ctx *ctx, const account_row *a, tl_err *err)
 {
-    if (o == NULL || json_array_append_new(arr, o) != 0)
-        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    batch *b = &ctx->b;
+    size_t i;
+
+    b->n_taxable = 0;
+    for (i = 0; i < b->n_lines; i++) {
+        const billing_pending_line *l = &b->lines[i];
+        const service_fact *f;
+        billing_taxable_line *t;
+
+        if (l->service_id == 0 || l->code[0] == '\0')
+            continue;
+        f = service_facts(b, a->account_id, l->service_id);
+        if (f == NULL)
+            continue;
+        GROW(b->taxable, b->n_taxable, b->cap_taxable, err);
+        t = &b->taxable[b->n_taxable++];
+        memset(t, 0, sizeof(*t));
+        t->line_no = (int)i + 1;
+        t->amount = l->amount;
+        t->quantity = l->quantity;
+        copy_str(t->category, sizeof(t->category),
+                 tax_category(&ctx->run, l->code));
+        if (strcmp(l->charge_kind, "MRC") == 0)
+            t->date = l->period.start;
+        else
+            t->date =
+                f->has_billing_start ? f->billing_start : ctx->period.start;
+        copy_str(t->jurisdiction, sizeof(t->jurisdiction),
+                 jurisdiction_on(b, f, t->date));
+    }
     return 0;
 }
 
-static json_t *date_or_null(int has, tl_date d)
+/* The account's exemptions, from the batch's. */
+static int account_exemptions(batch *b, int64_t account_id, tl_err *err)
 {
-    char buf[16];
+    size_t i;
 
-    if (!has)
-        return json_null();
-    tl_date_format(buf, sizeof(buf), d);
-    return json_string(buf);
+    b->n_ex = 0;
+    for (i = 0; i < b->n_exemptions; i++) {
+        if (b->exemptions[i].account_id != account_id)
+            continue;
+        GROW(b->ex, b->n_ex, b->cap_ex, err);
+        b->ex[b->n_ex++] = b->exemptions[i].x;
+    }
+    return 0;
 }
 
-static json_t *id_or_null(int64_t id)
-{
-    return id != 0 ? json_integer((json_int_t)id) : json_null();
-}
-
-/* The account's invoice (when it has lines) into the batch's JSON. */
-static int queue_invoice(preview_ctx *ctx, tl_db *db, const account_row *a,
-                         tl_err *err)
+static int account_taxes(billing_tax_result *out, preview_ctx *ctx,
+                         const account_row *a, tl_err *err)
 {
     batch *b = &ctx->b;
-    accounts_po_t po;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = taxable_lines(ctx, a, err);
+    if (rc == 0)
+        rc = account_exemptions(b, a->account_id, err);
+    if (rc < 0 || b->n_taxable == 0)
+        return rc;
+    return billing_taxes_from_rules(out, a->currency, b->taxable, b->n_taxable,
+                                    ctx->run.rules, ctx->run.n_rules, b->ex,
+                                    b->n_ex, err);
+}
+
+/* ---- writing ---- */
+
+static void line_row(tl_copybuf *c, const account_row *a, int line_no,
+                     const billing_pending_line *l)
+{
+    tl_copybuf_int64(c, a->account_id);
+    tl_copybuf_int64(c, a->invoice_id);
+    tl_copybuf_int64(c, line_no);
+    tl_copybuf_int64_or_null(c, l->service_id);
+    tl_copybuf_text(c, l->code[0] ? l->code : NULL);
+    tl_copybuf_text(c, l->charge_kind);
+    tl_copybuf_text(c, l->description);
+    tl_copybuf_date(c, l->has_period, l->period.start);
+    tl_copybuf_date(c, l->has_period, l->period.end);
+    tl_copybuf_int64(c, l->quantity);
+    tl_copybuf_int64(c, l->unit.minor);
+    tl_copybuf_int64(c, l->amount.minor);
+    tl_copybuf_text(c, l->price_source);
+    tl_copybuf_int64_or_null(c, l->credited_invoice_id);
+    tl_copybuf_int64_or_null(c, l->credited_line_no);
+    tl_copybuf_int64_or_null(c, l->equipment_charge_id);
+    tl_copybuf_int64_or_null(c, l->manual_charge_id);
+    tl_copybuf_int64_or_null(c, l->agreement_id);
+    tl_copybuf_row(c);
+}
+
+static void tax_row(tl_copybuf *c, const account_row *a,
+                    const billing_tax_line *t)
+{
+    tl_copybuf_int64(c, a->account_id);
+    tl_copybuf_int64(c, a->invoice_id);
+    tl_copybuf_int64(c, t->line_no);
+    tl_copybuf_text(c, t->jurisdiction);
+    tl_copybuf_text(c, t->tax_code);
+    tl_copybuf_text(c, t->name);
+    tl_copybuf_text(c, t->kind);
+    tl_copybuf_int64(c, t->base.minor);
+    if (t->per_unit) {
+        tl_copybuf_null(c);
+        tl_copybuf_int64(c, t->per_unit_amount.minor);
+        tl_copybuf_int64(c, t->units);
+    } else {
+        tl_copybuf_int64(c, t->rate_ppm);
+        tl_copybuf_null(c);
+        tl_copybuf_null(c);
+    }
+    tl_copybuf_int64(c, t->amount.minor);
+    tl_copybuf_row(c);
+}
+
+/* The account's invoice (when it has lines), its lines and its taxes into
+ * the batch's COPY rows. */
+static int queue_invoice(preview_ctx *ctx, const account_row *a, tl_err *err)
+{
+    batch *b = &ctx->b;
+    billing_tax_result taxes;
     tl_money subtotal;
-    tl_money tax;
     tl_money total;
-    char issue[16], due[16], ps[16], pe[16];
-    char po_number[64] = "";
     size_t i;
     int rc;
 
@@ -1005,173 +1369,71 @@ static int queue_invoice(preview_ctx *ctx, tl_db *db, const account_row *a,
         return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
                           "invoice total of account %lld does not fit",
                           (long long)a->account_id);
-    /* taxes are added once the lines are written (tax_batch) */
-    rc = tl_money_make(&tax, 0, a->currency) == 0 ? 0 : TL_ERROR;
-    if (rc == 0 && tl_money_add(&total, &subtotal, &tax) != 0)
+    rc = account_taxes(&taxes, ctx, a, err);
+    if (rc < 0)
+        return rc;
+    if (tl_money_make(&total, subtotal.minor, a->currency) != 0 ||
+        (taxes.n_lines > 0 &&
+         tl_money_add(&total, &subtotal, &taxes.tax) != 0)) {
+        billing_tax_result_free(&taxes);
         return tl_err_set(err, TL_EOVERFLOW, "overflow", "total",
                           "invoice total of account %lld does not fit",
                           (long long)a->account_id);
-    rc = accounts_po_in_force(&po, db, a->account_id, NULL, ctx->issue_date,
-                              err);
-    if (rc == TL_ENOTFOUND)
-        tl_err_clear(err);
-    else if (rc < 0)
-        return rc;
-    else
-        copy_str(po_number, sizeof(po_number), po.po_number);
-    tl_date_format(issue, sizeof(issue), ctx->issue_date);
-    tl_date_format(due, sizeof(due),
-                   tl_date_add_days(ctx->issue_date, a->payment_terms_days));
-    tl_date_format(ps, sizeof(ps), ctx->period.start);
-    tl_date_format(pe, sizeof(pe), ctx->period.end);
-    rc =
-        add_json(b->inv_json,
-                 json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
-                           " s:o}",
-                           "account_id", (json_int_t)a->account_id,
-                           "period_start", ps, "period_end", pe, "issue_date",
-                           issue, "due_date", due, "currency", a->currency,
-                           "subtotal_minor", (json_int_t)subtotal.minor,
-                           "tax_minor", (json_int_t)tax.minor, "total_minor",
-                           (json_int_t)total.minor, "po_number",
-                           po_number[0] ? json_string(po_number) : json_null()),
-                 err);
-    for (i = 0; rc == 0 && i < b->n_lines; i++) {
-        const billing_pending_line *l = &b->lines[i];
-
-        rc = add_json(
-            b->line_json,
-            json_pack(
-                "{s:I, s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:i, s:I,"
-                " s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
-                "account_id", (json_int_t)a->account_id, "line_no", (int)i + 1,
-                "service_id", id_or_null(l->service_id), "code",
-                l->code[0] ? json_string(l->code) : json_null(), "charge_kind",
-                l->charge_kind, "description", l->description, "period_start",
-                date_or_null(l->has_period, l->period.start), "period_end",
-                date_or_null(l->has_period, l->period.end), "quantity",
-                l->quantity, "unit_minor", (json_int_t)l->unit.minor,
-                "amount_minor", (json_int_t)l->amount.minor, "price_source",
-                l->price_source, "credited_invoice_id",
-                id_or_null(l->credited_invoice_id), "credited_line_no",
-                l->credited_line_no ? json_integer(l->credited_line_no)
-                                    : json_null(),
-                "equipment_charge_id", id_or_null(l->equipment_charge_id),
-                "manual_charge_id", id_or_null(l->manual_charge_id),
-                "agreement_id", id_or_null(l->agreement_id)),
-            err);
     }
-    if (rc == 0)
-        ctx->invoices_in_batch++;
-    return rc;
+    tl_copybuf_int64(&b->inv_rows, a->account_id);
+    tl_copybuf_int64(&b->inv_rows, a->invoice_id);
+    tl_copybuf_text(&b->inv_rows, "draft");
+    tl_copybuf_text(&b->inv_rows, "standard");
+    tl_copybuf_int64(&b->inv_rows, ctx->run_id);
+    tl_copybuf_date(&b->inv_rows, 1, ctx->period.start);
+    tl_copybuf_date(&b->inv_rows, 1, ctx->period.end);
+    tl_copybuf_date(&b->inv_rows, 1, ctx->issue_date);
+    tl_copybuf_date(&b->inv_rows, 1,
+                    tl_date_add_days(ctx->issue_date, a->payment_terms_days));
+    tl_copybuf_text(&b->inv_rows, a->currency);
+    tl_copybuf_int64(&b->inv_rows, subtotal.minor);
+    tl_copybuf_int64(&b->inv_rows, total.minor - subtotal.minor);
+    tl_copybuf_int64(&b->inv_rows, total.minor);
+    tl_copybuf_text(&b->inv_rows, a->po_number[0] ? a->po_number : NULL);
+    tl_copybuf_row(&b->inv_rows);
+    for (i = 0; i < b->n_lines; i++)
+        line_row(&b->line_rows, a, (int)i + 1, &b->lines[i]);
+    for (i = 0; i < taxes.n_lines; i++)
+        tax_row(&b->tax_rows, a, &taxes.lines[i]);
+    billing_tax_result_free(&taxes);
+    ctx->invoices_in_batch++;
+    return 0;
 }
 
-/* Every draft invoice and line of the batch in one statement. */
+/* Every draft invoice, line and tax line of the batch: three COPYs. */
 static int write_batch(preview_ctx *ctx, tl_db *db, tl_err *err)
 {
-    char *inv = NULL;
-    char *lines = NULL;
-    tl_params p;
+    batch *b = &ctx->b;
     int rc;
 
-    if (json_array_size(ctx->b.inv_json) == 0)
-        return 0;
-    inv = json_dumps(ctx->b.inv_json, JSON_COMPACT);
-    lines = json_dumps(ctx->b.line_json, JSON_COMPACT);
-    if (inv == NULL || lines == NULL) {
-        free(inv);
-        free(lines);
-        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    }
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
-    tl_params_text(&p, inv);
-    tl_params_text(&p, lines);
-    rc = tl_db_exec(
-        db, "billing_batch_write",
-        "WITH inv AS ("
-        " INSERT INTO billing.invoice (account_id, status, series, run_id,"
-        "  period_start, period_end, issue_date, due_date, currency,"
-        "  subtotal_minor, tax_minor, total_minor, po_number)"
-        " SELECT x.account_id, 'draft', 'standard', $1::bigint,"
-        "  x.period_start, x.period_end, x.issue_date, x.due_date,"
-        "  x.currency, x.subtotal_minor, x.tax_minor, x.total_minor,"
-        "  x.po_number"
-        " FROM jsonb_to_recordset($2::jsonb) AS x(account_id bigint,"
-        "  period_start date, period_end date, issue_date date,"
-        "  due_date date, currency text, subtotal_minor bigint,"
-        "  tax_minor bigint, total_minor bigint, po_number text)"
-        " RETURNING account_id, invoice_id)"
-        " INSERT INTO billing.invoice_line (account_id, invoice_id, line_no,"
-        "  service_id, code, charge_kind, description, period_start,"
-        "  period_end, quantity, unit_minor, amount_minor, price_source,"
-        "  credited_invoice_id, credited_line_no, equipment_charge_id,"
-        "  manual_charge_id, agreement_id)"
-        " SELECT y.account_id, inv.invoice_id, y.line_no, y.service_id,"
-        "  y.code, y.charge_kind, y.description, y.period_start,"
-        "  y.period_end, y.quantity, y.unit_minor, y.amount_minor,"
-        "  y.price_source, y.credited_invoice_id, y.credited_line_no,"
-        "  y.equipment_charge_id, y.manual_charge_id, y.agreement_id"
-        " FROM jsonb_to_recordset($3::jsonb) AS y(account_id bigint,"
-        "  line_no int, service_id bigint, code text, charge_kind text,"
-        "  description text, period_start date, period_end date,"
-        "  quantity int, unit_minor bigint, amount_minor bigint,"
-        "  price_source text, credited_invoice_id bigint,"
-        "  credited_line_no int, equipment_charge_id bigint,"
-        "  manual_charge_id bigint, agreement_id bigint)"
-        " JOIN inv USING (account_id)",
-        &p, err);
-    free(inv);
-    free(lines);
-    return rc < 0 ? rc : 0;
-}
-
-typedef struct tax_walk {
-    tl_db *db;
-    int taxed;
-} tax_walk;
-
-static int tax_one(const tl_row *row, void *cls, tl_err *err)
-{
-    tax_walk *w = cls;
-    int64_t account_id = 0;
-    int64_t invoice_id = 0;
-    int rc;
-
-    if (tl_row_int64(row, "account_id", &account_id, err) < 0 ||
-        tl_row_int64(row, "invoice_id", &invoice_id, err) < 0)
-        return TL_ERROR;
-    rc = billing_tax_invoice(w->db, account_id, invoice_id, err);
-    w->taxed += rc == 0;
-    return rc;
-}
-
-/* The taxes and surcharges of the batch's invoices, from their written
- * lines (billing/taxes.h): tax lines, tax and total set on each. Inside the
- * batch's transaction. */
-static int tax_batch(preview_ctx *ctx, tl_db *db, tl_err *err)
-{
-    tax_walk w = {db, 0};
-    char *accounts = NULL;
-    tl_params p;
-    int rc;
-
-    if (json_array_size(ctx->b.inv_json) == 0)
-        return 0;
-    accounts = json_dumps(ctx->b.inv_json, JSON_COMPACT);
-    if (accounts == NULL)
-        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
-    tl_params_text(&p, accounts);
-    rc = tl_db_select(db, "billing_batch_invoices",
-                      "SELECT i.account_id, i.invoice_id FROM billing.invoice i"
-                      " WHERE i.run_id = $1::bigint AND i.status = 'draft'"
-                      " AND i.account_id IN (SELECT (x ->> 'account_id')::bigint"
-                      "  FROM jsonb_array_elements($2::jsonb) x)"
-                      " ORDER BY i.account_id",
-                      &p, tax_one, &w, err);
-    free(accounts);
+    rc = tl_copybuf_send(&b->inv_rows, db,
+                         "COPY billing.invoice (account_id, invoice_id,"
+                         " status, series, run_id, period_start, period_end, "
+                         "issue_date, due_date,"
+                         " currency, subtotal_minor, tax_minor, total_minor,"
+                         " po_number) FROM STDIN",
+                         err);
+    if (rc >= 0)
+        rc = tl_copybuf_send(
+            &b->line_rows, db,
+            "COPY billing.invoice_line (account_id, invoice_id, line_no,"
+            " service_id, code, charge_kind, description, period_start,"
+            " period_end, quantity, unit_minor, amount_minor, price_source,"
+            " credited_invoice_id, credited_line_no, equipment_charge_id,"
+            " manual_charge_id, agreement_id) FROM STDIN",
+            err);
+    if (rc >= 0)
+        rc = tl_copybuf_send(
+            &b->tax_rows, db,
+            "COPY billing.invoice_tax_line (account_id, invoice_id, line_no,"
+            " jurisdiction, tax_code, name, kind, base_minor, rate_ppm,"
+            " per_unit_minor, units, amount_minor) FROM STDIN",
+            err);
     return rc < 0 ? rc : 0;
 }
 
@@ -1233,7 +1495,7 @@ static int compute_account(preview_ctx *ctx, tl_db *db, const account_row *a,
             return rc;
         (*xi)++;
     }
-    return queue_invoice(ctx, db, a, err);
+    return queue_invoice(ctx, a, err);
 }
 
 /* ---- the run row ---- */
@@ -1390,19 +1652,17 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
         return audit_preview(ctx, db, &run, err);
     }
     ids = account_array(&ctx->b);
-    ctx->b.inv_json = json_array();
-    ctx->b.line_json = json_array();
-    if (ids == NULL || ctx->b.inv_json == NULL || ctx->b.line_json == NULL) {
-        free(ids);
+    if (ids == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    }
     rc = read_spans(ctx, db, ids, err);
     if (rc >= 0)
         rc = read_billed(ctx, db, ids, err);
     if (rc >= 0)
         rc = read_extras(ctx, db, ids, err);
     if (rc >= 0)
-        rc = read_rated(ctx, db, ids, err);
+        rc = read_facts(ctx, db, ids, err);
+    if (rc >= 0)
+        rc = read_account_facts(ctx, db, err);
     free(ids);
     if (rc < 0)
         return rc;
@@ -1417,8 +1677,6 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
             return rc;
     }
     rc = write_batch(ctx, db, err);
-    if (rc >= 0)
-        rc = tax_batch(ctx, db, err);
     if (rc < 0)
         return rc;
     ctx->accounts_in_batch = (int)ctx->b.n_accounts;
@@ -1599,6 +1857,9 @@ int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
     created = out->created;
     /* a run continued keeps the issue date of its first preview */
     ctx.issue_date = out->issue_date;
+    rc = read_run_data(&ctx, db, err);
+    if (rc < 0)
+        goto done;
     while (strcmp(out->status, "previewing") == 0) {
         if (ctx.opts->max_batches > 0 && batches >= ctx.opts->max_batches)
             break;
@@ -1619,6 +1880,7 @@ int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
 done:
     out->created = created;
     batch_free(&ctx.b);
+    run_data_free(&ctx.run);
     return rc;
 }
 

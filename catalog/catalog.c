@@ -685,9 +685,10 @@ int catalog_price_history(tl_db *db, const char *code, const char *currency,
     tl_params_text(&p, currency);
     return tl_db_select(db, "catalog_price_history",
                         "SELECT code, currency, effective_from, amount_minor"
-                        " FROM catalog.list_price WHERE code = $1"
+                        " FROM catalog.list_price"
+                        " WHERE ($1::text IS NULL OR code = $1)"
                         " AND ($2::text IS NULL OR currency = $2)"
-                        " ORDER BY currency, effective_from",
+                        " ORDER BY code, currency, effective_from",
                         &p, history_row, &ctx, err);
 }
 

@@ -160,9 +160,10 @@ typedef struct catalog_price {
 typedef int (*catalog_price_fn)(const catalog_price_t *price, void *cls,
                                 tl_err *err);
 
-/* Calls fn for every stored price of code (in currency, or in every
- * currency when currency is NULL), by currency and date. Returns the
- * count (0 for an unknown code or currency) or a negative status. */
+/* Calls fn for every stored price of code (of every code when code is
+ * NULL; in currency, or in every currency when currency is NULL), by
+ * code, currency and date. Returns the count (0 for an unknown code or
+ * currency) or a negative status. */
 int catalog_price_history(tl_db *db, const char *code, const char *currency,
                           catalog_price_fn fn, void *cls, tl_err *err);
 
@@ -195,6 +196,17 @@ typedef int (*catalog_tax_fn)(const catalog_tax_rule_t *rule, void *cls,
 int catalog_tax_rules(tl_db *db, const char *jurisdiction,
                       const char *charge_category, tl_date on,
                       catalog_tax_fn fn, void *cls, tl_err *err);
+
+/* Every tax rule with the days it is in force, [effective_from, to) or
+ * open-ended when !has_to, as catalog_tax_rules decides it (rows that
+ * retire a rule are not handed out): for callers that tax many invoices
+ * and would otherwise ask once per jurisdiction and day. By jurisdiction,
+ * tax code, category and date. Returns the count or a negative status. */
+typedef int (*catalog_tax_window_fn)(const catalog_tax_rule_t *rule,
+                                     int has_to, tl_date to, void *cls,
+                                     tl_err *err);
+int catalog_tax_rule_windows(tl_db *db, catalog_tax_window_fn fn, void *cls,
+                             tl_err *err);
 
 /* Writes "6.5" for 65000 ppm: a percentage with at most 4 decimals, no
  * trailing zeros. Returns the length or TL_ERROR (16 bytes suffice). */

@@ -292,12 +292,13 @@ int catalog_tax_rules_write(tl_db *db, const json_t *rules,
 
 typedef struct tax_ctx {
     catalog_tax_fn fn;
+    catalog_tax_window_fn window_fn;
     void *cls;
 } tax_ctx;
 
-static int tax_row(const tl_row *row, void *cls, tl_err *err)
+static int read_tax_rule(catalog_tax_rule_t *out, const tl_row *row,
+                         tl_err *err)
 {
-    tax_ctx *ctx = cls;
     catalog_tax_rule_t r;
     const char *j = NULL;
     const char *cat = NULL;
@@ -329,14 +330,59 @@ static int tax_row(const tl_row *row, void *cls, tl_err *err)
         if (tl_row_money(row, "amount_minor", "currency", &r.per_unit, err) < 0)
             return TL_ERROR;
     }
+    *out = r;
+    return 0;
+}
+
+static int tax_row(const tl_row *row, void *cls, tl_err *err)
+{
+    tax_ctx *ctx = cls;
+    catalog_tax_rule_t r;
+
+    if (read_tax_rule(&r, row, err) < 0)
+        return TL_ERROR;
     return ctx->fn(&r, ctx->cls, err);
+}
+
+static int tax_window_row(const tl_row *row, void *cls, tl_err *err)
+{
+    tax_ctx *ctx = cls;
+    catalog_tax_rule_t r;
+    tl_date to = 0;
+    int open = 1;
+
+    if (read_tax_rule(&r, row, err) < 0 ||
+        tl_row_date_opt(row, "effective_until", &to, &open, err) < 0)
+        return TL_ERROR;
+    return ctx->window_fn(&r, !open, to, ctx->cls, err);
+}
+
+int catalog_tax_rule_windows(tl_db *db, catalog_tax_window_fn fn, void *cls,
+                             tl_err *err)
+{
+    tax_ctx ctx = {NULL, fn, cls};
+
+    /* the next row of the same key ends a row early (least ignores NULL) */
+    return tl_db_select(
+        db, "catalog_tax_rule_windows",
+        "SELECT * FROM (SELECT jurisdiction, charge_category, tax_code, name,"
+        " kind, basis, rate_ppm, amount_minor, currency, effective_from,"
+        " least(effective_to, lead(effective_from) OVER (PARTITION BY"
+        "  jurisdiction, tax_code, coalesce(charge_category, '')"
+        "  ORDER BY effective_from)) AS effective_until"
+        " FROM catalog.tax_rule) w"
+        " WHERE coalesce(rate_ppm, amount_minor) > 0"
+        " AND (effective_until IS NULL OR effective_until > effective_from)"
+        " ORDER BY jurisdiction, tax_code, charge_category NULLS FIRST,"
+        " effective_from",
+        NULL, tax_window_row, &ctx, err);
 }
 
 int catalog_tax_rules(tl_db *db, const char *jurisdiction,
                       const char *charge_category, tl_date on,
                       catalog_tax_fn fn, void *cls, tl_err *err)
 {
-    tax_ctx ctx = {fn, cls};
+    tax_ctx ctx = {fn, NULL, cls};
     tl_params p;
 
     tl_params_init(&p);

@@ -771,6 +771,24 @@ void tl_params_null(tl_params *p)
     tl_params_text(p, NULL);
 }
 
+char *tl_db_int64_array(const int64_t *ids, size_t n)
+{
+    size_t size = 3 + n * 21;
+    char *s = malloc(size);
+    size_t len = 0;
+    size_t i;
+
+    if (s == NULL)
+        return NULL;
+    s[len++] = '{';
+    for (i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, size - len, "%s%lld", i ? "," : "",
+                                (long long)ids[i]);
+    s[len++] = '}';
+    s[len] = '\0';
+    return s;
+}
+
 /* ---- statements ---- */
 
 /* Makes room for one more name, keeping the load factor at most 1/2 so

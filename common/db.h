@@ -92,6 +92,10 @@ void tl_params_date_opt(tl_params *p, const tl_date *d); /* NULL → NULL */
 void tl_params_bool(tl_params *p, int v);
 void tl_params_null(tl_params *p);
 
+/* ids[0..n) as a PostgreSQL array literal ("{1,2,3}") for a $N::bigint[]
+ * parameter; malloc'ed (the caller frees), NULL when out of memory. */
+char *tl_db_int64_array(const int64_t *ids, size_t n);
+
 /* ---- statements ---- */
 
 /* Runs a named statement, preparing it on this connection the first time

@@ -212,6 +212,44 @@ int contracts_price_on(contracts_price_t *out, tl_db *db, int64_t account_id,
 int contracts_rate_on(contracts_price_t *out, tl_db *db, int64_t account_id,
                       const char *code, tl_date on, tl_err *err);
 
+/* The contracted rates of many accounts, read in one query so that a bill
+ * run can price every service of a batch without a query each. One entry
+ * per (agreement, code) rate, and one per rate change of it. */
+typedef struct contracts_rate_entry {
+    int64_t account_id;
+    int64_t agreement_id;
+    char agreement_ref[72];
+    char code[40];
+    tl_date start;       /* the agreement's start */
+    tl_date end;         /* its current end (exclusive) */
+    int terminated;      /* has a termination date */
+    tl_date termination; /* in force before this day only */
+    int64_t escalator_ppm;
+    int is_change; /* a rate change effective change_from */
+    tl_date change_from;
+    tl_money rate;
+} contracts_rate_entry;
+
+typedef struct contracts_rate_book {
+    contracts_rate_entry *entries; /* by account, code, agreement order */
+    size_t n;
+    size_t cap;
+} contracts_rate_book;
+
+/* Fills book (emptied first) with the rates of accounts ids[0..n). */
+int contracts_rate_book_load(contracts_rate_book *book, tl_db *db,
+                             const int64_t *ids, size_t n, tl_err *err);
+
+/* contracts_rate_on answered from the book, with no query: 1 with out
+ * filled, 0 when no agreement in force covers code, TL_EOVERFLOW. */
+int contracts_rate_book_find(contracts_price_t *out,
+                             const contracts_rate_book *book,
+                             int64_t account_id, const char *code, tl_date on,
+                             tl_err *err);
+
+/* Frees the book's entries and empties it. NULL-safe. */
+void contracts_rate_book_free(contracts_rate_book *book);
+
 /* "contract" or "list". */
 const char *contracts_price_source_name(contracts_price_source s);
 
