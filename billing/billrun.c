@@ -415,16 +415,20 @@ static int read_billed(preview_ctx *ctx, tl_db *db, const char *ids,
     tl_params_int64(&p, ctx->run_id);
     return tl_db_select(
         db, "billing_batch_billed",
+        /* account by account (LATERAL), so that the lines are found by
+         * index even while a run is filling the table faster than its
+         * statistics follow */
         "SELECT l.account_id, l.service_id, l.code, l.charge_kind,"
         " l.period_start, l.period_end, l.amount_minor, l.invoice_id,"
         " l.line_no"
-        " FROM billing.invoice_line l"
-        " JOIN billing.invoice i USING (account_id, invoice_id)"
-        " WHERE l.account_id = ANY($1::bigint[])"
-        " AND (i.status = 'final' OR i.run_id = $2::bigint)"
-        " AND l.service_id IS NOT NULL AND l.code IS NOT NULL"
-        " AND l.manual_charge_id IS NULL AND l.equipment_charge_id IS NULL"
-        " AND l.charge_kind IN ('MRC', 'NRC', 'CREDIT')"
+        " FROM unnest($1::bigint[]) AS b(account_id)"
+        " CROSS JOIN LATERAL (SELECT l.* FROM billing.invoice_line l"
+        "  JOIN billing.invoice i USING (account_id, invoice_id)"
+        "  WHERE l.account_id = b.account_id"
+        "  AND (i.status = 'final' OR i.run_id = $2::bigint)"
+        "  AND l.service_id IS NOT NULL AND l.code IS NOT NULL"
+        "  AND l.manual_charge_id IS NULL AND l.equipment_charge_id IS NULL"
+        "  AND l.charge_kind IN ('MRC', 'NRC', 'CREDIT')) l"
         " ORDER BY l.account_id, l.service_id, l.code,"
         " l.period_start NULLS FIRST, l.invoice_id, l.line_no",
         &p, billed_cb, &ctx->b, err);
@@ -1527,6 +1531,15 @@ static int read_run(billing_run_result *out, const tl_row *row, tl_err *err)
     "  WHERE i.run_id = r.run_id) AS total_minor"                              \
     " FROM billing.bill_run r"
 
+/* The run's state without its total, which sums its invoices: for the
+ * steps between batches, which would otherwise sum a growing run again
+ * and again. */
+#define RUN_STATE_COLUMNS                                                      \
+    "SELECT r.run_id, r.cycle_day, r.period_start, r.period_end,"              \
+    " r.issue_date, r.status, r.accounts_total, r.accounts_done,"              \
+    " r.invoice_count, r.last_account_id, 0::bigint AS total_minor"            \
+    " FROM billing.bill_run r"
+
 int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
                     tl_err *err)
 {
@@ -1552,7 +1565,34 @@ int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
     return rc;
 }
 
-/* Locks the run row and reads its state and cursor. */
+/* The run's state between batches (total_minor 0). */
+static int run_state(billing_run_result *out, tl_db *db, int64_t run_id,
+                     tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_params p;
+    tl_row row;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    tl_params_init(&p);
+    tl_params_int64(&p, run_id);
+    rc = tl_db_query_one(db, &res, "billing_run_state",
+                         RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", &p,
+                         err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
+                          "bill run %lld does not exist", (long long)run_id);
+    row.res = res;
+    row.row = 0;
+    rc = read_run(out, &row, err);
+    PQclear(res);
+    return rc;
+}
+
+/* Locks the run row and reads its state (total_minor 0) and cursor. */
 static int lock_run(billing_run_result *out, int64_t *cursor, tl_db *db,
                     int64_t run_id, tl_err *err)
 {
@@ -1570,7 +1610,8 @@ static int lock_run(billing_run_result *out, int64_t *cursor, tl_db *db,
     if (rc < 0)
         return rc;
     rc = tl_db_query_one(db, &res, "billing_run_locked",
-                         RUN_COLUMNS " WHERE r.run_id = $1::bigint", &p, err);
+                         RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", &p,
+                         err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -1645,7 +1686,7 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
                         &p, err);
         if (rc < 0)
             return rc;
-        rc = lock_run(&run, NULL, db, ctx->run_id, err);
+        rc = billing_run_get(&run, db, ctx->run_id, err);
         if (rc < 0)
             return rc;
         ctx->finished = 1;
@@ -1867,7 +1908,7 @@ int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
         if (rc < 0)
             goto done;
         batches++;
-        rc = billing_run_get(out, db, ctx.run_id, err);
+        rc = run_state(out, db, ctx.run_id, err);
         if (rc < 0)
             goto done;
         if (ctx.opts->progress != NULL)
