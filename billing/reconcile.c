@@ -211,6 +211,31 @@ static void fmt_date(char *buf, size_t size, tl_date d)
 /* The account filter: $2 NULL for the whole book. */
 #define ACCOUNT_FILTER " AND ($2::text IS NULL OR a.account_number = $2)"
 
+/* The service codes of service s in force on $1: those of its latest
+ * version by then (a change or move replaces them), else, for a service
+ * without history, its current codes. effective_from is when the code
+ * came in: the first version by $1 carrying it. */
+#define CODES_ON_1                                                             \
+    " CROSS JOIN LATERAL (SELECT x.code, x.quantity,"                          \
+    "  (SELECT min(h.effective_date) FROM provisioning.service_version h"      \
+    "   WHERE h.account_id = s.account_id AND h.service_id = s.service_id"     \
+    "   AND h.effective_date <= $1::date"                                      \
+    "   AND h.codes @> jsonb_build_array(jsonb_build_object('code', x.code)))" \
+    "  AS effective_from"                                                      \
+    "  FROM (SELECT v.codes FROM provisioning.service_version v"               \
+    "   WHERE v.account_id = s.account_id AND v.service_id = s.service_id"     \
+    "   AND v.effective_date <= $1::date"                                      \
+    "   ORDER BY v.effective_date DESC, v.version DESC LIMIT 1) v"             \
+    "  CROSS JOIN LATERAL jsonb_to_recordset(v.codes)"                         \
+    "   AS x(code text, quantity int)"                                         \
+    "  UNION ALL"                                                              \
+    "  SELECT c.code, c.quantity, c.effective_from"                            \
+    "  FROM provisioning.service_code c"                                       \
+    "  WHERE c.account_id = s.account_id AND c.service_id = s.service_id"      \
+    "  AND NOT EXISTS (SELECT 1 FROM provisioning.service_version v"           \
+    "   WHERE v.account_id = s.account_id AND v.service_id = s.service_id"     \
+    "   AND v.effective_date <= $1::date)) sc"
+
 /* ---- active_not_billed ---- */
 
 static int not_billed_row(const tl_row *row, void *cls, tl_err *err)
@@ -266,15 +291,13 @@ static int find_not_billed(recon_ctx *ctx, tl_err *err)
         "SELECT" SERVICE_COLS ", sc.code, sc.quantity,"
         " greatest(s.billing_start_date, sc.effective_from,"
         "  (SELECT max(l.period_end) FROM billing.invoice_line l"
-        "   " BILLING_FINAL_INVOICE_JOIN
-        "   WHERE l.account_id = s.account_id"
+        "   " BILLING_FINAL_INVOICE_JOIN "   WHERE l.account_id = s.account_id"
         "   AND l.service_id = s.service_id AND l.code = sc.code"
         "   AND l.charge_kind = 'MRC' AND l.amount_minor > 0"
         "   AND l.period_end <= $1::date AND i.issue_date <= $1::date))"
         "  AS unbilled_from"
         " FROM provisioning.service s"
-        " JOIN accounts.billing_account a USING (account_id)"
-        " JOIN provisioning.service_code sc USING (account_id, service_id)"
+        " JOIN accounts.billing_account a USING (account_id)" CODES_ON_1
         " JOIN catalog.service_code c ON c.code = sc.code"
         " WHERE c.charge_kind = 'MRC'" ACCOUNT_FILTER
         " AND s.billing_start_date <= $1::date"
@@ -282,8 +305,7 @@ static int find_not_billed(recon_ctx *ctx, tl_err *err)
         " AND (sc.effective_from IS NULL OR sc.effective_from <= $1::date)"
         " AND coalesce((SELECT sum(l.amount_minor)"
         "   FROM billing.invoice_line l"
-        "   " BILLING_FINAL_INVOICE_JOIN
-        "   WHERE l.account_id = s.account_id"
+        "   " BILLING_FINAL_INVOICE_JOIN "   WHERE l.account_id = s.account_id"
         "   AND l.service_id = s.service_id AND l.code = sc.code"
         "   AND l.charge_kind IN ('MRC', 'CREDIT') AND i.issue_date <= $1::date"
         "   AND l.period_start <= $1::date AND l.period_end > $1::date),"
@@ -704,15 +726,13 @@ static int find_install_never_charged(recon_ctx *ctx, tl_err *err)
         ctx->db, "billing_recon_install_never_charged",
         "SELECT" SERVICE_COLS ", sc.code, sc.quantity, s.billing_start_date"
         " FROM provisioning.service s"
-        " JOIN accounts.billing_account a USING (account_id)"
-        " JOIN provisioning.service_code sc USING (account_id, service_id)"
+        " JOIN accounts.billing_account a USING (account_id)" CODES_ON_1
         " JOIN catalog.service_code c ON c.code = sc.code"
         " WHERE c.charge_kind = 'NRC'" ACCOUNT_FILTER
         " AND s.billing_start_date <= $1::date"
         " AND (s.disconnect_date IS NULL OR s.disconnect_date > $1::date)"
         " AND EXISTS (SELECT 1 FROM billing.invoice_line l"
-        "  " BILLING_FINAL_INVOICE_JOIN
-        "  WHERE l.account_id = s.account_id"
+        "  " BILLING_FINAL_INVOICE_JOIN "  WHERE l.account_id = s.account_id"
         "  AND l.service_id = s.service_id AND i.issue_date <= $1::date)"
         " AND NOT EXISTS (SELECT 1 FROM billing.invoice_line l"
         "  WHERE l.account_id = s.account_id"

@@ -5,7 +5,9 @@
  * price: contracted rate, else list).
  *
  * A service is in service on day D when its billing start is on or before
- * D and it has no disconnect date on or before D. Only invoices issued on
+ * D and it has no disconnect date on or before D. Its service codes on D
+ * are those of its history then (its latest version effective by D), so
+ * a change recorded for a later day does not move a report for D. Only invoices issued on
  * or before the as-of date count. Findings, one per row:
  *
  *   active_not_billed       an MRC code of a service in service on the

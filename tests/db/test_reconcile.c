@@ -392,6 +392,48 @@ START_TEST(a_credited_disconnect_is_not_a_finding)
 }
 END_TEST
 
+/* A code change recorded for a later day: reconciling a day before it
+ * looks at the codes in force then (the service's history), not at the
+ * codes it has now. */
+START_TEST(codes_are_those_in_force_on_the_day)
+{
+    billing_recon_totals_t totals;
+    capture c;
+
+    tl_fx_catalog(db);
+    customer("RC-UPG", 121, 1, "2026-11-14");
+    post(bill_november());
+    /* December's DIA500 line never made it onto the invoice */
+    sql("DELETE FROM billing.invoice_line l USING accounts.billing_account a"
+        " WHERE a.account_id = l.account_id AND a.account_number = 'RC-UPG'"
+        " AND l.code = 'DIA500' AND l.period_start = '2026-12-01'");
+    /* a downgrade to DIA100 from 2026-12-20, recorded now */
+    sql("INSERT INTO provisioning.service_version (account_id, service_id,"
+        " version, effective_date, kind, state, product_id, address_id,"
+        " z_address_id, characteristics, codes, actor)"
+        " SELECT account_id, service_id, version + 1, '2026-12-20',"
+        " 'codes_changed', state, product_id, address_id, z_address_id,"
+        " characteristics, '[{\"code\": \"DIA100\", \"quantity\": 1}]',"
+        " 'test' FROM provisioning.service_version v"
+        " WHERE v.account_id = (SELECT account_id FROM"
+        "  accounts.billing_account WHERE account_number = 'RC-UPG')"
+        " ORDER BY version DESC LIMIT 1");
+    sql("UPDATE provisioning.service_code sc SET code = 'DIA100',"
+        " effective_from = '2026-12-20' FROM accounts.billing_account a"
+        " WHERE a.account_id = sc.account_id AND a.account_number = 'RC-UPG'"
+        " AND sc.code = 'DIA500'");
+    /* on the 10th the service billed DIA500, and December's is missing */
+    c = reconcile("2026-12-10", "RC-UPG", &totals, 1);
+    ck_assert_str_eq(c.rows[0].kind, "active_not_billed");
+    ck_assert_str_eq(c.rows[0].code, "DIA500");
+    ck_assert_int_eq(c.rows[0].amount, 115000);
+    /* on the 22nd it bills DIA100, never billed yet */
+    c = reconcile("2026-12-22", "RC-UPG", &totals, 1);
+    ck_assert_str_eq(c.rows[0].kind, "active_not_billed");
+    ck_assert_str_eq(c.rows[0].code, "DIA100");
+}
+END_TEST
+
 static Suite *reconcile_suite(void)
 {
     Suite *s = suite_create("reconcile");
@@ -404,6 +446,7 @@ static Suite *reconcile_suite(void)
     tcase_add_test(tc, every_seeded_exception_found_once);
     tcase_add_test(tc, partial_line_after_disconnect_is_prorated);
     tcase_add_test(tc, a_credited_disconnect_is_not_a_finding);
+    tcase_add_test(tc, codes_are_those_in_force_on_the_day);
     suite_add_tcase(s, tc);
     return s;
 }
