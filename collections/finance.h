@@ -128,12 +128,15 @@ typedef struct collections_gl_export {
 int collections_gl_export_run(collections_gl_export_t *out, tl_db *db,
                               int64_t run_id, const char *actor, tl_err *err);
 
-/* The journal of a day of cash: debit cash = payments received that day;
- * credit receivable for what was applied to invoices that day, credit
- * unapplied cash for the rest; and an application made that day of
- * cash received earlier moves it from unapplied cash (debit) to
- * receivable (credit). Errors as collections_gl_export_run; a day
- * without payments or applications is "nothing_to_export". */
+/* The journal of a day of cash: debit cash = the payments received that
+ * day, and any received earlier that no journal has taken yet (posted
+ * after their own day was exported); credit receivable for what they
+ * applied to invoices by the day, credit unapplied cash for the rest; and
+ * what earlier-journaled payments applied since their journal moves from
+ * unapplied cash (debit) to receivable (credit). Every receipt and every
+ * applied amount is journaled exactly once (collections.gl_cash_posted).
+ * Errors as collections_gl_export_run; a day with nothing new is
+ * "nothing_to_export". */
 int collections_gl_export_cash_day(collections_gl_export_t *out, tl_db *db,
                                    tl_date day, const char *actor, tl_err *err);
 

@@ -443,47 +443,76 @@ static int run_lines(journal *j, tl_db *db, int64_t run_id, tl_err *err)
 
 /* ---- a day of cash's lines ---- */
 
+/* What a day of cash journals (on $1): the receipts no journal has taken
+ * yet, received on or before the day (a payment posted after its day
+ * was exported comes with the next day exported), and for each payment
+ * and invoice the applied amount not journaled yet, for applications
+ * made on or before the day. */
+#define CASH_TO_JOURNAL                                                        \
+    "WITH receipt AS ("                                                        \
+    "  SELECT p.account_id, p.payment_id, p.currency, p.amount_minor,"         \
+    "  p.received_date FROM collections.payment p"                             \
+    "  WHERE p.received_date <= $1::date AND NOT EXISTS (SELECT 1"             \
+    "   FROM collections.gl_cash_posted g WHERE g.account_id = p.account_id"   \
+    "   AND g.payment_id = p.payment_id AND g.invoice_id IS NULL)),"           \
+    " applied AS ("                                                            \
+    "  SELECT account_id, payment_id, invoice_id,"                             \
+    "  sum(amount_minor) AS amount FROM collections.application"               \
+    "  WHERE applied_date <= $1::date"                                         \
+    "  GROUP BY account_id, payment_id, invoice_id),"                          \
+    " taken AS ("                                                              \
+    "  SELECT account_id, payment_id, invoice_id,"                             \
+    "  sum(amount_minor) AS amount FROM collections.gl_cash_posted"            \
+    "  WHERE invoice_id IS NOT NULL"                                           \
+    "  GROUP BY account_id, payment_id, invoice_id),"                          \
+    " delta AS ("                                                              \
+    "  SELECT account_id, payment_id, invoice_id,"                             \
+    "  coalesce(x.amount, 0) - coalesce(t.amount, 0) AS amount"                \
+    "  FROM applied x FULL JOIN taken t"                                       \
+    "  USING (account_id, payment_id, invoice_id)"                             \
+    "  WHERE coalesce(x.amount, 0) <> coalesce(t.amount, 0))"
+
 static int cash_row(const tl_row *row, void *cls, tl_err *err)
 {
     journal *j = cls;
     const char *cur = NULL;
     int64_t received = 0;
-    int64_t applied = 0;
+    int64_t applied_new = 0;
+    int64_t applied_old = 0;
     int payments = 0;
+    int late = 0;
     char text[160];
     int rc;
 
     if (tl_row_text(row, "currency", &cur, err) < 0 ||
         tl_row_int64(row, "received", &received, err) < 0 ||
-        tl_row_int64(row, "applied", &applied, err) < 0 ||
-        tl_row_int(row, "payments", &payments, err) < 0)
+        tl_row_int64(row, "applied_new", &applied_new, err) < 0 ||
+        tl_row_int64(row, "applied_old", &applied_old, err) < 0 ||
+        tl_row_int(row, "payments", &payments, err) < 0 ||
+        tl_row_int(row, "late", &late, err) < 0)
         return TL_ERROR;
-    snprintf(text, sizeof(text), "Payments received %s (%d)", j->source_key,
-             payments);
+    if (late > 0)
+        snprintf(text, sizeof(text),
+                 "Payments received %s (%d; %d received earlier and posted "
+                 "late)",
+                 j->source_key, payments, late);
+    else
+        snprintf(text, sizeof(text), "Payments received %s (%d)", j->source_key,
+                 payments);
     rc = add_line(j, cur, 0, "cash", NULL, 1, received, text, err);
     if (rc == 0)
-        rc = add_line(j, cur, 2, "receivable", NULL, 0, applied,
+        rc = add_line(j, cur, 2, "receivable", NULL, 0, applied_new,
                       "Payments applied to invoices", err);
     if (rc == 0)
-        rc = add_line(j, cur, 3, "unapplied_cash", NULL, 0, received - applied,
+        rc = add_line(j, cur, 3, "unapplied_cash", NULL, 0,
+                      received - applied_new,
                       "Payments not applied (credit on account)", err);
-    return rc;
-}
-
-static int later_row(const tl_row *row, void *cls, tl_err *err)
-{
-    journal *j = cls;
-    const char *cur = NULL;
-    int64_t applied = 0;
-    int rc;
-
-    if (tl_row_text(row, "currency", &cur, err) < 0 ||
-        tl_row_int64(row, "applied", &applied, err) < 0)
-        return TL_ERROR;
-    rc = add_line(j, cur, 1, "unapplied_cash", NULL, 1, applied,
-                  "Earlier payments applied to invoices", err);
+    /* earlier receipts applied now move from unapplied cash to AR */
     if (rc == 0)
-        rc = add_line(j, cur, 2, "receivable", NULL, 0, applied,
+        rc = add_line(j, cur, 1, "unapplied_cash", NULL, 1, applied_old,
+                      "Earlier payments applied to invoices", err);
+    if (rc == 0)
+        rc = add_line(j, cur, 2, "receivable", NULL, 0, applied_old,
                       "Earlier payments applied to invoices", err);
     return rc;
 }
@@ -497,27 +526,50 @@ static int cash_lines(journal *j, tl_db *db, tl_err *err)
     tl_params_date(&p, j->date);
     rc = tl_db_select(
         db, "collections_gl_cash",
-        "SELECT p.currency, sum(p.amount_minor) AS received,"
-        " coalesce(sum(ap.applied), 0) AS applied, count(*) AS payments"
-        " FROM collections.payment p"
-        " LEFT JOIN LATERAL (SELECT sum(a.amount_minor) AS applied"
-        "  FROM collections.application a WHERE a.account_id = p.account_id"
-        "  AND a.payment_id = p.payment_id AND a.applied_date = $1::date)"
-        "  ap ON true"
-        " WHERE p.received_date = $1::date"
-        " GROUP BY p.currency ORDER BY p.currency",
+        CASH_TO_JOURNAL
+        ","
+        " applied_by AS ("
+        "  SELECT d.account_id, d.payment_id, sum(d.amount) AS amount"
+        "  FROM delta d GROUP BY d.account_id, d.payment_id),"
+        " by_payment AS ("
+        "  SELECT p.currency, r.payment_id IS NOT NULL AS new,"
+        "  coalesce(r.amount_minor, 0) AS received,"
+        "  coalesce(r.received_date < $1::date, false) AS late,"
+        "  coalesce(b.amount, 0) AS applied"
+        "  FROM receipt r FULL JOIN applied_by b"
+        "  USING (account_id, payment_id)"
+        "  JOIN collections.payment p USING (account_id, payment_id))"
+        " SELECT currency, sum(received)::bigint AS received,"
+        " coalesce(sum(applied) FILTER (WHERE new), 0)::bigint"
+        "  AS applied_new,"
+        " coalesce(sum(applied) FILTER (WHERE NOT new), 0)::bigint"
+        "  AS applied_old,"
+        " count(*) FILTER (WHERE new) AS payments,"
+        " count(*) FILTER (WHERE new AND late) AS late"
+        " FROM by_payment GROUP BY currency ORDER BY currency",
         &p, cash_row, j, err);
-    if (rc < 0)
-        return rc;
-    rc = tl_db_select(db, "collections_gl_cash_later",
-                      "SELECT p.currency, sum(a.amount_minor) AS applied"
-                      " FROM collections.application a"
-                      " JOIN collections.payment p USING (account_id,"
-                      " payment_id)"
-                      " WHERE a.applied_date = $1::date"
-                      " AND p.received_date < $1::date"
-                      " GROUP BY p.currency ORDER BY p.currency",
-                      &p, later_row, j, err);
+    return rc < 0 ? rc : 0;
+}
+
+/* Records what the day's journal took (the same reads as cash_lines, in
+ * the same serializable transaction, so the same rows). */
+static int cash_taken(journal *j, tl_db *db, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_date(&p, j->date);
+    tl_params_int64(&p, j->out->export_id);
+    rc = tl_db_exec(db, "collections_gl_cash_taken",
+                    CASH_TO_JOURNAL
+                    " INSERT INTO collections.gl_cash_posted (account_id,"
+                    " payment_id, invoice_id, export_id, amount_minor)"
+                    " SELECT account_id, payment_id, NULL, $2::bigint,"
+                    " amount_minor FROM receipt"
+                    " UNION ALL SELECT account_id, payment_id, invoice_id,"
+                    " $2::bigint, amount FROM delta",
+                    &p, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -976,6 +1028,8 @@ static int export_tx(tl_db *db, void *cls, tl_err *err)
         rc = render_csv(j, &csv, err);
     if (rc == 0)
         rc = store(j, db, &csv, err);
+    if (rc == 0 && strcmp(j->kind, "cash_day") == 0)
+        rc = cash_taken(j, db, err);
     if (rc == TL_EDUPLICATE) {
         /* exported meanwhile by someone else */
         tl_err_clear(err);

@@ -312,16 +312,15 @@ START_TEST(finance_report_counts_every_kind_of_line)
     /* December: the agreement's account owes 20000.00 less its MRC */
     ck_assert_int_eq(
         billing_run(&run, db, 1, 2026, 12, day("2026-12-01"), "test", &err), 0);
-    ck_assert_int_eq(collections_post_run(&posted, db, run.run_id, "test",
-                                          &err),
-                     0);
+    ck_assert_int_eq(
+        collections_post_run(&posted, db, run.run_id, "test", &err), 0);
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
                                      " billing.invoice_line"
                                      " WHERE charge_kind = 'SHORTFALL'"),
                      1);
     memset(&c, 0, sizeof(c));
-    ck_assert_int_ge(collections_finance_report(&untied, db, 2026, 12, 2026,
-                                                12, NULL, NULL, &err),
+    ck_assert_int_ge(collections_finance_report(&untied, db, 2026, 12, 2026, 12,
+                                                NULL, NULL, &err),
                      1);
     ck_assert_int_eq(untied, 0);
 }
@@ -529,6 +528,35 @@ START_TEST(gl_export_of_a_cash_day_balances_and_is_made_once)
     ck_assert_str_eq(again.csv, e.csv);
     collections_gl_export_free(&again);
     collections_gl_export_free(&e);
+
+    /* a wire of the 28th posted after the 28th was exported goes out with
+     * the next day exported, never lost and never twice */
+    in.reference = "WIRE-2";
+    in.invoice_number = NULL;
+    ck_assert_int_eq(tl_money_parse(&in.amount, "100.00", "USD"), 0);
+    ck_assert_int_eq(collections_post_payment(&pay, db, &in, &err), 0);
+    ck_assert_int_eq(pay.unapplied.minor, 10000);
+    ck_assert_int_eq(
+        collections_gl_export_cash_day(&e, db, day("2026-12-29"), "test", &err),
+        0);
+    ck_assert_str_eq(
+        e.csv,
+        "journal,line,date,account,account_name,description,currency,debit,"
+        "credit\n"
+        "CASH-2026-12-29,1,2026-12-29,1010,Cash,"
+        "Payments received 2026-12-29 (1; 1 received earlier and posted "
+        "late),USD,100.00,\n"
+        "CASH-2026-12-29,2,2026-12-29,2150,Unapplied cash,"
+        "Payments not applied (credit on account),USD,,100.00\n");
+    collections_gl_export_free(&e);
+    ck_assert_int_eq(
+        collections_gl_export_cash_day(&e, db, day("2026-12-30"), "test", &err),
+        TL_ENOTFOUND);
+    ck_assert_str_eq(err.code, "nothing_to_export");
+    tl_err_clear(&err);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.gl_cash_posted"),
+                     3);
 }
 END_TEST
 
