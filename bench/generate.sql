@@ -7,8 +7,9 @@
 -- callPaths, DID blocks, install) and EoDOCSIS 100/20 (tier, install,
 -- modem) -- and so three services. Starts are spread over October and
 -- November (mid-period proration), 5% of services are disconnected in
--- mid November, and every third account has an agreement with a
--- contracted DIA port rate. Everything bills on cycle day 1.
+-- mid November, every tenth account upgrades its DIA port mid November,
+-- and every third account has an agreement with a contracted DIA port
+-- rate. Everything bills on cycle day 1.
 
 BEGIN;
 
@@ -106,6 +107,41 @@ SELECT s.account_id, s.service_id, 1, s.install_date, 'created', 'pending',
         WHERE sc.account_id = s.account_id AND sc.service_id = s.service_id),
        s.order_id, s.item_id, 'bench'
 FROM provisioning.service s JOIN gen_account USING (account_id);
+
+-- Every tenth account upgrades its DIA port to 1 Gbps on November 12th:
+-- a mid-period change (a new version of the service with the new code),
+-- so November is billed in two pieces at two prices.
+CREATE TEMP TABLE gen_upgrade ON COMMIT DROP AS
+SELECT s.account_id, s.service_id
+FROM provisioning.service s
+JOIN gen_account ga USING (account_id)
+JOIN provisioning.service_code sc USING (account_id, service_id)
+WHERE ga.n % 10 = 5 AND sc.code = 'DIA500'
+AND s.billing_start_date < date '2026-11-12'
+AND (s.disconnect_date IS NULL OR s.disconnect_date > date '2026-11-12');
+
+INSERT INTO provisioning.service_version (account_id, service_id, version,
+    effective_date, kind, state, product_id, address_id, characteristics,
+    codes, actor)
+SELECT v.account_id, v.service_id, 2, date '2026-11-12', 'codes_changed',
+       'active', v.product_id, v.address_id,
+       v.characteristics || '{"portSpeed": "1 Gbps"}',
+       (SELECT jsonb_agg(CASE WHEN e ->> 'code' = 'DIA500'
+                         THEN jsonb_build_object('code', 'DIA1G',
+                              'quantity', (e ->> 'quantity')::int)
+                         ELSE e END
+                         ORDER BY replace(e ->> 'code', 'DIA500', 'DIA1G'))
+        FROM jsonb_array_elements(v.codes) e),
+       'bench'
+FROM provisioning.service_version v
+JOIN gen_upgrade USING (account_id, service_id)
+WHERE v.version = 1;
+
+UPDATE provisioning.service_code sc
+SET code = 'DIA1G', effective_from = date '2026-11-12'
+FROM gen_upgrade u
+WHERE sc.account_id = u.account_id AND sc.service_id = u.service_id
+AND sc.code = 'DIA500';
 
 -- Every third account has a 36-month agreement with a DIA port rate.
 INSERT INTO contracts.agreement (account_id, agreement_ref, start_date,
