@@ -255,7 +255,7 @@ static int run_run(cli_ctx *c, int argc, char **argv)
                       "agent", agent, "statements", res.statements, "lines",
                       res.lines, "approvedKept", res.approved_kept));
     printf("commission run %s%s%s: %d draft statement%s, %d line%s; %d "
-           "approved statement%s left as they are\n",
+           "approved statement%s left alone\n",
            month_text, agent ? " for " : "", agent ? agent : "", res.statements,
            res.statements == 1 ? "" : "s", res.lines, res.lines == 1 ? "" : "s",
            res.approved_kept, res.approved_kept == 1 ? "" : "s");
