@@ -11,8 +11,8 @@
  * circuit and kind order; drops drafts left without lines; sets the
  * drafts' totals and tie-out figures; and records one audit event.
  *
- * The candidate lines are one query (CANDIDATES_SQL, $1 the month's first
- * day, $2 the agent or NULL for all). It reads invoices through
+ * The candidate lines are one query (SOURCES_SQL and CANDIDATE_CTES, $1 the
+ * month's first day, $2 the agent or NULL for all). It reads invoices through
  * BILLING_FINAL_INVOICE_JOIN, so drafts of a bill run are never
  * commissioned. Rounding is commissions.round_half_even (sql/0060):
  * exact integer division, half to even, once per line.
@@ -26,8 +26,13 @@
 #include "commissions/commissions_internal.h"
 #include "common/audit.h"
 
-/* The month, the agent's services (the order's agent, else the agent of
- * record on billing start) and their final invoice lines. */
+/* The sources, as CTEs: m, the month [ms, me); svc, the agents' services
+ * (the order's agent, else the agent of record on billing start); fl,
+ * their final invoice lines; monthly, each service's monthly MRC (per
+ * code, unit x quantity of its earliest billed period) and the issue
+ * date of that first bill; inv_all, each invoice's recurring lines per
+ * service; paid, what was applied to each invoice through the month's
+ * start and end. */
 #define SOURCES_SQL                                                            \
     "WITH m AS (SELECT $1::date AS ms,"                                        \
     "  ($1::date + interval '1 month')::date AS me),"                          \
@@ -54,20 +59,14 @@
     "  l.amount_minor, i.issue_date, i.total_minor, i.invoice_number"          \
     "  FROM billing.invoice_line l " BILLING_FINAL_INVOICE_JOIN                \
     "  WHERE l.service_id IS NOT NULL AND (l.account_id, l.service_id) IN"     \
-    "   (SELECT account_id, service_id FROM svc))," /* per service: its        \
-                                                     * monthly MRC (per code,  \
-                                                     * unit x quantity of the  \
-                                                     * earliest billed period) \
-                                                     * and the issue date of   \
-                                                     * that first bill */      \
+    "   (SELECT account_id, service_id FROM svc)),"                            \
     " monthly AS (SELECT account_id, service_id,"                              \
     "  min(first_issue) AS first_issue, sum(mrc) AS mrc FROM ("                \
     "  SELECT DISTINCT ON (account_id, service_id, code) account_id,"          \
     "   service_id, unit_minor * quantity AS mrc, issue_date AS first_issue"   \
     "  FROM fl WHERE charge_kind = 'MRC'"                                      \
     "  ORDER BY account_id, service_id, code, period_start, issue_date) x"     \
-    "  GROUP BY 1, 2)," /* the MRC share of payments applied to each invoice   \
-                           through a day */                                    \
+    "  GROUP BY 1, 2),"                                                        \
     " inv_all AS (SELECT account_id, service_id, invoice_id, issue_date,"      \
     "  total_minor, sum(amount_minor) AS mrc FROM fl"                          \
     "  WHERE charge_kind IN ('MRC', 'CREDIT') GROUP BY 1, 2, 3, 4, 5),"        \
@@ -80,152 +79,143 @@
     "  WHERE (a.account_id, a.invoice_id) IN"                                  \
     "   (SELECT account_id, invoice_id FROM inv_all) GROUP BY 1, 2)"
 
-/* The candidate lines of the month, on top of SOURCES_SQL. */
-#define CANDIDATES_SQL                                                               \
-    SOURCES_SQL                                                                      \
-        "," /* per service and kind: the plan in force on billing start, for         \
-             * the product or else for every product */                                                \
-        " sp AS (SELECT DISTINCT ON (v.account_id, v.service_id, p.kind) v.*,"       \
-        "  p.plan_id, p.kind, p.rate_ppm, p.term_months, p.clawback_months"          \
-        "  FROM svc v JOIN commissions.plan p ON p.agent_id = v.agent_id"            \
-        "   AND (p.product_id IS NULL OR p.product_id = v.product_id)"               \
-        "   AND p.valid_from <= v.billing_start"                                     \
-        "   AND (p.valid_to IS NULL OR p.valid_to > v.billing_start)"                \
-        "  ORDER BY v.account_id, v.service_id, p.kind,"                             \
-        "   p.product_id NULLS LAST),"                                               \
-        " newmrc AS (SELECT v.agent_id, v.currency, sum(mo.mrc) AS new_mrc"          \
-        "  FROM svc v JOIN monthly mo USING (account_id, service_id)"                \
-        "  CROSS JOIN m WHERE v.billing_start >= m.ms AND v.billing_start < "        \
-        "m.me"                                                                       \
-        "  GROUP BY 1, 2),"                                                          \
-        " rated AS (SELECT sp.*, coalesce((SELECT t.rate_ppm"                        \
-        "   FROM commissions.plan_tier t WHERE t.plan_id = sp.plan_id"               \
-        "   AND t.currency = sp.currency"                                            \
-        "   AND coalesce(n.new_mrc, 0) > t.above_minor"                              \
-        "   ORDER BY t.above_minor DESC LIMIT 1), sp.rate_ppm) AS eff_rate"          \
-        "  FROM sp LEFT JOIN newmrc n"                                               \
-        "   ON n.agent_id = sp.agent_id AND n.currency = sp.currency)," /* recurring \
-                                                                           lines     \
-                                                                           of        \
-                                                                           each      \
-                                                                           invoice   \
-                                                                           within    \
-                                                                           the       \
-                                                                           plan's    \
-                                                                           term      \
-                                                                         */          \
-        " inv AS (SELECT r.account_id, r.service_id, r.kind, f.invoice_id,"          \
-        "  f.issue_date, f.total_minor, sum(f.amount_minor) AS mrc"                  \
-        "  FROM rated r JOIN fl f USING (account_id, service_id)"                    \
-        "  WHERE r.kind IN ('percent_billed', 'percent_collected')"                  \
-        "   AND f.charge_kind IN ('MRC', 'CREDIT')"                                  \
-        "   AND (r.term_months IS NULL OR coalesce(f.period_start, "                 \
-        "f.issue_date)"                                                              \
-        "        < r.billing_start + make_interval(months => r.term_months))"        \
-        "  GROUP BY 1, 2, 3, 4, 5, 6),"                                              \
-        " basis AS (SELECT r.*, CASE r.kind"                                         \
-        "  WHEN 'percent_billed' THEN (SELECT sum(i.mrc) FROM inv i CROSS "          \
-        "JOIN m"                                                                     \
-        "   WHERE i.account_id = r.account_id AND i.service_id = r.service_id"       \
-        "   AND i.kind = r.kind AND i.issue_date >= m.ms AND i.issue_date < "        \
-        "m.me)"                                                                      \
-        "  WHEN 'percent_collected' THEN (SELECT sum("                               \
-        "   commissions.round_half_even(p.through_end * i.mrc, i.total_minor)"       \
-        "   - commissions.round_half_even(p.through_start * i.mrc,"                  \
-        "     i.total_minor))"                                                       \
-        "   FROM inv i JOIN paid p USING (account_id, invoice_id)"                   \
-        "   WHERE i.account_id = r.account_id AND i.service_id = r.service_id"       \
-        "   AND i.kind = r.kind AND i.total_minor > 0)"                              \
-        "  WHEN 'upfront_first_month' THEN (SELECT mo.mrc FROM monthly mo"           \
-        "   CROSS JOIN m WHERE mo.account_id = r.account_id"                         \
-        "   AND mo.service_id = r.service_id AND mo.first_issue >= m.ms"             \
-        "   AND mo.first_issue < m.me)"                                              \
-        "  WHEN 'upfront_nrc' THEN (SELECT sum(f.amount_minor) FROM fl f"            \
-        "   CROSS JOIN m WHERE f.account_id = r.account_id"                          \
-        "   AND f.service_id = r.service_id AND f.charge_kind = 'NRC'"               \
-        "   AND f.issue_date >= m.ms AND f.issue_date < m.me)"                       \
-        "  END AS basis FROM rated r)," /* services to claw back this month:         \
-                                         * disconnected within the window, or                                                                                  \
-                                         * an invoice billing them written           \
-                                         * off; once for ever */                     \
-        " claw AS (SELECT v.*, CASE WHEN cm.months > 0"                              \
-        "   AND v.disconnect_date < m.me AND v.disconnect_date"                      \
-        "    < v.billing_start + make_interval(months => cm.months)"                 \
-        "  THEN 'clawback_disconnect' ELSE 'clawback_write_off' END AS kind,"        \
-        "  cm.months, (SELECT min(f.invoice_number) FROM fl f"                       \
-        "   JOIN collections.ledger_entry w ON w.account_id = f.account_id"          \
-        "   AND w.invoice_id = f.invoice_id AND w.kind = 'write_off'"                \
-        "   AND w.effective_date < m.me WHERE f.account_id = v.account_id"           \
-        "   AND f.service_id = v.service_id) AS written_off,"                        \
-        "  coalesce((SELECT sum(x.amount_minor) FROM "                               \
-        "commissions.statement_line x"                                               \
-        "   JOIN commissions.statement s ON s.statement_id = x.statement_id"         \
-        "   WHERE s.status = 'approved' AND x.agent_id = v.agent_id"                 \
-        "   AND x.account_id = v.account_id AND x.service_id = v.service_id"         \
-        "   AND x.kind IN ('percent_billed', 'percent_collected',"                   \
-        "    'upfront_first_month', 'upfront_nrc')), 0) AS paid"                     \
-        "  FROM svc v CROSS JOIN m JOIN (SELECT account_id, service_id,"             \
-        "   max(clawback_months) AS months FROM sp GROUP BY 1, 2) cm"                \
-        "   USING (account_id, service_id)"                                          \
-        "  WHERE ((cm.months > 0 AND v.disconnect_date < m.me"                       \
-        "     AND v.disconnect_date"                                                 \
-        "      < v.billing_start + make_interval(months => cm.months))"              \
-        "    OR EXISTS (SELECT 1 FROM fl f JOIN collections.ledger_entry w"          \
-        "     ON w.account_id = f.account_id AND w.invoice_id = f.invoice_id"        \
-        "     WHERE w.kind = 'write_off' AND w.effective_date < m.me"                \
-        "     AND f.account_id = v.account_id AND f.service_id = "                   \
-        "v.service_id))"                                                             \
-        "   AND NOT EXISTS (SELECT 1 FROM commissions.statement_line x"              \
-        "    WHERE x.agent_id = v.agent_id AND x.account_id = v.account_id"          \
-        "    AND x.service_id = v.service_id"                                        \
-        "    AND x.kind IN ('clawback_disconnect', 'clawback_write_off'))),"         \
-        " cand AS ("                                                                 \
-        "  SELECT b.agent_id, b.account_id, b.service_id, b.currency, b.kind,"       \
-        "   b.plan_id, NULL::bigint AS adjustment_id, b.basis AS basis_minor,"       \
-        "   b.eff_rate AS rate_ppm,"                                                 \
-        "   commissions.round_half_even(b.basis::numeric * b.eff_rate, "             \
-        "1000000)"                                                                   \
-        "    AS amount_minor, b.account_number, b.circuit_id,"                       \
-        "   format('%s %s, billing start %s', b.product_id, b.circuit_id,"           \
-        "    b.billing_start) || CASE b.kind"                                        \
-        "    WHEN 'percent_billed' THEN ': MRC billed'"                              \
-        "    WHEN 'percent_collected' THEN ': MRC collected'"                        \
-        "    WHEN 'upfront_first_month' THEN ': upfront on the first "               \
-        "month''s MRC'"                                                              \
-        "    ELSE ': upfront on the NRC' END AS description"                         \
-        "  FROM basis b WHERE b.basis IS NOT NULL AND b.basis <> 0"                  \
-        "   AND NOT EXISTS (SELECT 1 FROM claw c WHERE c.agent_id = "                \
-        "b.agent_id"                                                                 \
-        "    AND c.account_id = b.account_id AND c.service_id = b.service_id)"       \
-        "   AND NOT EXISTS (SELECT 1 FROM commissions.statement_line x"              \
-        "    WHERE x.agent_id = b.agent_id AND x.account_id = b.account_id"          \
-        "    AND x.service_id = b.service_id"                                        \
-        "    AND x.kind IN ('clawback_disconnect', 'clawback_write_off'))"           \
-        "  UNION ALL"                                                                \
-        "  SELECT c.agent_id, c.account_id, c.service_id, c.currency, c.kind,"       \
-        "   NULL, NULL, c.paid, 1000000, -c.paid, c.account_number, "                \
-        "c.circuit_id,"                                                              \
-        "   CASE c.kind WHEN 'clawback_disconnect' THEN format("                     \
-        "    '%s disconnected on %s, within %s months of billing start %s:"          \
-        " what was paid on it is clawed back', c.circuit_id,"                        \
-        "    c.disconnect_date, c.months, c.billing_start)"                          \
-        "   ELSE format('%s: invoice %s written off: what was paid on it is"         \
-        " clawed back', c.circuit_id, c.written_off) END"                            \
-        "  FROM claw c"                                                              \
-        "  UNION ALL"                                                                \
-        "  SELECT a.agent_id, a.account_id, a.service_id, a.currency,"               \
-        "   'adjustment', NULL, a.adjustment_id, a.amount_minor, 1000000,"           \
-        "   a.amount_minor, ba.account_number, coalesce(s.circuit_id, ''),"          \
-        "   'adjustment: ' || a.reason"                                              \
-        "  FROM commissions.adjustment a CROSS JOIN m"                               \
-        "  JOIN accounts.billing_account ba ON ba.account_id = a.account_id"         \
-        "  LEFT JOIN provisioning.service s"                                         \
-        "   ON s.account_id = a.account_id AND s.service_id = a.service_id"          \
-        "  WHERE a.from_month <= m.ms"                                               \
-        "   AND ($2::bigint IS NULL OR a.agent_id = $2::bigint)"                     \
-        "   AND NOT EXISTS (SELECT 1 FROM commissions.statement_line x"              \
-        "    WHERE x.account_id = a.account_id"                                      \
-        "    AND x.adjustment_id = a.adjustment_id))"
+/* The candidate lines of the month (cand), CTEs following SOURCES_SQL:
+ * sp, per service and kind the plan in force on billing start (for the
+ * product, else for every product); newmrc, the agent's new MRC of the
+ * month; rated, the rate after volume tiers; inv, each invoice's
+ * recurring lines within the term; basis, per kind; claw, the services
+ * to claw back this month (disconnected within the window, or an invoice
+ * billing them written off; once for ever); cand, commission lines,
+ * clawbacks and adjustments. */
+#define CANDIDATE_CTES                                                         \
+    " sp AS (SELECT DISTINCT ON (v.account_id, v.service_id, p.kind) v.*,"     \
+    "  p.plan_id, p.kind, p.rate_ppm, p.term_months, p.clawback_months"        \
+    "  FROM svc v JOIN commissions.plan p ON p.agent_id = v.agent_id"          \
+    "   AND (p.product_id IS NULL OR p.product_id = v.product_id)"             \
+    "   AND p.valid_from <= v.billing_start"                                   \
+    "   AND (p.valid_to IS NULL OR p.valid_to > v.billing_start)"              \
+    "  ORDER BY v.account_id, v.service_id, p.kind,"                           \
+    "   p.product_id NULLS LAST),"                                             \
+    " newmrc AS (SELECT v.agent_id, v.currency, sum(mo.mrc) AS new_mrc"        \
+    "  FROM svc v JOIN monthly mo USING (account_id, service_id)"              \
+    "  CROSS JOIN m WHERE v.billing_start >= m.ms AND v.billing_start < m.me"  \
+    "  GROUP BY 1, 2),"                                                        \
+    " rated AS (SELECT sp.*, coalesce((SELECT t.rate_ppm"                      \
+    "   FROM commissions.plan_tier t WHERE t.plan_id = sp.plan_id"             \
+    "   AND t.currency = sp.currency"                                          \
+    "   AND coalesce(n.new_mrc, 0) > t.above_minor"                            \
+    "   ORDER BY t.above_minor DESC LIMIT 1), sp.rate_ppm) AS eff_rate"        \
+    "  FROM sp LEFT JOIN newmrc n"                                             \
+    "   ON n.agent_id = sp.agent_id AND n.currency = sp.currency),"            \
+    " inv AS (SELECT r.account_id, r.service_id, r.kind, f.invoice_id,"        \
+    "  f.issue_date, f.total_minor, sum(f.amount_minor) AS mrc"                \
+    "  FROM rated r JOIN fl f USING (account_id, service_id)"                  \
+    "  WHERE r.kind IN ('percent_billed', 'percent_collected')"                \
+    "   AND f.charge_kind IN ('MRC', 'CREDIT')"                                \
+    "   AND (r.term_months IS NULL OR coalesce(f.period_start, "               \
+    "f.issue_date)"                                                            \
+    "        < r.billing_start + make_interval(months => r.term_months))"      \
+    "  GROUP BY 1, 2, 3, 4, 5, 6),"                                            \
+    " basis AS (SELECT r.*, CASE r.kind"                                       \
+    "  WHEN 'percent_billed' THEN (SELECT sum(i.mrc) FROM inv i CROSS "        \
+    "JOIN m"                                                                   \
+    "   WHERE i.account_id = r.account_id AND i.service_id = r.service_id"     \
+    "   AND i.kind = r.kind AND i.issue_date >= m.ms AND i.issue_date < "      \
+    "m.me)"                                                                    \
+    "  WHEN 'percent_collected' THEN (SELECT sum("                             \
+    "   commissions.round_half_even(p.through_end * i.mrc, i.total_minor)"     \
+    "   - commissions.round_half_even(p.through_start * i.mrc,"                \
+    "     i.total_minor))"                                                     \
+    "   FROM inv i JOIN paid p USING (account_id, invoice_id)"                 \
+    "   WHERE i.account_id = r.account_id AND i.service_id = r.service_id"     \
+    "   AND i.kind = r.kind AND i.total_minor > 0)"                            \
+    "  WHEN 'upfront_first_month' THEN (SELECT mo.mrc FROM monthly mo"         \
+    "   CROSS JOIN m WHERE mo.account_id = r.account_id"                       \
+    "   AND mo.service_id = r.service_id AND mo.first_issue >= m.ms"           \
+    "   AND mo.first_issue < m.me)"                                            \
+    "  WHEN 'upfront_nrc' THEN (SELECT sum(f.amount_minor) FROM fl f"          \
+    "   CROSS JOIN m WHERE f.account_id = r.account_id"                        \
+    "   AND f.service_id = r.service_id AND f.charge_kind = 'NRC'"             \
+    "   AND f.issue_date >= m.ms AND f.issue_date < m.me)"                     \
+    "  END AS basis FROM rated r),"                                            \
+    " claw AS (SELECT v.*, CASE WHEN cm.months > 0"                            \
+    "   AND v.disconnect_date < m.me AND v.disconnect_date"                    \
+    "    < v.billing_start + make_interval(months => cm.months)"               \
+    "  THEN 'clawback_disconnect' ELSE 'clawback_write_off' END AS kind,"      \
+    "  cm.months, (SELECT min(f.invoice_number) FROM fl f"                     \
+    "   JOIN collections.ledger_entry w ON w.account_id = f.account_id"        \
+    "   AND w.invoice_id = f.invoice_id AND w.kind = 'write_off'"              \
+    "   AND w.effective_date < m.me WHERE f.account_id = v.account_id"         \
+    "   AND f.service_id = v.service_id) AS written_off,"                      \
+    "  coalesce((SELECT sum(x.amount_minor) FROM "                             \
+    "commissions.statement_line x"                                             \
+    "   JOIN commissions.statement s ON s.statement_id = x.statement_id"       \
+    "   WHERE s.status = 'approved' AND x.agent_id = v.agent_id"               \
+    "   AND x.account_id = v.account_id AND x.service_id = v.service_id"       \
+    "   AND x.kind IN ('percent_billed', 'percent_collected',"                 \
+    "    'upfront_first_month', 'upfront_nrc')), 0) AS paid"                   \
+    "  FROM svc v CROSS JOIN m JOIN (SELECT account_id, service_id,"           \
+    "   max(clawback_months) AS months FROM sp GROUP BY 1, 2) cm"              \
+    "   USING (account_id, service_id)"                                        \
+    "  WHERE ((cm.months > 0 AND v.disconnect_date < m.me"                     \
+    "     AND v.disconnect_date"                                               \
+    "      < v.billing_start + make_interval(months => cm.months))"            \
+    "    OR EXISTS (SELECT 1 FROM fl f JOIN collections.ledger_entry w"        \
+    "     ON w.account_id = f.account_id AND w.invoice_id = f.invoice_id"      \
+    "     WHERE w.kind = 'write_off' AND w.effective_date < m.me"              \
+    "     AND f.account_id = v.account_id AND f.service_id = "                 \
+    "v.service_id))"                                                           \
+    "   AND NOT EXISTS (SELECT 1 FROM commissions.statement_line x"            \
+    "    WHERE x.agent_id = v.agent_id AND x.account_id = v.account_id"        \
+    "    AND x.service_id = v.service_id"                                      \
+    "    AND x.kind IN ('clawback_disconnect', 'clawback_write_off'))),"       \
+    " cand AS ("                                                               \
+    "  SELECT b.agent_id, b.account_id, b.service_id, b.currency, b.kind,"     \
+    "   b.plan_id, NULL::bigint AS adjustment_id, b.basis AS basis_minor,"     \
+    "   b.eff_rate AS rate_ppm,"                                               \
+    "   commissions.round_half_even(b.basis::numeric * b.eff_rate, "           \
+    "1000000)"                                                                 \
+    "    AS amount_minor, b.account_number, b.circuit_id,"                     \
+    "   format('%s %s, billing start %s', b.product_id, b.circuit_id,"         \
+    "    b.billing_start) || CASE b.kind"                                      \
+    "    WHEN 'percent_billed' THEN ': MRC billed'"                            \
+    "    WHEN 'percent_collected' THEN ': MRC collected'"                      \
+    "    WHEN 'upfront_first_month' THEN ': upfront on the first "             \
+    "month''s MRC'"                                                            \
+    "    ELSE ': upfront on the NRC' END AS description"                       \
+    "  FROM basis b WHERE b.basis IS NOT NULL AND b.basis <> 0"                \
+    "   AND NOT EXISTS (SELECT 1 FROM claw c WHERE c.agent_id = "              \
+    "b.agent_id"                                                               \
+    "    AND c.account_id = b.account_id AND c.service_id = b.service_id)"     \
+    "   AND NOT EXISTS (SELECT 1 FROM commissions.statement_line x"            \
+    "    WHERE x.agent_id = b.agent_id AND x.account_id = b.account_id"        \
+    "    AND x.service_id = b.service_id"                                      \
+    "    AND x.kind IN ('clawback_disconnect', 'clawback_write_off'))"         \
+    "  UNION ALL"                                                              \
+    "  SELECT c.agent_id, c.account_id, c.service_id, c.currency, c.kind,"     \
+    "   NULL, NULL, c.paid, 1000000, -c.paid, c.account_number, "              \
+    "c.circuit_id,"                                                            \
+    "   CASE c.kind WHEN 'clawback_disconnect' THEN format("                   \
+    "    '%s disconnected on %s, within %s months of billing start %s:"        \
+    " what was paid on it is clawed back', c.circuit_id,"                      \
+    "    c.disconnect_date, c.months, c.billing_start)"                        \
+    "   ELSE format('%s: invoice %s written off: what was paid on it is"       \
+    " clawed back', c.circuit_id, c.written_off) END"                          \
+    "  FROM claw c"                                                            \
+    "  UNION ALL"                                                              \
+    "  SELECT a.agent_id, a.account_id, a.service_id, a.currency,"             \
+    "   'adjustment', NULL, a.adjustment_id, a.amount_minor, 1000000,"         \
+    "   a.amount_minor, ba.account_number, coalesce(s.circuit_id, ''),"        \
+    "   'adjustment: ' || a.reason"                                            \
+    "  FROM commissions.adjustment a CROSS JOIN m"                             \
+    "  JOIN accounts.billing_account ba ON ba.account_id = a.account_id"       \
+    "  LEFT JOIN provisioning.service s"                                       \
+    "   ON s.account_id = a.account_id AND s.service_id = a.service_id"        \
+    "  WHERE a.from_month <= m.ms"                                             \
+    "   AND ($2::bigint IS NULL OR a.agent_id = $2::bigint)"                   \
+    "   AND NOT EXISTS (SELECT 1 FROM commissions.statement_line x"            \
+    "    WHERE x.account_id = a.account_id"                                    \
+    "    AND x.adjustment_id = a.adjustment_id))"
 
 /* The order of kinds on a statement. */
 #define KIND_ORDER                                                             \
@@ -233,61 +223,59 @@
     " 'upfront_first_month', 'upfront_nrc', 'clawback_disconnect',"            \
     " 'clawback_write_off', 'adjustment'], c.kind)"
 
-/* Sets the totals of the drafts selected by $1 (month) and $2 (agent or
- * NULL) or of the one statement $3: lines, the balance carried from the
- * previous approved statement, payable, and the tie-out figures (what
- * billing billed and collections collected on the agent's services). */
-#define TOTALS_SQL                                                             \
-    SOURCES_SQL                                                                \
-        ","                                                                    \
-        " src AS (SELECT v.agent_id, v.currency,"                              \
-        "  coalesce(sum((SELECT sum(i.mrc) FROM inv_all i WHERE"               \
-        "   i.account_id = v.account_id AND i.service_id = v.service_id"       \
-        "   AND i.issue_date >= m.ms AND i.issue_date < m.me)), 0) AS billed," \
-        "  coalesce(sum((SELECT sum("                                          \
-        "   commissions.round_half_even(p.through_end * i.mrc, i.total_minor)" \
-        "   - commissions.round_half_even(p.through_start * i.mrc,"            \
-        "     i.total_minor))"                                                 \
-        "   FROM inv_all i JOIN paid p USING (account_id, invoice_id)"         \
-        "   WHERE i.account_id = v.account_id AND i.service_id = v.service_id" \
-        "   AND i.total_minor > 0)), 0) AS collected,"                         \
-        "  coalesce(sum((SELECT mo.mrc FROM monthly mo"                        \
-        "   WHERE mo.account_id = v.account_id AND mo.service_id = "           \
-        "v.service_id"                                                         \
-        "   AND v.billing_start >= m.ms AND v.billing_start < m.me)), 0)"      \
-        "   AS new_mrc"                                                        \
-        "  FROM svc v CROSS JOIN m GROUP BY 1, 2),"                            \
-        " t AS (SELECT s.statement_id, count(l.line_no) AS n,"                 \
-        "  coalesce(sum(l.amount_minor), 0) AS total,"                         \
-        "  coalesce(sum(l.basis_minor) FILTER"                                 \
-        "   (WHERE l.kind = 'percent_billed'), 0) AS basis_billed,"            \
-        "  coalesce(sum(l.basis_minor) FILTER"                                 \
-        "   (WHERE l.kind = 'percent_collected'), 0) AS basis_collected,"      \
-        "  coalesce((SELECT p.carried_out_minor FROM commissions.statement p"  \
-        "   WHERE p.agent_id = s.agent_id AND p.currency = s.currency"         \
-        "   AND p.status = 'approved' AND p.month < s.month"                   \
-        "   ORDER BY p.month DESC LIMIT 1), 0) AS carried_in"                  \
-        "  FROM commissions.statement s"                                       \
-        "  LEFT JOIN commissions.statement_line l"                             \
-        "   ON l.statement_id = s.statement_id"                                \
-        "  WHERE s.status = 'draft' AND s.month = $1::date"                    \
-        "   AND ($2::bigint IS NULL OR s.agent_id = $2::bigint)"               \
-        "   AND ($3::bigint IS NULL OR s.statement_id = $3::bigint)"           \
-        "  GROUP BY s.statement_id)"                                           \
-        " UPDATE commissions.statement s SET line_count = t.n,"                \
-        "  lines_total_minor = t.total, carried_in_minor = t.carried_in,"      \
-        "  payable_minor = greatest(t.total + t.carried_in, 0),"               \
-        "  carried_out_minor = least(t.total + t.carried_in, 0),"              \
-        "  basis_billed_minor = t.basis_billed,"                               \
-        "  basis_collected_minor = t.basis_collected,"                         \
-        "  billed_mrc_minor = coalesce(src.billed, 0),"                        \
-        "  collected_mrc_minor = coalesce(src.collected, 0),"                  \
-        "  new_mrc_minor = coalesce(src.new_mrc, 0)"                           \
-        " FROM t LEFT JOIN commissions.statement s2"                           \
-        "  ON s2.statement_id = t.statement_id"                                \
-        " LEFT JOIN src ON src.agent_id = s2.agent_id"                         \
-        "  AND src.currency = s2.currency"                                     \
-        " WHERE s.statement_id = t.statement_id"
+/* The statement appended to SOURCES_SQL that sets the totals of the drafts
+ * selected by $1 (month) and $2 (agent or NULL) or of the one statement $3:
+ * lines, the balance carried from the previous approved statement, payable, and
+ * the tie-out figures (what billing billed and collections collected on the
+ * agent's services). */
+#define TOTALS_TAIL                                                            \
+    " src AS (SELECT v.agent_id, v.currency,"                                  \
+    "  coalesce(sum((SELECT sum(i.mrc) FROM inv_all i WHERE"                   \
+    "   i.account_id = v.account_id AND i.service_id = v.service_id"           \
+    "   AND i.issue_date >= m.ms AND i.issue_date < m.me)), 0) AS billed,"     \
+    "  coalesce(sum((SELECT sum("                                              \
+    "   commissions.round_half_even(p.through_end * i.mrc, i.total_minor)"     \
+    "   - commissions.round_half_even(p.through_start * i.mrc,"                \
+    "     i.total_minor))"                                                     \
+    "   FROM inv_all i JOIN paid p USING (account_id, invoice_id)"             \
+    "   WHERE i.account_id = v.account_id AND i.service_id = v.service_id"     \
+    "   AND i.total_minor > 0)), 0) AS collected,"                             \
+    "  coalesce(sum((SELECT mo.mrc FROM monthly mo"                            \
+    "   WHERE mo.account_id = v.account_id AND mo.service_id = v.service_id"   \
+    "   AND v.billing_start >= m.ms AND v.billing_start < m.me)), 0)"          \
+    "   AS new_mrc"                                                            \
+    "  FROM svc v CROSS JOIN m GROUP BY 1, 2),"                                \
+    " t AS (SELECT s.statement_id, count(l.line_no) AS n,"                     \
+    "  coalesce(sum(l.amount_minor), 0) AS total,"                             \
+    "  coalesce(sum(l.basis_minor) FILTER"                                     \
+    "   (WHERE l.kind = 'percent_billed'), 0) AS basis_billed,"                \
+    "  coalesce(sum(l.basis_minor) FILTER"                                     \
+    "   (WHERE l.kind = 'percent_collected'), 0) AS basis_collected,"          \
+    "  coalesce((SELECT p.carried_out_minor FROM commissions.statement p"      \
+    "   WHERE p.agent_id = s.agent_id AND p.currency = s.currency"             \
+    "   AND p.status = 'approved' AND p.month < s.month"                       \
+    "   ORDER BY p.month DESC LIMIT 1), 0) AS carried_in"                      \
+    "  FROM commissions.statement s"                                           \
+    "  LEFT JOIN commissions.statement_line l"                                 \
+    "   ON l.statement_id = s.statement_id"                                    \
+    "  WHERE s.status = 'draft' AND s.month = $1::date"                        \
+    "   AND ($2::bigint IS NULL OR s.agent_id = $2::bigint)"                   \
+    "   AND ($3::bigint IS NULL OR s.statement_id = $3::bigint)"               \
+    "  GROUP BY s.statement_id)"                                               \
+    " UPDATE commissions.statement s SET line_count = t.n,"                    \
+    "  lines_total_minor = t.total, carried_in_minor = t.carried_in,"          \
+    "  payable_minor = greatest(t.total + t.carried_in, 0),"                   \
+    "  carried_out_minor = least(t.total + t.carried_in, 0),"                  \
+    "  basis_billed_minor = t.basis_billed,"                                   \
+    "  basis_collected_minor = t.basis_collected,"                             \
+    "  billed_mrc_minor = coalesce(src.billed, 0),"                            \
+    "  collected_mrc_minor = coalesce(src.collected, 0),"                      \
+    "  new_mrc_minor = coalesce(src.new_mrc, 0)"                               \
+    " FROM t LEFT JOIN commissions.statement s2"                               \
+    "  ON s2.statement_id = t.statement_id"                                    \
+    " LEFT JOIN src ON src.agent_id = s2.agent_id"                             \
+    "  AND src.currency = s2.currency"                                         \
+    " WHERE s.statement_id = t.statement_id"
 
 typedef struct run_ctx {
     int64_t agent_id; /* 0: every agent */
@@ -323,7 +311,8 @@ int commissions_set_totals(tl_db *db, tl_date month, int64_t agent_id,
         tl_params_int64(&p, statement_id);
     else
         tl_params_null(&p);
-    return tl_db_exec(db, "commissions_totals", TOTALS_SQL, &p, err);
+    return tl_db_exec(db, "commissions_totals", SOURCES_SQL "," TOTALS_TAIL, &p,
+                      err);
 }
 
 static int run_tx(tl_db *db, void *cls, tl_err *err)
@@ -361,7 +350,8 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
         return rc;
     tl_params_text(&p, ctx->actor);
     rc = tl_db_exec(db, "commissions_run_headers",
-                    CANDIDATES_SQL
+                    SOURCES_SQL
+                    "," CANDIDATE_CTES
                     " INSERT INTO commissions.statement (agent_id, month,"
                     " currency, created_by)"
                     " SELECT DISTINCT agent_id, $1::date, currency, $3"
@@ -373,7 +363,8 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
     scope_params(&p, ctx);
     rc = tl_db_exec(
         db, "commissions_run_lines",
-        CANDIDATES_SQL
+        SOURCES_SQL
+        "," CANDIDATE_CTES
         " INSERT INTO commissions.statement_line (account_id, statement_id,"
         " line_no, agent_id, service_id, kind, plan_id, adjustment_id,"
         " basis_minor, rate_ppm, amount_minor, description)"

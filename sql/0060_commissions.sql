@@ -249,19 +249,18 @@ COMMENT ON CONSTRAINT statement_line_no_positive ON commissions.statement_line I
     'line: line numbers start at 1';
 
 -- A statement line per service and kind, an adjustment on one statement,
--- a clawback of a service once for ever: rerunning never duplicates.
+-- a clawback of a service once for ever: rerunning never duplicates. Each
+-- unique key holds account_id, so the table can be distributed by it.
 CREATE UNIQUE INDEX statement_line_service_once ON commissions.statement_line
     (statement_id, account_id, service_id, kind) WHERE adjustment_id IS NULL;
 CREATE UNIQUE INDEX statement_line_adjustment_once ON commissions.statement_line
     (account_id, adjustment_id) WHERE adjustment_id IS NOT NULL;
 CREATE UNIQUE INDEX statement_line_clawback_once ON commissions.statement_line
     (agent_id, account_id, service_id) WHERE kind IN ('clawback_disconnect', 'clawback_write_off');
-CREATE UNIQUE INDEX statement_line_number_key ON commissions.statement_line (statement_id, line_no);
 CREATE INDEX statement_line_service_idx ON commissions.statement_line (agent_id, account_id, service_id);
 COMMENT ON INDEX commissions.statement_line_service_once IS 'One line per service and kind on a statement.';
 COMMENT ON INDEX commissions.statement_line_adjustment_once IS 'An adjustment is carried onto one statement.';
 COMMENT ON INDEX commissions.statement_line_clawback_once IS 'A service is clawed back once.';
-COMMENT ON INDEX commissions.statement_line_number_key IS 'Line numbers are unique within a statement.';
 
 -- ---- an approved statement is immutable ----
 
