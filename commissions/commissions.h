@@ -235,12 +235,13 @@ int commissions_adjust(int64_t *adjustment_id, tl_db *db,
 
 /* ---- exports (render.c, pure) ---- */
 
-/* The statement as CSV (RFC 4180; header line_no,account,circuit,kind,
- * basis,rate_percent,amount,currency,description, then one row per line,
- * then the TOTAL, CARRIED_IN, PAYABLE and CARRIED_OUT rows), as JSON
- * (amounts as decimal strings), or as one self-contained printable HTML
- * page with every text escaped. *out is malloc'ed (the caller frees it),
- * NULL on failure (TL_ERROR). The same statement renders the same bytes. */
+/* The statement as CSV (RFC 4180 quoting, lines end in LF; header
+ * line_no,account,circuit,kind, basis,rate_percent,amount,currency,description,
+ * then one row per line, then the TOTAL, CARRIED_IN, PAYABLE and CARRIED_OUT
+ * rows), as JSON (amounts as decimal strings), or as one self-contained
+ * printable HTML page with every text escaped. *out is malloc'ed (the caller
+ * frees it), NULL on failure (TL_ERROR). The same statement renders the same
+ * bytes. */
 int commissions_render_csv(char **out, const commissions_doc_t *doc,
                            tl_err *err);
 int commissions_render_json(char **out, const commissions_doc_t *doc,

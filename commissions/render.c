@@ -113,7 +113,7 @@ static void csv_field(cm_buf *b, const char *s, int last)
     } else {
         cm_buf_puts(b, s);
     }
-    cm_buf_puts(b, last ? "\r\n" : ",");
+    cm_buf_puts(b, last ? "\n" : ",");
 }
 
 static void csv_total(cm_buf *b, const char *what, const tl_money *m)
@@ -140,7 +140,7 @@ int commissions_render_csv(char **out, const commissions_doc_t *doc,
 
     cm_buf_init(&b, MAX_DOC_BYTES);
     cm_buf_puts(&b, "line_no,account,circuit,kind,basis,rate_percent,amount,"
-                    "currency,description\r\n");
+                    "currency,description\n");
     for (i = 0; i < doc->n_lines; i++) {
         const commissions_line_t *l = &doc->lines[i];
         char no[16];

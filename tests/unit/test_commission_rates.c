@@ -129,15 +129,15 @@ START_TEST(csv_quotes_and_totals)
     ck_assert_int_eq(commissions_render_csv(&csv, &doc, &err), 0);
     ck_assert_str_eq(
         csv, "line_no,account,circuit,kind,basis,rate_percent,amount,"
-             "currency,description\r\n"
+             "currency,description\n"
              "1,A-1,DIA/000001,percent_billed,1150.00,12,138.00,USD,"
-             "\"DIA \"\"500\"\", <b>billed</b>\"\r\n"
+             "\"DIA \"\"500\"\", <b>billed</b>\"\n"
              "2,A-1,DIA/000002,clawback_disconnect,186.00,100,-186.00,USD,"
-             "gone\r\n"
-             ",,,TOTAL,,,-48.00,USD,\r\n"
-             ",,,CARRIED_IN,,,0.00,USD,\r\n"
-             ",,,PAYABLE,,,0.00,USD,\r\n"
-             ",,,CARRIED_OUT,,,-48.00,USD,\r\n");
+             "gone\n"
+             ",,,TOTAL,,,-48.00,USD,\n"
+             ",,,CARRIED_IN,,,0.00,USD,\n"
+             ",,,PAYABLE,,,0.00,USD,\n"
+             ",,,CARRIED_OUT,,,-48.00,USD,\n");
     free(csv);
 }
 END_TEST
