@@ -448,7 +448,12 @@ static int run_export(cli_ctx *c, int argc, char **argv)
         free(text);
         return cli_fail(c, rc, &err);
     }
-    if (a.output == NULL) {
+    if (a.output == NULL && c->json) {
+        /* the document as a string, so --json always prints JSON */
+        rc = cli_print_json(json_pack(
+            "{s:s, s:s, s:i, s:s}", "statement", doc.st.number, "format",
+            a.format, "lines", (int)doc.n_lines, "content", text));
+    } else if (a.output == NULL) {
         fputs(text, stdout);
         if (strcmp(a.format, "json") == 0)
             fputs("\n", stdout);
@@ -667,8 +672,8 @@ const cli_command cli_commission_commands[] = {
      "trunkline commission export --agent REF --month YYYY-MM\n"
      "          [--format csv|json|html] [--output FILE] [--currency CUR]\n"
      "          [--json]\n"
-     "Writes the statement to stdout or --output; --json reports where it\n"
-     "was written.\n",
+     "Writes the statement to stdout or --output. With --json: where it was\n"
+     "written, or without --output the document as the \"content\" string.\n",
      run_export},
     {"commission", "audit", "finance audit of a month's commissions",
      "trunkline commission audit --month YYYY-MM [--agent REF] [--csv]\n"
