@@ -493,6 +493,47 @@ START_TEST(tier_boundary_exactly_and_one_cent_over)
 }
 END_TEST
 
+/* ---- term and product ---- */
+
+START_TEST(term_and_product_plans)
+{
+    char c1[48];
+    commissions_plan_in in;
+    commissions_doc_t doc;
+    int64_t id = 0;
+    int created = 0;
+
+    tl_fx_catalog(db);
+    agent("SUMMIT");
+    customer(c1, "CM-1", 101, 1);
+    /* 12% for every product for one month; 15% for DIA for one month:
+     * the product's plan wins */
+    plan("percent_billed", 120000, 1, 0, 0, NULL);
+    memset(&in, 0, sizeof(in));
+    in.agent_ref = "SUMMIT";
+    in.kind = "percent_billed";
+    in.product_id = "DIA";
+    in.rate_ppm = 150000;
+    in.term_months = 1;
+    in.valid_from = day("2026-01-01");
+    in.actor = "test";
+    ck_assert_int_eq(commissions_plan_put(&id, &created, db, &in, &err), 0);
+    bill(2026, 11, "2026-11-20");
+    run(2026, 11);
+    doc = statement(2026, 11);
+    ck_assert_int_eq(doc.n_lines, 1);
+    /* both periods start before 2026-12-14: 15% of 1801.67 = 270.2505 */
+    expect_line(&doc, 0, c1, "percent_billed", 180167, 150000, 27025);
+    ck_assert_int_eq(doc.lines[0].plan_id, id);
+    commissions_statement_free(&doc);
+    approve(2026, 11);
+    /* December's invoice bills January, after the term: nothing to
+     * commission, so no statement */
+    bill(2026, 12, "2026-12-20");
+    ck_assert_int_eq(run(2026, 12).statements, 0);
+}
+END_TEST
+
 /* ---- clawbacks ---- */
 
 START_TEST(clawback_on_early_disconnect)
@@ -814,6 +855,7 @@ int main(void)
     tcase_add_test(tc, percent_of_collected);
     tcase_add_test(tc, upfront_on_first_month_and_on_nrc);
     tcase_add_test(tc, tier_boundary_exactly_and_one_cent_over);
+    tcase_add_test(tc, term_and_product_plans);
     tcase_add_test(tc, clawback_on_early_disconnect);
     tcase_add_test(tc, clawback_on_write_off);
     tcase_add_test(tc, rerunning_a_month_never_duplicates);
