@@ -1143,6 +1143,41 @@ START_TEST(reconcile_and_gl_commands)
 }
 END_TEST
 
+/* commission plan|run|show|audit: exit codes, --json, idempotent plans. */
+START_TEST(commission_commands)
+{
+    static run_result r;
+
+    run(&r, 0, "account load " DEMO "harbor-health.json");
+    expect(&r, 0, NULL);
+    run(&r, 1,
+        "commission plan --agent SUMMIT --kind percent_collected"
+        " --rate 12.5% --from 2026-01-01");
+    expect(&r, 2, "--rate PERCENT");
+    run(&r, 0,
+        "commission plan --agent SUMMIT --kind percent_collected"
+        " --rate 12 --term 36 --clawback 6 --from 2026-01-01 --json");
+    expect(&r, 0, "\"created\": true");
+    run(&r, 0,
+        "commission plan --agent SUMMIT --kind percent_collected"
+        " --rate 12 --term 36 --clawback 6 --from 2026-01-01");
+    expect(&r, 0, "was already defined");
+    run(&r, 0, "commission plan --agent SUMMIT --json");
+    expect(&r, 0, "\"ratePercent\": \"12\"");
+    run(&r, 0,
+        "commission plan --agent NOBODY --kind upfront_nrc --rate 5"
+        " --from 2026-01-01 --json");
+    expect(&r, 4, "\"unknown_person\"");
+    run(&r, 0, "commission run --agent SUMMIT --month 2026-12 --json");
+    expect(&r, 0, "\"statements\": 0");
+    run(&r, 0, "commission show --agent SUMMIT --month 2026-12 --json");
+    expect(&r, 4, "\"no_statement\"");
+    run(&r, 0, "commission audit --month 2026-12 --json");
+    expect(&r, 0, "\"not_available\"");
+    ck_assert_int_eq(count("SELECT count(*) FROM commissions.plan"), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -1167,6 +1202,7 @@ int main(void)
     tcase_add_test(tc, equipment_commands);
     tcase_add_test(tc, provisioning_commands);
     tcase_add_test(tc, reconcile_and_gl_commands);
+    tcase_add_test(tc, commission_commands);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
