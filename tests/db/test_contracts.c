@@ -89,13 +89,31 @@ static int64_t account_id(const char *number)
     return a.account_id;
 }
 
+/* contracts_price_on, checked against the rate book the bill run prices
+ * from (contracts_rate_book_find): both must give the same contract rate,
+ * or both none, so every pricing case below covers the book too. */
 static contracts_price_t price(const char *number, const char *code,
                                const char *on)
 {
+    int64_t id = account_id(number);
+    contracts_rate_book book = {NULL, 0, 0};
     contracts_price_t p;
+    contracts_price_t b;
+    int found;
 
-    ck_assert_int_eq(
-        contracts_price_on(&p, db, account_id(number), code, day(on), &err), 0);
+    ck_assert_int_eq(contracts_price_on(&p, db, id, code, day(on), &err), 0);
+    ck_assert_int_eq(contracts_rate_book_load(&book, db, &id, 1, &err), 0);
+    found = contracts_rate_book_find(&b, &book, id, code, day(on), &err);
+    contracts_rate_book_free(&book);
+    ck_assert_int_eq(found, p.source == CONTRACTS_PRICE_CONTRACT);
+    if (found) {
+        ck_assert_int_eq(b.amount.minor, p.amount.minor);
+        ck_assert_str_eq(b.amount.cur, p.amount.cur);
+        ck_assert_int_eq(b.base_rate.minor, p.base_rate.minor);
+        ck_assert_int_eq(b.agreement_id, p.agreement_id);
+        ck_assert_str_eq(b.agreement_ref, p.agreement_ref);
+        ck_assert_int_eq(b.escalation_steps, p.escalation_steps);
+    }
     return p;
 }
 
