@@ -91,10 +91,14 @@ static void load_tax_catalog(void)
     json_decref(demo);
 }
 
-/* The skeleton up to the November run: invoice INV-00000001. */
-/* The skeleton invoice as the bill run makes it (taxed by the run);
- * categories 0 takes the codes' tax categories away first. */
-static int64_t skeleton_invoice_with(int categories)
+static void exempt(const char *cert, const char *jur, const char *from,
+                   const char *to);
+
+/* The skeleton invoice as the bill run makes it (taxed by the run):
+ * INV-00000001. categories 0 takes the codes' tax categories away first;
+ * exempt_maine gives the account a US-ME exemption until 2026-12-01
+ * before the run. */
+static int64_t skeleton_invoice_run(int categories, int exempt_maine)
 {
     provisioning_service_t svc;
     billing_run_result run;
@@ -122,11 +126,18 @@ static int64_t skeleton_invoice_with(int categories)
         0);
     if (!categories)
         sql("UPDATE catalog.service_code SET tax_category = NULL");
+    if (exempt_maine)
+        exempt("RESALE-ME-4471", "US-ME", "2026-01-01", "2026-12-01");
     ck_assert_int_eq(
         billing_run(&run, db, 1, 2026, 11, day("2026-11-20"), "test", &err), 0);
     ck_assert_int_eq(billing_invoice_get(&inv, db, "INV-00000001", &err), 0);
     ck_assert_int_eq(inv.subtotal.minor, 255167);
     return inv.invoice_id;
+}
+
+static int64_t skeleton_invoice_with(int categories)
+{
+    return skeleton_invoice_run(categories, 0);
 }
 
 static int64_t skeleton_invoice(void)
@@ -277,6 +288,37 @@ START_TEST(an_exemption_in_force_removes_its_jurisdiction_until_valid_to)
     check_lines(&r, e, 4);
     ck_assert_int_eq(r.tax.minor, 63419 + 3190 + 35 + 6900);
     billing_tax_result_free(&r);
+}
+END_TEST
+
+/* The same exemption in force when the bill run taxes the invoice: the
+ * run's own tax lines (computed from memory, not by billing_tax_invoice)
+ * are the ones billing_compute_taxes gives. */
+START_TEST(the_bill_run_applies_an_exemption_it_finds)
+{
+    int64_t invoice_id = skeleton_invoice_run(1, 1);
+    billing_tax_result r;
+    static const expect e[] = {
+        {"US", "US-FUSF", 180167, 2, 63419},
+        {"US", "US-REG", 255167, 3, 3190},
+        {"US-ME", "E911", 115000, 1, 35},
+        {"US-ME", "ME-SPT", 115000, 1, 6900},
+    };
+
+    compute(&r, invoice_id);
+    check_lines(&r, e, 4);
+    billing_tax_result_free(&r);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT tax_minor AS n FROM "
+                                     "billing.invoice"),
+                     63419 + 3190 + 35 + 6900);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " billing.invoice_tax_line"
+                                     " WHERE jurisdiction = 'US-ME'"
+                                     " AND base_minor = 115000"),
+                     2);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT sum(amount_minor) AS n FROM "
+                                     "billing.invoice_tax_line"),
+                     63419 + 3190 + 35 + 6900);
 }
 END_TEST
 
@@ -435,6 +477,7 @@ static Suite *taxes_suite(void)
     tcase_add_test(
         tc, an_exemption_in_force_removes_its_jurisdiction_until_valid_to);
     tcase_add_test(tc, an_open_ended_exemption_leaves_only_federal);
+    tcase_add_test(tc, the_bill_run_applies_an_exemption_it_finds);
     tcase_add_test(tc, tax_invoice_writes_lines_that_add_up_once);
     tcase_add_test(tc, a_final_invoice_tax_lines_are_not_rewritten);
     tcase_add_test(tc, an_untaxed_invoice_gets_no_tax_lines);
