@@ -294,7 +294,7 @@ static int read_entry(camt_ctx *c, const xmlNode *ntry, const char *path,
     }
     if (booked == 0)
         booked = value != 0 ? value : c->stmt_date;
-    if (booked == 0) {
+    if (booked == 0 && !bad) {
         snprintf(field, sizeof(field), "%s/BookgDt", path);
         tl_err_add(c->err, "required", field,
                    "the entry has no booking or value date");

@@ -936,7 +936,8 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
                           &p, file_row, o, err);
         if (rc < 0)
             return rc;
-        return load_totals(c, db, err);
+        rc = load_totals(c, db, err);
+        return rc < 0 ? rc : 0;
     }
     row.res = res;
     row.row = 0;
