@@ -504,8 +504,9 @@ static int amount_candidates(import_ctx *c, tl_db *db, tl_err *err)
     c->tmp.n = 0;
     return tl_db_select(
         db, "cash_match_amount",
-        "SELECT s.entry_no, e.account_id, e.invoice_id, e.amount_minor"
-        " AS open, count(*) OVER (PARTITION BY s.entry_no) AS n"
+        "SELECT * FROM (SELECT s.entry_no, e.account_id, e.invoice_id,"
+        " e.amount_minor AS open, e.due_date, e.entry_id,"
+        " count(*) OVER (PARTITION BY s.entry_no) AS n"
         " FROM cash_stage s"
         " JOIN collections.ledger_entry e ON e.kind = 'invoice'"
         "  AND e.amount_minor = s.amount_minor AND e.currency = s.currency"
@@ -513,8 +514,8 @@ static int amount_candidates(import_ctx *c, tl_db *db, tl_err *err)
         "  WHERE t.entry_no = s.entry_no)"
         " AND coalesce((SELECT sum(a.amount_minor)"
         "  FROM collections.application a WHERE a.account_id = e.account_id"
-        "  AND a.invoice_id = e.invoice_id), 0) = 0"
-        " ORDER BY s.entry_no, e.due_date, e.entry_id",
+        "  AND a.invoice_id = e.invoice_id), 0) = 0) x"
+        " WHERE n = 1 ORDER BY entry_no, due_date, entry_id",
         NULL, cand_row, &c->tmp, err);
 }
 
@@ -837,6 +838,28 @@ static int load_totals(import_ctx *c, tl_db *db, tl_err *err)
         &p, totals_row, c, err);
 }
 
+/* The same totals for the import in progress, from the stage: what was
+ * matched (cash_tie, less references already posted) and applied
+ * (cash_app). */
+static int stage_totals(import_ctx *c, tl_db *db, tl_err *err)
+{
+    return tl_db_select(
+        db, "cash_import_stage_totals",
+        "SELECT s.currency, sum(s.amount_minor) AS received,"
+        " coalesce(sum(s.amount_minor) FILTER (WHERE t.entry_no IS NULL),"
+        " 0) AS queued, coalesce(sum(ap.amount), 0) AS applied,"
+        " count(*) FILTER (WHERE t.method = 'invoice') AS by_invoice,"
+        " count(*) FILTER (WHERE t.method = 'account') AS by_account,"
+        " count(*) FILTER (WHERE t.method = 'amount') AS by_amount,"
+        " count(*) FILTER (WHERE t.entry_no IS NULL) AS unmatched"
+        " FROM cash_stage s LEFT JOIN cash_tie t USING (entry_no)"
+        " LEFT JOIN (SELECT entry_no, sum(amount_minor) AS amount"
+        "  FROM cash_app GROUP BY entry_no) ap"
+        "  ON ap.entry_no = s.entry_no AND t.entry_no IS NOT NULL"
+        " GROUP BY s.currency ORDER BY s.currency",
+        NULL, totals_row, c, err);
+}
+
 static int file_row(const tl_row *row, void *cls, tl_err *err)
 {
     cash_import_result *o = cls;
@@ -947,7 +970,11 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
         return rc;
     o->created = 1;
 
-    rc = stage_entries(c, db, err);
+    /* the statements below are planned as big enough for JIT, which
+     * costs more to compile than it saves on a file's worth of rows */
+    rc = tl_db_exec(db, "cash_jit_off", "SET LOCAL jit = off", NULL, err);
+    if (rc >= 0)
+        rc = stage_entries(c, db, err);
     if (rc < 0)
         return rc;
     rc = tl_db_select(db, "cash_stage_dups",
@@ -976,7 +1003,9 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
         return rc;
     if (decide_account(c) < 0)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = amount_candidates(c, db, err);
+    rc = tl_db_exec(db, "cash_tie_analyze", "ANALYZE cash_tie", NULL, err);
+    if (rc >= 0)
+        rc = amount_candidates(c, db, err);
     if (rc < 0)
         return rc;
     if (decide_amount(c, &ties) < 0)
@@ -990,7 +1019,7 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
     if (rc >= 0)
         rc = write_rows(c, db, err);
     if (rc >= 0)
-        rc = load_totals(c, db, err);
+        rc = stage_totals(c, db, err);
     if (rc < 0)
         return rc;
     tl_params_init(&p);
