@@ -649,6 +649,67 @@ START_TEST(scenario_15_morning_statement)
 }
 END_TEST
 
+START_TEST(bai2_continuation_text_names_invoices)
+{
+    static const char bai2[] = "01,BANK,TRUNKLINE,261228,0800,F9,,,2/\n"
+                               "02,TRUNKLINE,BANK,1,261228,,USD,/\n"
+                               "03,4711,USD,010,0,,/\n"
+                               "16,195,25000,0,BREF-1,CUST-1,WIRE FROM ACME/\n"
+                               "88,RE INV-H1 AND INV-H2/\n"
+                               "16,475,1200,0,BREF-2,,CHECK PAID/\n"
+                               "49,26200,5/\n"
+                               "98,26200,1,7/\n"
+                               "99,26200,1,9/\n";
+    cash_import_result res;
+
+    tl_fx_account(db, "H-1001", 1, 1);
+    invoice("H-1001", "INV-H1", 15000, "2026-12-01");
+    invoice("H-1001", "INV-H2", 15000, "2026-12-05");
+    import_ok(&res, bai2, CASH_FORMAT_BAI2);
+    ck_assert_int_eq(res.credits, 1);
+    ck_assert_int_eq(res.debits_skipped, 1);
+    ck_assert_int_eq(res.by_invoice, 1);
+    ck_assert_int_eq(open_of("INV-H1"), 0);
+    ck_assert_int_eq(open_of("INV-H2"), 5000);
+    ck_assert_int_eq(
+        count("SELECT count(*) AS n FROM collections.bank_receipt"
+              " WHERE bank_account = '4711' AND bank_ref = 'BREF-1'"
+              " AND remittance = 'CUST-1 WIRE FROM ACME RE INV-H1 AND INV-H2'"
+              " AND method = 'wire'"),
+        1);
+}
+END_TEST
+
+START_TEST(an_invoice_number_of_two_accounts_needs_the_payer)
+{
+    static const credit c[] = {
+        {"10.00", "R1", "INV-77", "NOBODY", "FR7630006000011234567890189"}};
+    static const credit known[] = {
+        {"10.00", "R2", "INV-77", "J-TWO", "DE02120300000000202051"}};
+    cash_import_result res;
+    const char *params[1] = {"J-1002"};
+
+    tl_fx_account(db, "J-1001", 1, 1);
+    tl_fx_account(db, "J-1002", 1, 2);
+    invoice("J-1001", "INV-77", 1000, "2026-12-01");
+    invoice("J-1002", "INV-77", 1000, "2026-12-01");
+    import_credits(&res, c, 1);
+    ck_assert_int_eq(res.unmatched, 1);
+    /* the payer's IBAN is known for J-1002: that account's invoice */
+    exec("INSERT INTO collections.payer (kind, key, account_id, created_by)"
+         " SELECT 'iban', 'DE02120300000000202051', account_id, 'test'"
+         " FROM accounts.billing_account WHERE account_number = $1",
+         1, params);
+    import_credits(&res, known, 1);
+    ck_assert_int_eq(res.by_invoice, 1);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.payment p"
+                           " JOIN accounts.billing_account b"
+                           " USING (account_id)"
+                           " WHERE b.account_number = 'J-1002'"),
+                     1);
+}
+END_TEST
+
 START_TEST(payment_post_still_applies)
 {
     collections_payment_in in;
@@ -695,6 +756,8 @@ int main(void)
     tcase_add_test(tc, the_same_file_twice_changes_nothing);
     tcase_add_test(tc, manual_apply_and_unapply_keep_history);
     tcase_add_test(tc, scenario_15_morning_statement);
+    tcase_add_test(tc, bai2_continuation_text_names_invoices);
+    tcase_add_test(tc, an_invoice_number_of_two_accounts_needs_the_payer);
     tcase_add_test(tc, payment_post_still_applies);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

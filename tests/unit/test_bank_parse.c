@@ -455,6 +455,53 @@ START_TEST(helpers)
 }
 END_TEST
 
+START_TEST(camt_batch_entries_split_into_their_transactions)
+{
+    /* a batch booked as one entry of 300.00 whose two transactions carry
+     * 100.00 and 200.00: two receipts, each with its payer and remittance;
+     * when the amounts do not add up, one receipt for the entry */
+    static const char doc[] =
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">"
+        "<BkToCstmrStmt><GrpHdr><MsgId>M1</MsgId></GrpHdr>"
+        "<Stmt><Id>S1</Id><Acct><Id><Othr><Id>4711</Id></Othr></Id></Acct>"
+        "<Ntry><Amt Ccy=\"USD\">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-12-28</Dt></BookgDt>"
+        "<AcctSvcrRef>BATCH-1</AcctSvcrRef><NtryDtls>"
+        "<TxDtls><Amt Ccy=\"USD\">100.00</Amt><RltdPties><Dbtr><Pty><Nm>"
+        "ONE</Nm></Pty></Dbtr></RltdPties><RmtInf><Ustrd>INV-1001</Ustrd>"
+        "</RmtInf></TxDtls>"
+        "<TxDtls><Refs><AcctSvcrRef>TX-2</AcctSvcrRef></Refs>"
+        "<Amt Ccy=\"USD\">200.00</Amt><RltdPties><Dbtr><Pty><Nm>TWO</Nm>"
+        "</Pty></Dbtr></RltdPties><RmtInf><Ustrd>INV-1002</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+        "<Ntry><Amt Ccy=\"USD\">50.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-12-28</Dt></BookgDt>"
+        "<AcctSvcrRef>BATCH-2</AcctSvcrRef><NtryDtls>"
+        "<TxDtls><Amt Ccy=\"USD\">20.00</Amt><RmtInf><Ustrd>A</Ustrd>"
+        "</RmtInf></TxDtls><TxDtls><Amt Ccy=\"USD\">20.00</Amt><RmtInf>"
+        "<Ustrd>B</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document>";
+    cash_bank_file *f = NULL;
+
+    ck_assert_int_eq(
+        cash_bank_file_parse(&f, doc, strlen(doc), CASH_FORMAT_UNKNOWN, &err),
+        0);
+    ck_assert_uint_eq(f->n, 3);
+    ck_assert_int_eq(f->entries[0].amount.minor, 10000);
+    ck_assert_str_eq(f->entries[0].bank_ref, "BATCH-1/1");
+    ck_assert_str_eq(f->entries[0].bank_account, "4711");
+    ck_assert_str_eq(f->entries[0].debtor_name, "ONE");
+    ck_assert_str_eq(f->entries[0].remittance, "INV-1001");
+    ck_assert_int_eq(f->entries[1].amount.minor, 20000);
+    ck_assert_str_eq(f->entries[1].bank_ref, "TX-2");
+    ck_assert_str_eq(f->entries[1].debtor_name, "TWO");
+    ck_assert_int_eq(f->entries[2].amount.minor, 5000);
+    ck_assert_str_eq(f->entries[2].bank_ref, "BATCH-2");
+    ck_assert_str_eq(f->entries[2].remittance, "A B");
+    cash_bank_file_free(f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bank_parse");
@@ -473,6 +520,7 @@ int main(void)
     tcase_add_test(tc, camt053_entries_carry_references_and_remittance);
     tcase_add_test(tc, camt054_notifications);
     tcase_add_test(tc, bai2_details_text_and_continuations);
+    tcase_add_test(tc, camt_batch_entries_split_into_their_transactions);
     tcase_add_test(tc, lockbox_csv);
     tcase_add_test(tc, helpers);
     suite_add_tcase(s, tc);
