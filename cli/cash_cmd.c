@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts/accounts.h"
 #include "cli/cli.h"
 #include "collections/cash.h"
 
@@ -213,23 +212,7 @@ static int run_apply(cli_ctx *c, int argc, char **argv)
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
-    if (amount_text != NULL) {
-        /* the amount is in the currency of the receipt or payment, which
-         * the account tells; without an account, dollars are assumed only
-         * as far as the parse goes: the apply checks the currency */
-        const char *cur = "USD";
-        accounts_account_t acct;
-        if (account != NULL && accounts_get(&acct, c->db, account, &err) == 0)
-            cur = acct.currency;
-        tl_err_clear(&err);
-        if (tl_money_parse(&in.amount, amount_text, cur) != 0) {
-            rc = tl_err_add(&err, "format", "amount",
-                            "amount must be a plain decimal, not \"%s\"",
-                            amount_text);
-            return cli_fail(c, rc, &err);
-        }
-        in.has_amount = 1;
-    }
+    in.amount = amount_text;
     rc = cash_apply(&res, c->db, &in, &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);

@@ -142,9 +142,10 @@ typedef struct cash_apply_in {
     int64_t payment_id;         /* a payment with credit left, or 0 */
     const char *account_number; /* tie the receipt to this account */
     const char *invoice_number; /* apply to this invoice; may be NULL */
-    int has_amount;             /* else: all that is left, up to open */
-    tl_money amount;
-    tl_date date; /* applied date */
+    const char *amount; /* decimal text in the payment's currency ("50.00");
+                           NULL: all that is left, at most what the
+                           invoice owes */
+    tl_date date;       /* applied date */
     const char *note;
     const char *actor;
 } cash_apply_in;
@@ -167,7 +168,8 @@ typedef struct cash_apply_result {
  * unknown receipt, payment, account or invoice; TL_ECONFLICT when the
  * receipt is already matched, the invoice is another account's or in
  * another currency, or the amount is more than the payment has left or the
- * invoice owes; TL_EINVALID for a bad request. */
+ * invoice owes; TL_EINVALID for a bad request or an amount that is not a
+ * plain decimal in the payment's currency. */
 int cash_apply(cash_apply_result *out, tl_db *db, const cash_apply_in *in,
                tl_err *err);
 

@@ -304,12 +304,16 @@ static int apply_to_invoice(apply_ctx *c, tl_db *db, tl_err *err)
     rc = load_invoice(&inv, db, c->pay.account_id, in->invoice_number, err);
     if (rc < 0)
         return rc;
-    if (in->has_amount) {
-        if (strcmp(in->amount.cur, c->pay.currency) != 0)
-            return tl_err_add(err, "currency", "amount",
-                              "the payment is in %s, not %s", c->pay.currency,
-                              in->amount.cur);
-        amount = in->amount.minor;
+    if (in->amount != NULL) {
+        tl_money m_in;
+        if (tl_money_parse(&m_in, in->amount, c->pay.currency) != 0 ||
+            m_in.minor <= 0)
+            return tl_err_add(err, "format", "amount",
+                              "amount must be a positive plain decimal with "
+                              "at most %d decimals for %s, not \"%s\"",
+                              tl_currency_exponent(c->pay.currency),
+                              c->pay.currency, in->amount);
+        amount = m_in.minor;
     } else {
         amount = c->pay.left < inv.open ? c->pay.left : inv.open;
     }
@@ -426,9 +430,7 @@ int cash_apply(cash_apply_result *out, tl_db *db, const cash_apply_in *in,
     if (in->payment_id != 0 && in->invoice_number == NULL)
         tl_err_add(err, "required", "invoice",
                    "name the invoice to apply the payment to");
-    if (in->has_amount && in->amount.minor <= 0)
-        tl_err_add(err, "range", "amount", "the amount must be positive");
-    if (in->has_amount && in->invoice_number == NULL)
+    if (in->amount != NULL && in->invoice_number == NULL)
         tl_err_add(err, "required", "invoice",
                    "an amount is applied to an invoice; name it");
     if (tl_err_has_problems(err))

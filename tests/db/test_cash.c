@@ -507,13 +507,17 @@ START_TEST(manual_apply_and_unapply_keep_history)
     in.receipt_id = q.last_receipt;
     in.account_number = "G-1001";
     in.invoice_number = "INV-G2";
-    in.has_amount = 1;
-    tl_money_make(&in.amount, 5000, "USD");
+    in.amount = "50.00";
     in.date = day("2026-12-29");
     in.actor = "collector";
     ck_assert_int_eq(cash_apply(&out, db, &in, &err), TL_ECONFLICT);
     ck_assert_str_eq(err.code, "exceeds_open");
     tl_err_clear(&err);
+    in.amount = "5.001";
+    ck_assert_int_eq(cash_apply(&out, db, &in, &err), TL_EINVALID);
+    ck_assert(has_problem("format", "amount"));
+    tl_err_clear(&err);
+    in.amount = "50.00";
     ck_assert_int_eq(queue().receipts, 1);
 
     /* the receipt becomes a payment of G-1001, 50.00 of it to INV-G1 */
