@@ -189,6 +189,28 @@ START_TEST(hostile_xml_is_refused)
     tl_err_clear(&err);
     ck_assert_int_eq(parse_text(broken, CASH_FORMAT_CAMT053), TL_EINVALID);
     ck_assert(has_problem("xml_syntax", "line 2"));
+    tl_err_clear(&err);
+    {
+        /* nesting deeper than libxml2's limit (256) is not parsed */
+        static const char head[] =
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053."
+            "001.02\"><BkToCstmrStmt>";
+        size_t cap = sizeof(head) + 2000 * 15 + 64;
+        char *deep = malloc(cap);
+        size_t n;
+        int i;
+        ck_assert_ptr_nonnull(deep);
+        n = (size_t)snprintf(deep, cap, "%s", head);
+        for (i = 0; i < 2000; i++)
+            n += (size_t)snprintf(deep + n, cap - n, "<Stmt>");
+        for (i = 0; i < 2000; i++)
+            n += (size_t)snprintf(deep + n, cap - n, "</Stmt>");
+        snprintf(deep + n, cap - n, "</BkToCstmrStmt></Document>");
+        ck_assert_int_eq(parse_text(deep, CASH_FORMAT_CAMT053), TL_EINVALID);
+        ck_assert(has_problem("xml_syntax", NULL));
+        ck_assert_ptr_nonnull(strstr(err.problems[0].message, "depth"));
+        free(deep);
+    }
 }
 END_TEST
 
