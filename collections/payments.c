@@ -4,6 +4,8 @@
  * The payment's bank reference is unique per account, which makes posting
  * idempotent. Application order: the invoice the customer named, then the
  * oldest due; whatever is left stays on account as unapplied cash.
+ * Applications are history (cash unapply adds negative reversal rows), so
+ * what a payment has applied is always the sum of its rows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +38,16 @@ static int load_totals(pay_ctx *ctx, tl_db *db, tl_err *err)
     tl_params_int64(&p, ctx->result->payment_id);
     rc = tl_db_query_one(db, &res, "collections_payment_totals",
                          "SELECT p.amount_minor,"
-                         " coalesce(sum(a.amount_minor), 0) AS applied,"
-                         " count(a.invoice_id) AS invoices"
+                         " coalesce(sum(a.net), 0) AS applied,"
+                         " count(a.invoice_id) FILTER (WHERE a.net > 0)"
+                         " AS invoices"
                          " FROM collections.payment p"
-                         " LEFT JOIN collections.application a"
+                         " LEFT JOIN (SELECT account_id, payment_id,"
+                         "  invoice_id, sum(amount_minor) AS net"
+                         "  FROM collections.application"
+                         "  WHERE account_id = $1::bigint"
+                         "  AND payment_id = $2::bigint"
+                         "  GROUP BY account_id, payment_id, invoice_id) a"
                          " USING (account_id, payment_id)"
                          " WHERE p.account_id = $1::bigint"
                          " AND p.payment_id = $2::bigint"
@@ -176,12 +184,13 @@ static int apply_payment(pay_ctx *ctx, tl_db *db, open_list *list, tl_err *err)
         tl_params_int64(&p, list->items[i].invoice_id);
         tl_params_int64(&p, amount);
         tl_params_date(&p, ctx->in->received_date);
+        tl_params_text(&p, ctx->in->actor ? ctx->in->actor : "system");
         rc = tl_db_exec(db, "collections_application_insert",
                         "INSERT INTO collections.application (account_id,"
                         " payment_id, invoice_id, amount_minor,"
-                        " applied_date)"
+                        " applied_date, method, recorded_by)"
                         " VALUES ($1::bigint, $2::bigint, $3::bigint,"
-                        " $4::bigint, $5::date)",
+                        " $4::bigint, $5::date, 'payment', $6)",
                         &p, err);
         if (rc < 0)
             return rc;
