@@ -121,6 +121,11 @@ typedef struct collections_dispute_in {
 int collections_dispute_open(int64_t *dispute_id, int *created, tl_db *db,
                              const collections_dispute_in *in, tl_err *err);
 
+/* The currency of a final invoice, for reading amounts typed against it.
+ * TL_ENOTFOUND when there is no such final invoice. */
+int collections_invoice_currency(char cur[4], tl_db *db,
+                                 const char *invoice_number, tl_err *err);
+
 /* Forwards an open dispute to billing. Forwarding a forwarded one is a
  * no-op; a closed one is TL_ECONFLICT; unknown TL_ENOTFOUND. */
 int collections_dispute_forward(tl_db *db, int64_t dispute_id, tl_date on,

@@ -525,3 +525,34 @@ int collections_disputes(tl_db *db, const char *account_number,
         " ORDER BY d.dispute_id",
         &p, list_row, &ctx, err);
 }
+
+static int currency_row(const tl_row *row, void *cls, tl_err *err)
+{
+    const char *cur = NULL;
+
+    if (tl_row_text(row, "currency", &cur, err) < 0)
+        return TL_ERROR;
+    snprintf(cls, 4, "%s", cur);
+    return 0;
+}
+
+int collections_invoice_currency(char cur[4], tl_db *db,
+                                 const char *invoice_number, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    cur[0] = '\0';
+    tl_params_init(&p);
+    tl_params_text(&p, invoice_number);
+    rc = tl_db_select(db, "collections_invoice_currency",
+                      "SELECT currency FROM billing.invoice"
+                      " WHERE invoice_number = $1 AND status = 'final'",
+                      &p, currency_row, cur, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "not_found", "invoice",
+                          "no final invoice %s", invoice_number);
+    return 0;
+}
