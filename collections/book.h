@@ -126,8 +126,9 @@ int collections_dispute_open(int64_t *dispute_id, int *created, tl_db *db,
 int collections_invoice_currency(char cur[4], tl_db *db,
                                  const char *invoice_number, tl_err *err);
 
-/* Forwards an open dispute to billing. Forwarding a forwarded one is a
- * no-op; a closed one is TL_ECONFLICT; unknown TL_ENOTFOUND. */
+/* Forwards an open dispute to billing. Forwarding one forwarded before
+ * is a no-op (also once closed); one closed without being forwarded is
+ * TL_ECONFLICT; unknown TL_ENOTFOUND. */
 int collections_dispute_forward(tl_db *db, int64_t dispute_id, tl_date on,
                                 const char *actor, tl_err *err);
 

@@ -229,6 +229,7 @@ typedef struct dispute_row {
     char state[16];
     tl_date opened_on;
     int64_t credit_entry_id;
+    int was_forwarded;
 } dispute_row;
 
 static int dispute_row_read(const tl_row *row, void *cls, tl_err *err)
@@ -245,6 +246,7 @@ static int dispute_row_read(const tl_row *row, void *cls, tl_err *err)
         tl_row_text(row, "currency", &cur, err) < 0 ||
         tl_row_text(row, "state", &state, err) < 0 ||
         tl_row_date(row, "opened_on", &d->opened_on, err) < 0 ||
+        tl_row_bool(row, "was_forwarded", &d->was_forwarded, err) < 0 ||
         tl_row_int64_opt(row, "credit_entry_id", &d->credit_entry_id, &isnull,
                          err) < 0)
         return TL_ERROR;
@@ -264,7 +266,8 @@ static int dispute_get(dispute_row *d, tl_db *db, int64_t dispute_id,
     tl_params_int64(&p, dispute_id);
     rc = tl_db_select(db, "collections_dispute_get",
                       "SELECT account_id, invoice_id, amount_minor, currency,"
-                      " state, opened_on, credit_entry_id"
+                      " state, opened_on, credit_entry_id,"
+                      " forwarded_on IS NOT NULL AS was_forwarded"
                       " FROM collections.dispute WHERE dispute_id = $1::bigint"
                       " FOR UPDATE",
                       &p, dispute_row_read, d, err);
@@ -302,7 +305,9 @@ static int forward_tx(tl_db *db, void *cls, tl_err *err)
     rc = dispute_get(&d, db, ctx->dispute_id, err);
     if (rc < 0)
         return rc;
-    if (strcmp(d.state, "forwarded") == 0)
+    /* forwarded before: forwarding again changes nothing, even once the
+     * dispute is closed */
+    if (d.was_forwarded)
         return 0;
     if (strcmp(d.state, "open") != 0)
         return tl_err_set(err, TL_ECONFLICT, "conflict", "state",
