@@ -194,9 +194,11 @@ static int run_aging(cli_ctx *c, int argc, char **argv)
     const char *as_of_text = NULL;
     const char *by_text = "account";
     const char *days_text = "30";
+    int no_kpis = 0;
     const cli_opt opts[] = {{"as-of", &as_of_text, NULL},
                             {"by", &by_text, NULL},
                             {"kpi-days", &days_text, NULL},
+                            {"no-kpis", NULL, &no_kpis},
                             {NULL, NULL, NULL}};
     const char *pos[1];
     aging_out out = {NULL, NULL, COLLECTIONS_BY_ACCOUNT, 0};
@@ -236,7 +238,7 @@ static int run_aging(cli_ctx *c, int argc, char **argv)
         collections_aging_grouped(c->db, as_of, out.by, aging_line, &out, &err);
     if (rc >= 0 && !c->json && out.count == 0)
         printf("(no open balances)\n");
-    if (rc >= 0 && (c->json || out.count > 0))
+    if (rc >= 0 && !no_kpis && (c->json || out.count > 0))
         rc = collections_kpis(c->db, as_of, (int)days, kpi_line, &out, &err);
     if (rc < 0) {
         json_decref(out.rows);
@@ -261,7 +263,7 @@ const cli_command cli_collections_commands[] = {
      run_post},
     {"aging", NULL, "open balances by days past due as of a date",
      "trunkline aging --as-of DATE [--by account|agent|product|collector]\n"
-     "          [--kpi-days N] [--json]\n"
+     "          [--kpi-days N | --no-kpis] [--json]\n"
      "Buckets hold undisputed open amounts; disputed ones are a column "
      "apart.\n"
      "DSO = receivables / sales of the last N days (30) * N;\n"
