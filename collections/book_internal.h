@@ -8,9 +8,16 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "collections/book.h"
 #include "common/audit.h"
 #include "common/db.h"
 #include "common/err.h"
+
+/* collections_promises_evaluate, with the audit event left to the caller
+ * when audit is 0 (a dunning run records one event for all it did). */
+int book_promises_evaluate(collections_promise_eval *out, tl_db *db,
+                           tl_date as_of, const char *actor, int audit,
+                           tl_err *err);
 
 /* Records an audit event keyed by a number, taking ownership of before
  * and after (either may be NULL). A NULL from a failed json_pack where

@@ -37,8 +37,8 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
     int rc;
 
     memset(&ctx->result, 0, sizeof(ctx->result));
-    rc = collections_promises_evaluate(&ctx->result.promises, db, ctx->as_of,
-                                       ctx->actor, err);
+    rc = book_promises_evaluate(&ctx->result.promises, db, ctx->as_of,
+                                ctx->actor, 0, err);
     if (rc < 0)
         return rc;
     rc = collections_shutout_release_due(&ctx->result.released, db, ctx->as_of,
@@ -102,7 +102,9 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
         &p, counts_row, &ctx->result, err);
     if (rc < 0)
         return rc;
-    if (ctx->result.actions + ctx->result.shutouts + ctx->result.released == 0)
+    if (ctx->result.actions + ctx->result.shutouts + ctx->result.released +
+            ctx->result.promises.kept + ctx->result.promises.broken ==
+        0)
         return 0;
     after = json_pack("{s:i, s:i, s:i, s:i, s:i}", "actions",
                       ctx->result.actions, "shutouts", ctx->result.shutouts,

@@ -309,6 +309,7 @@ int collections_promises(tl_db *db, const char *account_number,
 typedef struct eval_ctx {
     tl_date as_of;
     const char *actor;
+    int audit;
     collections_promise_eval result;
 } eval_ctx;
 
@@ -360,7 +361,7 @@ static int eval_tx(tl_db *db, void *cls, tl_err *err)
         &p, eval_row, &ctx->result, err);
     if (rc < 0)
         return rc;
-    if (ctx->result.kept + ctx->result.broken == 0)
+    if (!ctx->audit || ctx->result.kept + ctx->result.broken == 0)
         return 0;
     {
         json_t *after =
@@ -376,8 +377,9 @@ static int eval_tx(tl_db *db, void *cls, tl_err *err)
     return rc;
 }
 
-int collections_promises_evaluate(collections_promise_eval *out, tl_db *db,
-                                  tl_date as_of, const char *actor, tl_err *err)
+int book_promises_evaluate(collections_promise_eval *out, tl_db *db,
+                           tl_date as_of, const char *actor, int audit,
+                           tl_err *err)
 {
     eval_ctx ctx;
     int rc;
@@ -386,8 +388,15 @@ int collections_promises_evaluate(collections_promise_eval *out, tl_db *db,
     memset(out, 0, sizeof(*out));
     ctx.as_of = as_of;
     ctx.actor = actor;
+    ctx.audit = audit;
     rc = tl_db_run_tx(db, "collections_promises_evaluate", eval_tx, &ctx, err);
     if (rc == 0)
         *out = ctx.result;
     return rc;
+}
+
+int collections_promises_evaluate(collections_promise_eval *out, tl_db *db,
+                                  tl_date as_of, const char *actor, tl_err *err)
+{
+    return book_promises_evaluate(out, db, as_of, actor, 1, err);
 }
