@@ -260,7 +260,7 @@ static int dispute_change(cli_ctx *c, int argc, char **argv, const char *verb)
         return cli_fail(c, rc, &err);
     if (c->json)
         return cli_print_json(json_pack(
-            "{s:I, s:s, s:O}", "disputeId", (json_int_t)id, "state",
+            "{s:I, s:s, s:o}", "disputeId", (json_int_t)id, "state",
             strcmp(verb, "forward") == 0   ? "forwarded"
             : strcmp(verb, "resolve") == 0 ? "resolved"
                                            : "denied",
