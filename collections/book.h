@@ -328,7 +328,8 @@ typedef int (*collections_work_fn)(const collections_work_item *w, void *cls,
 
 /* The collector's queue on as_of (collector NULL: everyone's): accounts
  * with an undisputed past-due amount, ordered by amount at risk, then
- * age, broken promises and credit-limit breach (all descending). */
+ * age, broken promises and credit-limit breach (all descending). Amounts
+ * at risk are compared in minor units whatever the currency (no FX). */
 int collections_worklist(tl_db *db, tl_date as_of, const char *collector,
                          collections_work_fn fn, void *cls, tl_err *err);
 

@@ -220,6 +220,23 @@ START_TEST(aging_puts_each_edge_day_in_its_bucket)
     aging(&gs, "2026-12-31", COLLECTIONS_BY_AGENT);
     ck_assert_str_eq(gs.g[0].key, "(direct)");
     ck_assert_int_eq(gs.g[0].bucket[COLLECTIONS_BUCKET_91_120], 41100);
+    /* an agent of record from 2026-12-01: the aging of 12-31 is his,
+     * the aging of 11-30 is still direct */
+    sqlv("INSERT INTO accounts.person (person_ref, name, kind)"
+         " VALUES ('SUMMIT', 'Summit Telecom Partners', 'agent')",
+         0, NULL);
+    sqlv("INSERT INTO accounts.account_assignment (account_id, role,"
+         " valid_from, person_id) SELECT b.account_id, 'agent',"
+         " '2026-12-01', p.person_id FROM accounts.billing_account b,"
+         " accounts.person p WHERE b.account_number = 'AG-1'"
+         " AND p.person_ref = 'SUMMIT'",
+         0, NULL);
+    aging(&gs, "2026-12-31", COLLECTIONS_BY_AGENT);
+    ck_assert_int_eq(gs.n, 1);
+    ck_assert_str_eq(gs.g[0].key, "SUMMIT");
+    ck_assert_int_eq(gs.g[0].open_total, 160500);
+    aging(&gs, "2026-11-30", COLLECTIONS_BY_AGENT);
+    ck_assert_str_eq(gs.g[0].key, "(direct)");
 }
 END_TEST
 
@@ -385,6 +402,21 @@ START_TEST(dispute_is_shown_apart_not_dunned_and_resolved_by_credit_memo)
     ck_assert_str_eq(as.action[0], "call_task");
     ck_assert_int_eq(as.amount[0], 860000);
 
+    /* the other account's dispute is denied: its 500.00 is dunned again
+     * the next day, while Keystone's call task is within its 7 days */
+    ck_assert_int_eq(collections_dispute_deny(db, again, day("2026-12-21"),
+                                              "the order was signed", "billing",
+                                              &err),
+                     0);
+    ck_assert_int_eq(
+        collections_dunning_run(&run, db, day("2026-12-21"), "dunning", &err),
+        0);
+    ck_assert_int_eq(run.actions, 1);
+    actions_on(&as, "2026-12-21");
+    ck_assert_int_eq(as.n, 1);
+    ck_assert_str_eq(as.account[0], "KL-2002");
+    ck_assert_int_eq(as.amount[0], 50000);
+
     /* forwarded to billing, confirmed: the credit memo lowers the open
      * balance by exactly the disputed amount */
     ck_assert_int_eq(collections_dispute_forward(
@@ -416,7 +448,7 @@ START_TEST(dispute_is_shown_apart_not_dunned_and_resolved_by_credit_memo)
     tl_err_clear(&err);
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
                                      " WHERE action LIKE 'dispute.%'"),
-                     4);
+                     5);
 }
 END_TEST
 
