@@ -122,6 +122,7 @@ extern const cli_command cli_equipment_commands[];
 extern const cli_command cli_billing_commands[];
 extern const cli_command cli_billing_tax_commands[];
 extern const cli_command cli_collections_commands[];
+extern const cli_command cli_collections_book_commands[];
 extern const cli_command cli_reconcile_commands[];
 extern const cli_command cli_commission_commands[];
 extern const cli_command cli_cash_commands[];

@@ -15,6 +15,7 @@ static const cli_command *const tables[] = {
     cli_accounts_commands,  cli_contracts_commands,
     cli_orders_commands,    cli_provisioning_commands,
     cli_billing_commands,   cli_collections_commands,
+    cli_collections_book_commands,
     cli_equipment_commands, cli_billing_tax_commands,
     cli_reconcile_commands, cli_commission_commands, cli_cash_commands,
     NULL};

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collections/book.h"
 #include "collections/collections.h"
 
 const char *collections_bucket_name(int bucket)
@@ -58,18 +59,9 @@ int collections_aging(tl_db *db, tl_date as_of, collections_aging_fn fn,
     tl_params_date(&p, as_of);
     return tl_db_select(
         db, "collections_aging",
-        "WITH applied AS ("
-        "  SELECT account_id, invoice_id, sum(amount_minor) AS amount"
-        "  FROM collections.application WHERE applied_date <= $1::date"
-        "  GROUP BY account_id, invoice_id),"
-        " inv AS ("
-        "  SELECT e.account_id,"
-        "  e.amount_minor - coalesce(ap.amount, 0) AS open,"
-        "  $1::date - e.due_date AS dpd"
-        "  FROM collections.ledger_entry e"
-        "  LEFT JOIN applied ap USING (account_id, invoice_id)"
-        "  WHERE e.kind = 'invoice' AND e.effective_date <= $1::date),"
-        " open_inv AS (SELECT * FROM inv WHERE open <> 0),"
+        "WITH open_inv AS ("
+        "  SELECT account_id, open_minor AS open, $1::date - due_date AS dpd"
+        "  FROM collections.invoice_open($1::date)),"
         " cash AS ("
         "  SELECT p.account_id, sum(p.amount_minor) - coalesce(("
         "    SELECT sum(a.amount_minor) FROM collections.application a"
@@ -103,4 +95,230 @@ int collections_aging(tl_db *db, tl_date as_of, collections_aging_fn fn,
         " WHERE pa.account_id IS NOT NULL OR coalesce(c.unapplied, 0) <> 0"
         " ORDER BY b.account_number",
         &p, aging_row, &ctx, err);
+}
+
+int collections_aging_by_parse(collections_aging_by *out, const char *text)
+{
+    static const char *const names[] = {"account", "agent", "product",
+                                        "collector"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (text != NULL && strcmp(text, names[i]) == 0) {
+            *out = (collections_aging_by)i;
+            return 0;
+        }
+    }
+    return TL_EINVALID;
+}
+
+/* The open invoices as units to aggregate: undisputed and disputed parts
+ * with days past due, plus one row per account for unapplied cash. */
+#define AGING_UNITS                                                            \
+    "WITH o AS ("                                                              \
+    "  SELECT account_id, invoice_id, currency, $1::date - due_date AS dpd,"   \
+    "  open_minor - disputed_minor AS und, disputed_minor AS disp"             \
+    "  FROM collections.invoice_open($1::date)),"                              \
+    " cash AS ("                                                               \
+    "  SELECT account_id, currency, sum(amount_minor) AS unapplied FROM ("     \
+    "   SELECT account_id, currency, amount_minor FROM collections.payment"    \
+    "   WHERE received_date <= $1::date"                                       \
+    "   UNION ALL SELECT a.account_id, p.currency, -a.amount_minor"            \
+    "   FROM collections.application a JOIN collections.payment p"             \
+    "   USING (account_id, payment_id) WHERE a.applied_date <= $1::date) c"    \
+    "  GROUP BY account_id, currency HAVING sum(amount_minor) <> 0),"          \
+    " units AS ("                                                              \
+    "  SELECT account_id, currency, dpd, und, disp, 1 AS inv,"                 \
+    "  0::bigint AS unapplied FROM o"                                          \
+    "  UNION ALL SELECT account_id, currency, NULL, 0, 0, 0, unapplied"        \
+    "  FROM cash)"
+
+/* The buckets of a set of units u grouped by key, name and currency. */
+#define AGING_SUMS                                                             \
+    " coalesce(sum(u.und) FILTER (WHERE u.dpd <= 0), 0) AS b_current,"         \
+    " coalesce(sum(u.und) FILTER (WHERE u.dpd BETWEEN 1 AND 30), 0)"           \
+    " AS b_1_30,"                                                              \
+    " coalesce(sum(u.und) FILTER (WHERE u.dpd BETWEEN 31 AND 60), 0)"          \
+    " AS b_31_60,"                                                             \
+    " coalesce(sum(u.und) FILTER (WHERE u.dpd BETWEEN 61 AND 90), 0)"          \
+    " AS b_61_90,"                                                             \
+    " coalesce(sum(u.und) FILTER (WHERE u.dpd BETWEEN 91 AND 120), 0)"         \
+    " AS b_91_120,"                                                            \
+    " coalesce(sum(u.und) FILTER (WHERE u.dpd > 120), 0) AS b_over_120,"       \
+    " sum(u.disp) AS disputed, sum(u.und + u.disp) AS open_total,"             \
+    " sum(u.inv) AS open_invoices, sum(u.unapplied) AS unapplied"
+
+static const char *const aging_sql[] = {
+    /* by account */
+    AGING_UNITS
+    " SELECT b.account_number AS key, b.name AS name, u.currency," AGING_SUMS
+    " FROM units u JOIN accounts.billing_account b USING (account_id)"
+    " GROUP BY b.account_number, b.name, u.currency"
+    " ORDER BY 1, 3",
+    /* by agent of record on the as-of date */
+    AGING_UNITS " SELECT coalesce(pe.person_ref, '(direct)') AS key,"
+                " coalesce(pe.name, '(direct)') AS name, u.currency," AGING_SUMS
+                " FROM units u LEFT JOIN accounts.account_assignment aa"
+                " ON aa.account_id = u.account_id AND aa.role = 'agent'"
+                " AND aa.valid_from <= $1::date"
+                " AND (aa.valid_to IS NULL OR aa.valid_to > $1::date)"
+                " LEFT JOIN accounts.person pe ON pe.person_id = aa.person_id"
+                " GROUP BY 1, 2, u.currency ORDER BY 1, 3",
+    /* by product: each invoice shared among its lines' products */
+    "WITH o AS ("
+    "  SELECT account_id, invoice_id, currency, $1::date - due_date AS dpd,"
+    "  open_minor - disputed_minor AS und, disputed_minor AS disp"
+    "  FROM collections.invoice_open($1::date)),"
+    " lines AS ("
+    "  SELECT l.account_id, l.invoice_id, s.product_id,"
+    "  sum(l.amount_minor) AS amt"
+    "  FROM billing.invoice_line l"
+    "  JOIN provisioning.service s USING (account_id, service_id)"
+    "  WHERE (l.account_id, l.invoice_id) IN"
+    "  (SELECT account_id, invoice_id FROM o)"
+    "  GROUP BY 1, 2, 3 HAVING sum(l.amount_minor) > 0),"
+    " shares AS ("
+    "  SELECT o.*, coalesce(l.product_id, '(none)') AS product,"
+    "  CASE WHEN l.amt IS NULL THEN o.und ELSE div(o.und::numeric * l.amt,"
+    "  sum(l.amt) OVER w)::bigint END AS und_part,"
+    "  CASE WHEN l.amt IS NULL THEN o.disp ELSE div(o.disp::numeric * l.amt,"
+    "  sum(l.amt) OVER w)::bigint END AS disp_part,"
+    "  row_number() OVER (PARTITION BY o.account_id, o.invoice_id"
+    "  ORDER BY l.amt DESC NULLS LAST, l.product_id) AS rn"
+    "  FROM o LEFT JOIN lines l USING (account_id, invoice_id)"
+    "  WINDOW w AS (PARTITION BY o.account_id, o.invoice_id)),"
+    " units AS ("
+    "  SELECT product, currency, dpd, 1 AS inv, 0::bigint AS unapplied,"
+    "  und_part + CASE WHEN rn = 1 THEN und - sum(und_part) OVER w"
+    "  ELSE 0 END AS und,"
+    "  disp_part + CASE WHEN rn = 1 THEN disp - sum(disp_part) OVER w"
+    "  ELSE 0 END AS disp"
+    "  FROM shares WINDOW w AS (PARTITION BY account_id, invoice_id))"
+    " SELECT u.product AS key, u.product AS name, u.currency," AGING_SUMS
+    " FROM units u GROUP BY 1, 2, u.currency ORDER BY 1, 3",
+    /* by collector */
+    AGING_UNITS
+    " SELECT coalesce(ap.collector, '(unassigned)') AS key,"
+    " coalesce(ap.collector, '(unassigned)') AS name, u.currency," AGING_SUMS
+    " FROM units u LEFT JOIN collections.account_profile ap"
+    " USING (account_id)"
+    " GROUP BY 1, 2, u.currency ORDER BY 1, 3"};
+
+static const char *const aging_names[] = {
+    "collections_aging_by_account", "collections_aging_by_agent",
+    "collections_aging_by_product", "collections_aging_by_collector"};
+
+typedef struct group_ctx {
+    collections_aging_group_fn fn;
+    void *cls;
+} group_ctx;
+
+static int group_row(const tl_row *row, void *cls, tl_err *err)
+{
+    static const char *const cols[COLLECTIONS_BUCKETS] = {
+        "b_current", "b_1_30", "b_31_60", "b_61_90", "b_91_120", "b_over_120"};
+    group_ctx *ctx = cls;
+    collections_aging_group g;
+    const char *cur = NULL;
+    int i;
+
+    memset(&g, 0, sizeof(g));
+    if (tl_row_text(row, "key", &g.key, err) < 0 ||
+        tl_row_text(row, "name", &g.name, err) < 0 ||
+        tl_row_text(row, "currency", &cur, err) < 0 ||
+        tl_row_int64(row, "disputed", &g.disputed, err) < 0 ||
+        tl_row_int64(row, "open_total", &g.open_total, err) < 0 ||
+        tl_row_int64(row, "unapplied", &g.unapplied, err) < 0 ||
+        tl_row_int(row, "open_invoices", &g.open_invoices, err) < 0)
+        return TL_ERROR;
+    snprintf(g.currency, sizeof(g.currency), "%s", cur);
+    for (i = 0; i < COLLECTIONS_BUCKETS; i++)
+        if (tl_row_int64(row, cols[i], &g.bucket[i], err) < 0)
+            return TL_ERROR;
+    return ctx->fn(&g, ctx->cls, err);
+}
+
+int collections_aging_grouped(tl_db *db, tl_date as_of, collections_aging_by by,
+                              collections_aging_group_fn fn, void *cls,
+                              tl_err *err)
+{
+    group_ctx ctx = {fn, cls};
+    tl_params p;
+
+    if ((int)by < 0 || (int)by > COLLECTIONS_BY_COLLECTOR)
+        return tl_err_add(err, "invalid", "by",
+                          "aging is by account, agent, product or collector");
+    tl_params_init(&p);
+    tl_params_date(&p, as_of);
+    return tl_db_select(db, aging_names[by], aging_sql[by], &p, group_row, &ctx,
+                        err);
+}
+
+typedef struct kpi_ctx {
+    collections_kpi_fn fn;
+    void *cls;
+    int days;
+} kpi_ctx;
+
+static int kpi_row(const tl_row *row, void *cls, tl_err *err)
+{
+    kpi_ctx *ctx = cls;
+    collections_kpi k;
+    const char *cur = NULL;
+
+    memset(&k, 0, sizeof(k));
+    k.days = ctx->days;
+    if (tl_row_text(row, "currency", &cur, err) < 0 ||
+        tl_row_int64(row, "sales", &k.sales, err) < 0 ||
+        tl_row_int64(row, "ar_begin", &k.ar_begin, err) < 0 ||
+        tl_row_int64(row, "ar_end", &k.ar_end, err) < 0 ||
+        tl_row_int64(row, "current_end", &k.current_end, err) < 0 ||
+        tl_row_int64(row, "dso_tenths", &k.dso_tenths, err) < 0 ||
+        tl_row_int64(row, "cei_tenths", &k.cei_tenths, err) < 0)
+        return TL_ERROR;
+    snprintf(k.currency, sizeof(k.currency), "%s", cur);
+    return ctx->fn(&k, ctx->cls, err);
+}
+
+int collections_kpis(tl_db *db, tl_date as_of, int days, collections_kpi_fn fn,
+                     void *cls, tl_err *err)
+{
+    kpi_ctx ctx = {fn, cls, days};
+    tl_params p;
+
+    if (days < 1 || days > 3660)
+        return tl_err_add(err, "range", "days",
+                          "the KPI period must be 1 to 3660 days, not %d",
+                          days);
+    tl_params_init(&p);
+    tl_params_date(&p, as_of);
+    tl_params_int64(&p, days);
+    /* numeric keeps AR * days * 10 exact; round() is half away from zero */
+    return tl_db_select(
+        db, "collections_kpis",
+        "WITH e AS (SELECT currency, sum(open_minor) AS ar,"
+        "  coalesce(sum(open_minor - disputed_minor)"
+        "  FILTER (WHERE due_date >= $1::date), 0) AS cur"
+        "  FROM collections.invoice_open($1::date) GROUP BY currency),"
+        " b AS (SELECT currency, sum(open_minor) AS ar"
+        "  FROM collections.invoice_open($1::date - $2::int)"
+        "  GROUP BY currency),"
+        " s AS (SELECT currency, sum(amount_minor) AS sales"
+        "  FROM collections.ledger_entry WHERE kind = 'invoice'"
+        "  AND effective_date > $1::date - $2::int"
+        "  AND effective_date <= $1::date GROUP BY currency),"
+        " k AS (SELECT currency, coalesce(s.sales, 0) AS sales,"
+        "  coalesce(b.ar, 0) AS ar_begin, coalesce(e.ar, 0) AS ar_end,"
+        "  coalesce(e.cur, 0) AS current_end"
+        "  FROM e FULL JOIN b USING (currency) FULL JOIN s USING (currency))"
+        " SELECT currency, sales::bigint, ar_begin::bigint, ar_end::bigint,"
+        " current_end::bigint,"
+        " CASE WHEN sales > 0 THEN round(ar_end::numeric * $2::int * 10"
+        " / sales)::bigint ELSE -1 END AS dso_tenths,"
+        " CASE WHEN ar_begin + sales - current_end <> 0 THEN"
+        " round((ar_begin + sales - ar_end)::numeric * 1000"
+        " / (ar_begin + sales - current_end))::bigint ELSE -1 END"
+        " AS cei_tenths"
+        " FROM k ORDER BY currency",
+        &p, kpi_row, &ctx, err);
 }
