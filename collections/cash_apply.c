@@ -11,6 +11,7 @@
 
 #include "accounts/accounts.h"
 #include "collections/cash.h"
+#include "collections/ledger_internal.h"
 #include "common/audit.h"
 
 typedef struct pay_state {
@@ -99,16 +100,15 @@ static int load_invoice(invoice_state *inv, tl_db *db, int64_t account_id,
     tl_params_init(&p);
     tl_params_int64(&p, account_id);
     tl_params_text(&p, number);
-    rc = tl_db_query_one(db, &res, "cash_invoice_get",
-                         "SELECT e.invoice_id, e.amount_minor"
-                         " - coalesce((SELECT sum(a.amount_minor)"
-                         " FROM collections.application a"
-                         " WHERE a.account_id = e.account_id"
-                         " AND a.invoice_id = e.invoice_id), 0) AS open"
-                         " FROM collections.ledger_entry e"
-                         " WHERE e.account_id = $1::bigint"
-                         " AND e.kind = 'invoice' AND e.source_ref = $2",
-                         &p, err);
+    rc = tl_db_query_one(
+        db, &res, "cash_invoice_get",
+        "SELECT e.invoice_id, " COLLECTIONS_INVOICE_OWED(
+            "e.account_id",
+            "e.invoice_id") " AS open"
+                            " FROM collections.ledger_entry e"
+                            " WHERE e.account_id = $1::bigint"
+                            " AND e.kind = 'invoice' AND e.source_ref = $2",
+        &p, err);
     if (rc < 0)
         return rc;
     if (rc == 0)

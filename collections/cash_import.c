@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "collections/cash.h"
+#include "collections/ledger_internal.h"
 #include "common/audit.h"
 
 #define REFS_MAX 32
@@ -431,15 +432,17 @@ static int invoice_candidates(import_ctx *c, tl_db *db, tl_err *err)
 {
     return tl_db_select(
         db, "cash_match_invoice",
-        "SELECT s.entry_no, e.account_id, e.invoice_id, 0 AS n,"
-        " e.amount_minor - coalesce((SELECT sum(a.amount_minor)"
-        "  FROM collections.application a WHERE a.account_id = e.account_id"
-        "  AND a.invoice_id = e.invoice_id), 0) AS open"
-        " FROM cash_stage s"
-        " CROSS JOIN LATERAL unnest(s.refs) AS t(ref)"
-        " JOIN collections.ledger_entry e ON e.kind = 'invoice'"
-        "  AND e.source_ref = t.ref AND e.currency = s.currency"
-        " ORDER BY s.entry_no, e.due_date, e.entry_id",
+        "SELECT s.entry_no, e.account_id, e.invoice_id, 0 AS "
+        "n, " COLLECTIONS_INVOICE_OWED(
+            "e.account_id",
+            "e.invoice_id") " AS open"
+                            " FROM cash_stage s"
+                            " CROSS JOIN LATERAL unnest(s.refs) AS t(ref)"
+                            " JOIN collections.ledger_entry e ON e.kind = "
+                            "'invoice'"
+                            "  AND e.source_ref = t.ref AND e.currency = "
+                            "s.currency"
+                            " ORDER BY s.entry_no, e.due_date, e.entry_id",
         NULL, cand_row, &c->inv, err);
 }
 
@@ -488,12 +491,11 @@ static int account_invoices(import_ctx *c, tl_db *db, tl_err *err)
         " FROM cash_tie t JOIN cash_stage s USING (entry_no)"
         " JOIN collections.ledger_entry e ON e.account_id = t.account_id"
         "  AND e.kind = 'invoice' AND e.currency = s.currency"
-        " CROSS JOIN LATERAL (SELECT e.amount_minor"
-        "  - coalesce((SELECT sum(a.amount_minor)"
-        "  FROM collections.application a WHERE a.account_id = e.account_id"
-        "  AND a.invoice_id = e.invoice_id), 0) AS open) o"
-        " WHERE t.method = 'account' AND o.open > 0"
-        " ORDER BY t.entry_no, e.due_date, e.entry_id",
+        " CROSS JOIN LATERAL (SELECT " COLLECTIONS_INVOICE_OWED(
+            "e.account_id",
+            "e.invoice_id") " AS open) o"
+                            " WHERE t.method = 'account' AND o.open > 0"
+                            " ORDER BY t.entry_no, e.due_date, e.entry_id",
         NULL, cand_row, &c->tmp, err);
 }
 
@@ -512,10 +514,10 @@ static int amount_candidates(import_ctx *c, tl_db *db, tl_err *err)
         "  AND e.amount_minor = s.amount_minor AND e.currency = s.currency"
         " WHERE NOT EXISTS (SELECT 1 FROM cash_tie t"
         "  WHERE t.entry_no = s.entry_no)"
-        " AND coalesce((SELECT sum(a.amount_minor)"
-        "  FROM collections.application a WHERE a.account_id = e.account_id"
-        "  AND a.invoice_id = e.invoice_id), 0) = 0) x"
-        " WHERE n = 1 ORDER BY entry_no, due_date, entry_id",
+        " AND " COLLECTIONS_INVOICE_OWED(
+            "e.account_id", "e.invoice_id") " = e.amount_minor) x"
+                                            " WHERE n = 1 ORDER BY entry_no, "
+                                            "due_date, entry_id",
         NULL, cand_row, &c->tmp, err);
 }
 

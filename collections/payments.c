@@ -13,6 +13,7 @@
 
 #include "accounts/accounts.h"
 #include "collections/collections.h"
+#include "collections/ledger_internal.h"
 #include "common/audit.h"
 
 typedef struct pay_ctx {
@@ -156,22 +157,18 @@ static int apply_payment(pay_ctx *ctx, tl_db *db, open_list *list, tl_err *err)
     tl_params_init(&p);
     tl_params_int64(&p, ctx->account.account_id);
     tl_params_text(&p, ctx->in->invoice_number ? ctx->in->invoice_number : "");
-    rc = tl_db_select(db, "collections_open_invoices",
-                      "SELECT e.invoice_id, e.source_ref = $2 AS named,"
-                      " e.amount_minor - coalesce(sum(a.amount_minor), 0)"
-                      " AS open"
-                      " FROM collections.ledger_entry e"
-                      " LEFT JOIN collections.application a"
-                      " USING (account_id, invoice_id)"
-                      " WHERE e.account_id = $1::bigint"
-                      " AND e.kind = 'invoice'"
-                      " GROUP BY e.entry_id, e.invoice_id, e.source_ref,"
-                      " e.amount_minor, e.due_date"
-                      " HAVING e.amount_minor"
-                      " - coalesce(sum(a.amount_minor), 0) > 0"
-                      " ORDER BY (e.source_ref = $2) DESC, e.due_date,"
-                      " e.entry_id",
-                      &p, open_row, list, err);
+    rc = tl_db_select(
+        db, "collections_open_invoices",
+        "SELECT e.invoice_id, e.source_ref = $2 AS named,"
+        " o.open FROM collections.ledger_entry e"
+        " CROSS JOIN LATERAL (SELECT " COLLECTIONS_INVOICE_OWED(
+            "e.account_id",
+            "e.invoice_id") " AS open) o"
+                            " WHERE e.account_id = $1::bigint"
+                            " AND e.kind = 'invoice' AND o.open > 0"
+                            " ORDER BY (e.source_ref = $2) DESC, e.due_date,"
+                            " e.entry_id",
+        &p, open_row, list, err);
     if (rc < 0)
         return rc;
     for (i = 0; i < list->n && ctx->remaining > 0; i++) {

@@ -449,6 +449,18 @@ START_TEST(dispute_is_shown_apart_not_dunned_and_resolved_by_credit_memo)
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
                                      " WHERE action LIKE 'dispute.%'"),
                      5);
+    /* a payment of the invoice's full 9,800.00 pays what it still owes
+     * after the credit memo; the 1,200.00 left is credit on account */
+    pay("KL-2001", 980000, "2026-12-28", "WIRE-KL-1");
+    ck_assert_int_eq(tl_fx_count(db, "SELECT sum(amount_minor) AS n"
+                                     " FROM collections.application"
+                                     " WHERE invoice_id = (SELECT invoice_id"
+                                     "  FROM billing.invoice"
+                                     "  WHERE invoice_number = 'KL-INV-1')"),
+                     860000);
+    aging(&gs, "2026-12-29", COLLECTIONS_BY_ACCOUNT);
+    ck_assert_int_eq(gs.g[0].open_total, 0);
+    ck_assert_int_eq(gs.g[0].unapplied, 120000);
 }
 END_TEST
 
