@@ -572,12 +572,8 @@ static int audit_line(const commissions_finding_t *f, void *cls, tl_err *err)
         cli_csv_field(f->message, 1);
         return 0;
     }
-    if (strcmp(f->status, "not_available") == 0)
-        printf("  %-30s not available: %s\n", f->code, f->message);
-    else
-        printf("  %-30s %-10s %-14s line %-3d %10s  %s\n", f->code,
-               f->account_number, f->circuit_id, f->line_no, amount,
-               f->message);
+    printf("  %-30s %-10s %-14s line %-3d %10s  %s\n", f->code,
+           f->account_number, f->circuit_id, f->line_no, amount, f->message);
     return 0;
 }
 
@@ -680,7 +676,7 @@ const cli_command cli_commission_commands[] = {
      "          [--json]\n"
      "Commissions on services without a signed (accepted) order, or paid\n"
      "to an agent not of record for the account on the service's billing\n"
-     "start; disputed invoices are reported as not available (collections\n"
-     "keeps no disputes yet).\n",
+     "start, or on services billed on an invoice under dispute during the\n"
+     "month.\n",
      run_audit},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -4,11 +4,9 @@
  * kinds (clawbacks and adjustments are corrections, not payments) whose
  * service's order was never accepted, or whose agent was not the
  * account's agent of record on the service's billing start.
- *
- * Disputed invoices: collections keeps no dispute records yet, so the
- * check is reported as not available instead of being silently skipped;
- * when collections.dispute appears the message says so, and the check
- * is to be wired to it then.
+ * A third finds the lines of services billed on an invoice under dispute
+ * (collections.dispute, on the whole invoice or on a line of the
+ * service) at some time in the month.
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,36 +52,6 @@ static int finding_row(const tl_row *row, void *cls, tl_err *err)
     return ctx->fn(&f, ctx->cls, err);
 }
 
-static int dispute_check(tl_db *db, audit_ctx *ctx, const char *month,
-                         tl_err *err)
-{
-    commissions_finding_t f;
-    int rc;
-
-    rc = tl_db_exec(db, "commissions_audit_dispute_table",
-                    "SELECT 1 WHERE to_regclass('collections.dispute')"
-                    " IS NOT NULL",
-                    NULL, err);
-    if (rc < 0)
-        return rc;
-    memset(&f, 0, sizeof(f));
-    f.code = "disputed_invoice";
-    f.status = "not_available";
-    f.agent_ref = "";
-    f.month = month;
-    f.account_number = "";
-    f.circuit_id = "";
-    tl_money_make(&f.amount, 0, "USD");
-    f.message = rc > 0
-                    ? "collections.dispute exists but this audit does not "
-                      "read it yet: commissions on disputed invoices are not "
-                      "checked"
-                    : "collections keeps no dispute records "
-                      "(collections.dispute): commissions on disputed "
-                      "invoices cannot be checked";
-    return ctx->fn(&f, ctx->cls, err);
-}
-
 int commissions_audit(tl_db *db, const char *agent_ref, int year, int month,
                       commissions_finding_fn fn, void *cls, tl_err *err)
 {
@@ -91,13 +59,11 @@ int commissions_audit(tl_db *db, const char *agent_ref, int year, int month,
     tl_params p;
     tl_date first;
     int64_t agent_id = 0;
-    char month_text[8];
     int rc;
 
     rc = commissions_month_start(&first, year, month, err);
     if (rc < 0)
         return rc;
-    snprintf(month_text, sizeof(month_text), "%04d-%02d", year, month);
     rc = commissions_agent_id(&agent_id, db, agent_ref, err);
     if (rc < 0)
         return rc;
@@ -145,12 +111,27 @@ int commissions_audit(tl_db *db, const char *agent_ref, int year, int month,
         "  format('%s is paid on %s but the agent of record of %s on its"
         " billing start %s is %s', person_ref, circuit_id, account_number,"
         "   billing_start_date, coalesce(of_record, 'nobody'))"
-        " FROM l WHERE of_record IS DISTINCT FROM person_ref) f"
+        " FROM l WHERE of_record IS DISTINCT FROM person_ref"
+        " UNION ALL"
+        " SELECT 'disputed_invoice', person_ref, to_char(month, 'YYYY-MM'),"
+        "  account_number, circuit_id, line_no, amount_minor, currency,"
+        "  format('%s is commissioned on %s, whose invoice %s is under"
+        " dispute %s (%s, opened %s)', person_ref, circuit_id,"
+        "   d.invoice_number, d.dispute_id, d.state, d.opened_on)"
+        " FROM l CROSS JOIN LATERAL (SELECT d.dispute_id, d.state,"
+        "   d.opened_on, i.invoice_number FROM collections.dispute d"
+        "   JOIN billing.invoice i USING (account_id, invoice_id)"
+        "   WHERE d.account_id = l.account_id"
+        "   AND d.opened_on < (l.month + interval '1 month')::date"
+        "   AND (d.closed_on IS NULL OR d.closed_on >= l.month)"
+        "   AND EXISTS (SELECT 1 FROM billing.invoice_line il"
+        "    WHERE il.account_id = d.account_id"
+        "    AND il.invoice_id = d.invoice_id"
+        "    AND il.service_id = l.service_id"
+        "    AND (d.line_no IS NULL OR il.line_no = d.line_no))"
+        "   ORDER BY d.dispute_id LIMIT 1) d) f"
         " ORDER BY agent_ref, month_text, line_no, code",
         &p, finding_row, &ctx, err);
-    if (rc < 0)
-        return rc;
-    rc = dispute_check(db, &ctx, month_text, err);
     if (rc < 0)
         return rc;
     return ctx.findings;

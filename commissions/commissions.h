@@ -259,18 +259,20 @@ int commissions_render_html(char **out, const commissions_doc_t *doc,
  *   agent_not_of_record           the agent paid is not the account's
  *                                 agent of record on the service's
  *                                 billing start
- *   disputed_invoice              not_available: collections keeps no
- *                                 dispute records yet
+ *   disputed_invoice              the service was billed on an invoice
+ *                                 under dispute (collections.dispute,
+ *                                 on the invoice or a line of the
+ *                                 service) at some time in the month
  * Strings live until fn returns. */
 typedef struct commissions_finding {
     const char *code;
-    const char *status; /* "finding" or "not_available" */
+    const char *status; /* "finding" */
     const char *agent_ref;
     const char *month;
     const char *account_number;
     const char *circuit_id;
     int line_no;
-    tl_money amount; /* the line's amount (0 for not_available) */
+    tl_money amount; /* the line's amount */
     const char *message;
 } commissions_finding_t;
 
@@ -278,8 +280,7 @@ typedef int (*commissions_finding_fn)(const commissions_finding_t *f, void *cls,
                                       tl_err *err);
 
 /* Audits the statements of (year, month) of one agent or all (NULL).
- * Returns the number of findings (not_available checks not counted) or a
- * negative status. */
+ * Returns the number of findings or a negative status. */
 int commissions_audit(tl_db *db, const char *agent_ref, int year, int month,
                       commissions_finding_fn fn, void *cls, tl_err *err);
 

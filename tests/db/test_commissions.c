@@ -800,7 +800,7 @@ static int found_cb(const commissions_finding_t *f, void *cls, tl_err *e)
     return 0;
 }
 
-START_TEST(audit_finds_unsigned_orders_and_agents_not_of_record)
+START_TEST(audit_finds_unsigned_orders_agents_not_of_record_and_disputes)
 {
     char c1[48];
     char c2[48];
@@ -818,9 +818,7 @@ START_TEST(audit_finds_unsigned_orders_and_agents_not_of_record)
     memset(&fd, 0, sizeof(fd));
     n = commissions_audit(db, NULL, 2026, 11, found_cb, &fd, &err);
     ck_assert_int_eq(n, 0);
-    ck_assert_int_eq(fd.n, 1);
-    ck_assert_str_eq(fd.codes[0], "disputed_invoice");
-    ck_assert_str_eq(fd.statuses[0], "not_available");
+    ck_assert_int_eq(fd.n, 0);
     /* CM-1's order held after the fact; CM-2's agent of record changed
      * to OTHER from before its billing start */
     sql("UPDATE orders.sales_order SET state = 'held' WHERE account_id ="
@@ -835,7 +833,21 @@ START_TEST(audit_finds_unsigned_orders_and_agents_not_of_record)
     ck_assert_int_eq(n, 2);
     ck_assert_str_eq(fd.codes[0], "service_without_signed_order");
     ck_assert_str_eq(fd.codes[1], "agent_not_of_record");
-    ck_assert_str_eq(fd.codes[2], "disputed_invoice");
+    /* CM-1 disputes its November invoice in November: its line is on an
+     * invoice under dispute too */
+    sql("INSERT INTO collections.dispute (account_id, invoice_id, reason,"
+        " amount_minor, currency, opened_on, opened_by)"
+        " SELECT account_id, invoice_id, 'wrong speed', 10000, 'USD',"
+        " '2026-11-25', 'test' FROM billing.invoice WHERE account_id ="
+        " (SELECT account_id FROM accounts.billing_account"
+        "  WHERE account_number = 'CM-1')");
+    memset(&fd, 0, sizeof(fd));
+    n = commissions_audit(db, "SUMMIT", 2026, 11, found_cb, &fd, &err);
+    ck_assert_int_eq(n, 3);
+    ck_assert_str_eq(fd.codes[0], "disputed_invoice");
+    ck_assert_str_eq(fd.statuses[0], "finding");
+    ck_assert_str_eq(fd.codes[1], "service_without_signed_order");
+    ck_assert_str_eq(fd.codes[2], "agent_not_of_record");
 }
 END_TEST
 
@@ -861,7 +873,8 @@ int main(void)
     tcase_add_test(tc, rerunning_a_month_never_duplicates);
     tcase_add_test(tc, approved_statement_is_immutable);
     tcase_add_test(tc, adjustment_carried_to_the_next_statement);
-    tcase_add_test(tc, audit_finds_unsigned_orders_and_agents_not_of_record);
+    tcase_add_test(
+        tc, audit_finds_unsigned_orders_agents_not_of_record_and_disputes);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
