@@ -1540,8 +1540,9 @@ static int read_run(billing_run_result *out, const tl_row *row, tl_err *err)
     " r.invoice_count, r.last_account_id, 0::bigint AS total_minor"            \
     " FROM billing.bill_run r"
 
-int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
-                    tl_err *err)
+/* The run's row by one of the two column lists above. */
+static int query_run(billing_run_result *out, tl_db *db, const char *name,
+                     const char *sql, int64_t run_id, tl_err *err)
 {
     PGresult *res = NULL;
     tl_params p;
@@ -1551,8 +1552,7 @@ int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
     memset(out, 0, sizeof(*out));
     tl_params_init(&p);
     tl_params_int64(&p, run_id);
-    rc = tl_db_query_one(db, &res, "billing_run_get",
-                         RUN_COLUMNS " WHERE r.run_id = $1::bigint", &p, err);
+    rc = tl_db_query_one(db, &res, name, sql, &p, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -1565,31 +1565,20 @@ int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
     return rc;
 }
 
+int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
+                    tl_err *err)
+{
+    return query_run(out, db, "billing_run_get",
+                     RUN_COLUMNS " WHERE r.run_id = $1::bigint", run_id, err);
+}
+
 /* The run's state between batches (total_minor 0). */
 static int run_state(billing_run_result *out, tl_db *db, int64_t run_id,
                      tl_err *err)
 {
-    PGresult *res = NULL;
-    tl_params p;
-    tl_row row;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    tl_params_init(&p);
-    tl_params_int64(&p, run_id);
-    rc = tl_db_query_one(db, &res, "billing_run_state",
-                         RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", &p,
-                         err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
-                          "bill run %lld does not exist", (long long)run_id);
-    row.res = res;
-    row.row = 0;
-    rc = read_run(out, &row, err);
-    PQclear(res);
-    return rc;
+    return query_run(out, db, "billing_run_state",
+                     RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", run_id,
+                     err);
 }
 
 /* Locks the run row and reads its state (total_minor 0) and cursor. */
