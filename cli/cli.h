@@ -124,6 +124,7 @@ extern const cli_command cli_billing_tax_commands[];
 extern const cli_command cli_collections_commands[];
 extern const cli_command cli_reconcile_commands[];
 extern const cli_command cli_commission_commands[];
+extern const cli_command cli_server_commands[];
 
 /* Prints one CSV field (RFC 4180: quoted when it holds a comma, quote or
  * line break), then a comma, or a line break when last. */

@@ -16,7 +16,8 @@ static const cli_command *const tables[] = {
     cli_orders_commands,    cli_provisioning_commands,
     cli_billing_commands,   cli_collections_commands,
     cli_equipment_commands, cli_billing_tax_commands,
-    cli_reconcile_commands, cli_commission_commands, NULL};
+    cli_reconcile_commands, cli_commission_commands,
+    cli_server_commands,    NULL};
 
 static void print_overview(FILE *out)
 {
