@@ -1,6 +1,6 @@
 /*
- * Collections: posting a payment (collections_post_payment; the module
- * does not audit it, so the server records the event as the user) and
+ * Collections: posting a payment (collections_post_payment, which audits
+ * it as the authenticated user) and
  * the aging report (collections_aging, under row-level security, so an
  * account executive sees the aging of their own accounts only).
  */
@@ -23,7 +23,6 @@ int h_payment_create(srv_req *r, tl_db *db, tl_err *err)
     json_t *after = NULL;
     const json_t *amount = NULL;
     const char *cur = NULL;
-    char key[32];
     int rc;
 
     rc = srv_body_object(&body, r, err);
@@ -51,6 +50,11 @@ int h_payment_create(srv_req *r, tl_db *db, tl_err *err)
     rc = collections_post_payment(&res, db, &in, err);
     if (rc < 0)
         goto cleanup;
+    /* nothing applied or left: the amounts carry no currency yet */
+    if (res.applied.cur[0] == '\0')
+        tl_money_make(&res.applied, 0, in.amount.cur);
+    if (res.unapplied.cur[0] == '\0')
+        tl_money_make(&res.unapplied, 0, in.amount.cur);
     rc = accounts_get_by_id(&a, db, res.account_id, err);
     if (rc < 0)
         goto cleanup;
@@ -63,13 +67,6 @@ int h_payment_create(srv_req *r, tl_db *db, tl_err *err)
     if (after == NULL) {
         rc = tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
         goto cleanup;
-    }
-    if (res.created) {
-        snprintf(key, sizeof(key), "%lld", (long long)res.payment_id);
-        rc = srv_audit(r, db, "payment.post", "payment", key, res.account_id,
-                       NULL, after, err);
-        if (rc < 0)
-            goto cleanup;
     }
     rc = srv_reply(r, res.created ? 201 : 200, after, err);
     after = NULL;

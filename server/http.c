@@ -271,7 +271,7 @@ json_t *srv_money(const tl_money *m)
 {
     char buf[48];
 
-    if (tl_money_format(buf, sizeof(buf), m) != 0)
+    if (tl_money_format(buf, sizeof(buf), m) < 0)
         return NULL;
     return json_pack("{s:s, s:s}", "amount", buf, "currency", m->cur);
 }
@@ -280,7 +280,7 @@ json_t *srv_date(tl_date d)
 {
     char buf[16];
 
-    if (tl_date_format(buf, sizeof(buf), d) != 0)
+    if (tl_date_format(buf, sizeof(buf), d) < 0)
         return NULL;
     return json_string(buf);
 }
