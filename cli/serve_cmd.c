@@ -99,8 +99,15 @@ static int run_serve(cli_ctx *c, int argc, char **argv)
             fclose(logf);
         return cli_fail(c, rc, &err);
     }
-    fprintf(stderr, "trunkline serve: listening on http://%s:%u (pool %u)\n",
-            addr, (unsigned)srv_port(srv), cfg.pool);
+    if (c->json) {
+        printf("{\"url\": \"http://%s:%u\", \"pool\": %u}\n", addr,
+               (unsigned)srv_port(srv), cfg.pool);
+        fflush(stdout);
+    } else {
+        fprintf(stderr,
+                "trunkline serve: listening on http://%s:%u (pool %u)\n", addr,
+                (unsigned)srv_port(srv), cfg.pool);
+    }
     sigwait(&set, &sig);
     fprintf(stderr, "trunkline serve: %s, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -114,15 +121,17 @@ static int run_serve(cli_ctx *c, int argc, char **argv)
 const cli_command cli_server_commands[] = {
     {"serve", NULL, "serve the HTTP API (TMF622, TMF678 and more)",
      "trunkline serve [--listen ADDR:PORT] [--pool N] [--max-body BYTES]\n"
-     "                [--access-log FILE]\n"
+     "                [--access-log FILE] [--json]\n"
      "Serves until SIGINT or SIGTERM (requests in flight finish first).\n"
      "--listen defaults to 127.0.0.1:8080, --pool (worker threads and\n"
      "database connections) to 4, --max-body to 1048576. The access log\n"
      "(one JSON line per request) goes to standard output unless --access-log\n"
-     "names a file. /openapi.json describes the routes.\n",
+     "names a file. /openapi.json describes the routes. --json announces\n"
+     "the URL as a JSON line on standard output.\n",
      run_serve},
     {"user", "add", "add an API user with a role",
      "trunkline user add NAME --role ROLE [--person REF] [--password-stdin]\n"
+     "                   [--json]\n"
      "ROLE: coordinator, account_executive, agent, finance, collections or\n"
      "admin. Account executives and agents need --person, the person whose\n"
      "accounts they see. --password-stdin reads a password (first line of\n"
@@ -130,12 +139,12 @@ const cli_command cli_server_commands[] = {
      "changes nothing.\n",
      cli_user_add},
     {"user", "token", "make an API token for a user (printed once)",
-     "trunkline user token NAME [--label TEXT]\n"
+     "trunkline user token NAME [--label TEXT] [--json]\n"
      "Prints a new bearer token; only its SHA-256 is stored.\n",
      cli_user_token},
     {"user", "list", "list API users", "trunkline user list [--json]\n",
      cli_user_list},
     {"user", "disable", "disable an API user (tokens and password)",
-     "trunkline user disable NAME\n", cli_user_disable},
+     "trunkline user disable NAME [--json]\n", cli_user_disable},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -140,6 +140,9 @@ int cli_user_disable(cli_ctx *c, int argc, char **argv)
     rc = srv_user_disable(c->db, name, c->actor, &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(
+            json_pack("{s:s, s:b}", "username", name, "disabled", 1));
     printf("disabled user %s\n", name);
     return CLI_EXIT_OK;
 }

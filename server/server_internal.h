@@ -154,4 +154,17 @@ int h_aging(srv_req *r, tl_db *db, tl_err *err);
 
 int h_audit_list(srv_req *r, tl_db *db, tl_err *err);
 
+int h_contract_get(srv_req *r, tl_db *db, tl_err *err);
+int h_service_get(srv_req *r, tl_db *db, tl_err *err);
+int h_equipment_list(srv_req *r, tl_db *db, tl_err *err);
+int h_equipment_get(srv_req *r, tl_db *db, tl_err *err);
+int h_billrun_create(srv_req *r, tl_db *db, tl_err *err);
+int h_billrun_get(srv_req *r, tl_db *db, tl_err *err);
+int h_billrun_approve(srv_req *r, tl_db *db, tl_err *err);
+int h_service_code_audit(srv_req *r, tl_db *db, tl_err *err);
+int h_sales_audit(srv_req *r, tl_db *db, tl_err *err);
+int h_report_reconciliation(srv_req *r, tl_db *db, tl_err *err);
+int h_report_finance(srv_req *r, tl_db *db, tl_err *err);
+int h_commission_statement(srv_req *r, tl_db *db, tl_err *err);
+
 #endif

@@ -914,6 +914,95 @@ START_TEST(health_and_access_log)
 }
 END_TEST
 
+START_TEST(bill_runs_reports_and_reads)
+{
+    char path[96];
+    char buf[64];
+    resp r;
+    int64_t id;
+
+    tl_fx_contract(db, "HTTP-A", "2026-01-01", "1150.00");
+    /* a bill run of a cycle with nothing to bill: preview, get, approve */
+    r = call(U_AE1, "POST", "/billRun", JSON_CT, "{}");
+    ck_assert_int_eq(r.status, 403);
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/billRun", JSON_CT,
+             "{\"cycleDay\": 40, \"month\": \"2026-1\"}");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_int_eq(json_array_size(json_object_get(r.json, "errors")), 3);
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/billRun", JSON_CT,
+             "{\"cycleDay\": 15, \"month\": \"2026-12\","
+             " \"issueDate\": \"2026-12-15\"}");
+    ck_assert_msg(r.status == 201, "%s", r.body);
+    ck_assert_str_eq(jstr(r.json, "status"), "preview");
+    ck_assert_str_eq(jstr(r.json, "periodStart"), "2026-12-15");
+    id = json_integer_value(json_object_get(r.json, "id"));
+    ck_assert_str_eq(header(&r, "Location", buf, sizeof(buf)),
+                     jstr(r.json, "href"));
+    resp_free(&r);
+    snprintf(path, sizeof(path), "/billRun/%lld", (long long)id);
+    r = call(U_ADMIN, "GET", path, NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r.json, "invoiceCount")), 0);
+    resp_free(&r);
+    snprintf(path, sizeof(path), "/billRun/%lld/approve", (long long)id);
+    r = call(U_FINANCE, "POST", path, JSON_CT, "{}");
+    ck_assert_msg(r.status == 200, "%s", r.body);
+    ck_assert_str_eq(jstr(r.json, "status"), "approved");
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/billRun/x", NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+
+    /* contracts through the module, under RLS */
+    r = call(U_AE1, "GET", "/contract/HTTP-A/HTTP-A-MSA", NULL, NULL);
+    ck_assert_msg(r.status == 200, "%s", r.body);
+    resp_free(&r);
+    r = call(U_AE2, "GET", "/contract/HTTP-A/HTTP-A-MSA", NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+
+    /* reports and audits answer; their refusals */
+    r = call(U_FINANCE, "GET", "/report/finance?from=2026-11&to=2026-12", NULL,
+             NULL);
+    ck_assert_msg(r.status == 200, "%s", r.body);
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/report/finance?from=2026-13", NULL, NULL);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_int_eq(json_array_size(json_object_get(r.json, "errors")), 2);
+    resp_free(&r);
+    r = call(U_COORD, "GET", "/report/reconciliation?asOf=2026-11-30", NULL,
+             NULL);
+    ck_assert_msg(r.status == 200, "%s", r.body);
+    ck_assert_int_eq(json_array_size(r.json), 0);
+    resp_free(&r);
+    r = call(U_COORD, "GET", "/serviceCodeAudit", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/salesAudit?since=2026-10-01", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    r = call(U_AE1, "GET", "/salesAudit", NULL, NULL);
+    ck_assert_int_eq(r.status, 403);
+    resp_free(&r);
+    r = call(U_COORD, "GET", "/equipment", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(json_array_size(r.json), 0);
+    resp_free(&r);
+    r = call(U_AGENT, "GET", "/equipment", NULL, NULL);
+    ck_assert_int_eq(r.status, 403);
+    resp_free(&r);
+    r = call(U_COORD, "GET", "/service/NOPE", NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/commissionStatement/AG1/2026-11", NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+}
+END_TEST
+
 START_TEST(customer_bills_list_empty_book)
 {
     char buf[32];
@@ -948,6 +1037,7 @@ int main(void)
     tcase_add_test(tc, openapi_documents_exactly_the_routes);
     tcase_add_test(tc, health_and_access_log);
     tcase_add_test(tc, customer_bills_list_empty_book);
+    tcase_add_test(tc, bill_runs_reports_and_reads);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
