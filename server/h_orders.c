@@ -95,12 +95,23 @@ int h_order_create(srv_req *r, tl_db *db, tl_err *err)
 {
     orders_submit_result res;
     json_t *doc = NULL;
+    const char *dup;
     int rc;
 
     rc = srv_body_object(&doc, r, err);
     if (rc < 0)
         return rc;
-    rc = orders_submit_ex(&res, db, doc, r->today, 0, r->user.username, err);
+    dup = srv_query(r, "allowDuplicate");
+    if (dup != NULL && strcmp(dup, "true") != 0 && strcmp(dup, "false") != 0) {
+        json_decref(doc);
+        return tl_err_add(err, "format", "allowDuplicate",
+                          "allowDuplicate is true or false");
+    }
+    rc = orders_submit_ex(&res, db, doc, r->today,
+                          dup != NULL && strcmp(dup, "true") == 0
+                              ? ORDERS_ALLOW_DUPLICATE
+                              : 0,
+                          r->user.username, err);
     json_decref(doc);
     if (rc < 0)
         return rc;

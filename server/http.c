@@ -458,6 +458,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, reqctx *ctx,
     if (status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate",
                                 "Bearer realm=\"trunkline\"");
+    if (status == 503)
+        MHD_add_response_header(resp, "Retry-After", "1");
     ctx->status = status;
     ctx->responded = 1;
     ret = MHD_queue_response(conn, (unsigned)status, resp);
@@ -1008,11 +1010,16 @@ unsigned short srv_port(const srv_server *srv)
 void srv_stop(srv_server *srv, unsigned grace_ms)
 {
     struct timespec until;
+    MHD_socket lfd;
 
     if (srv == NULL)
         return;
-    /* Stop accepting, then wait for the requests in flight. */
-    MHD_quiesce_daemon(srv->daemon);
+    /* Stop accepting (the listening socket is handed back to us: closing
+     * it refuses new connections at once instead of letting them wait in
+     * the backlog), then wait for the requests in flight. */
+    lfd = MHD_quiesce_daemon(srv->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += grace_ms / 1000;
     until.tv_nsec += (long)(grace_ms % 1000) * 1000000L;

@@ -20,7 +20,9 @@ const srv_route srv_route_table[] = {
      "This API as an OpenAPI 3 document", NULL, NULL, 200},
 
     {"POST", "/productOrder", h_order_create, ORDER_WRITE, "productOrder",
-     "TMF622: submit a product order (order intake, validation)", NULL,
+     "TMF622: submit a product order (order intake, validation); "
+     "allowDuplicate=true skips the probable-duplicate check",
+     "allowDuplicate",
      "A TMF622 ProductOrder document", 201},
     {"GET", "/productOrder", h_order_list, SRV_R_ALL, "productOrder",
      "TMF622: list product orders", "state,accountNumber,externalId,limit,offset",

@@ -7,10 +7,12 @@
  * agent AG1) and HTTP-B (AE2); one user per role, each with a token.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -1016,6 +1018,67 @@ START_TEST(customer_bills_list_empty_book)
 }
 END_TEST
 
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static void *stop_server(void *cls)
+{
+    srv_stop(cls, 10000);
+    return NULL;
+}
+
+/* A request whose body is still arriving when the server is told to stop
+ * is answered; a new connection is refused. */
+START_TEST(stop_finishes_requests_in_flight)
+{
+    struct sockaddr_in addr;
+    pthread_t stopper;
+    char head[512];
+    char buf[4096];
+    size_t len = 0;
+    ssize_t n;
+    int status = 0;
+    int fd;
+    int fd2;
+
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(srv_port(srv));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    snprintf(head, sizeof(head),
+             "POST /productOrder HTTP/1.1\r\nHost: localhost\r\n"
+             "Connection: close\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 10\r\n\r\n"
+             "{\"a\":",
+             tokens[U_COORD]);
+    ck_assert_int_eq(send(fd, head, strlen(head), 0), (ssize_t)strlen(head));
+    pause_ms(200);
+    ck_assert_int_eq(pthread_create(&stopper, NULL, stop_server, srv), 0);
+    pause_ms(300);
+    /* the server no longer accepts */
+    fd2 = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ne(connect(fd2, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    close(fd2);
+    /* the rest of the body: the request is answered in full */
+    ck_assert_int_eq(send(fd, " 1}  ", 5, 0), 5);
+    while ((n = recv(fd, buf + len, sizeof(buf) - len - 1, 0)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    close(fd);
+    ck_assert_int_eq(sscanf(buf, "HTTP/1.1 %d", &status), 1);
+    ck_assert_int_eq(status, 400);
+    ck_assert_ptr_nonnull(strstr(buf, "application/problem+json"));
+    ck_assert_int_eq(pthread_join(stopper, NULL), 0);
+    srv = NULL;
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http");
@@ -1038,6 +1101,7 @@ int main(void)
     tcase_add_test(tc, health_and_access_log);
     tcase_add_test(tc, customer_bills_list_empty_book);
     tcase_add_test(tc, bill_runs_reports_and_reads);
+    tcase_add_test(tc, stop_finishes_requests_in_flight);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
