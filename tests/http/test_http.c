@@ -20,6 +20,9 @@
 #include <sys/socket.h>
 
 #include "accounts/accounts.h"
+#include "billing/document.h"
+#include "common/json.h"
+#include "provisioning/provisioning.h"
 #include "server/server.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/testdb.h"
@@ -1005,6 +1008,100 @@ START_TEST(bill_runs_reports_and_reads)
 }
 END_TEST
 
+/* An accepted DIA service on HTTP-A billed through the API, read back as
+ * TMF678 customer bills, under row-level security. */
+START_TEST(customer_bills_of_a_bill_run)
+{
+    provisioning_service_t svc;
+    orders_order_t o;
+    tl_err err = TL_ERR_INIT;
+    json_t *biller = NULL;
+    char circuit[48];
+    char path[96];
+    char want[64];
+    char buf[32];
+    PGresult *res;
+    int changed = 0;
+    int64_t id;
+    resp r;
+
+    tl_fx_contract(db, "HTTP-A", "2026-10-01", "1150.00");
+    o = tl_fx_order(db, "HTTP-A", "EXT-9", 100);
+    ck_assert_str_eq(o.state, "in_provisioning");
+    res =
+        PQexec(tl_db_pgconn(db), "SELECT circuit_id FROM provisioning.service");
+    ck_assert_int_eq(PQntuples(res), 1);
+    snprintf(circuit, sizeof(circuit), "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    ck_assert_int_eq(
+        provisioning_record_milestone(&svc, db, circuit, "installed",
+                                      tl_fx_received() + 8, "test", &err),
+        0);
+    ck_assert_int_eq(
+        provisioning_record_milestone(&svc, db, circuit, "customer_accepted",
+                                      tl_fx_received() + 12, "test", &err),
+        0);
+    ck_assert_int_eq(tl_json_load_file(&biller,
+                                       TL_SOURCE_DIR "/demo/biller.json",
+                                       TL_JSON_MAX_BYTES, &err),
+                     0);
+    ck_assert_int_eq(billing_biller_load(&changed, db, biller, "test", &err),
+                     0);
+    json_decref(biller);
+
+    r = call(U_FINANCE, "POST", "/billRun", JSON_CT,
+             "{\"cycleDay\": 1, \"month\": \"2026-11\","
+             " \"issueDate\": \"2026-11-20\"}");
+    ck_assert_msg(r.status == 201, "%s", r.body);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r.json, "invoiceCount")), 1);
+    id = json_integer_value(json_object_get(r.json, "id"));
+    resp_free(&r);
+    /* nothing is a customer bill before approval */
+    r = call(U_FINANCE, "GET", "/customerBill", NULL, NULL);
+    ck_assert_int_eq(json_array_size(r.json), 0);
+    resp_free(&r);
+    snprintf(path, sizeof(path), "/billRun/%lld/approve", (long long)id);
+    r = call(U_FINANCE, "POST", path, JSON_CT, "{}");
+    ck_assert_msg(r.status == 200, "%s", r.body);
+    resp_free(&r);
+
+    r = call(U_AE1, "GET", "/customerBill", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    ck_assert_str_eq(header(&r, "X-Total-Count", buf, sizeof(buf)), "1");
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "id"), "INV-00000001");
+    ck_assert_str_eq(
+        jstr(json_object_get(json_array_get(r.json, 0), "billingAccount"),
+             "id"),
+        "HTTP-A");
+    snprintf(want, sizeof(want), "%s",
+             jstr(json_object_get(json_array_get(r.json, 0), "amountDue"),
+                  "amount"));
+    resp_free(&r);
+    r = call(U_AE2, "GET", "/customerBill", NULL, NULL);
+    ck_assert_int_eq(json_array_size(r.json), 0);
+    resp_free(&r);
+    r = call(U_AE2, "GET", "/customerBill/INV-00000001", NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    /* billing's own TMF678 rendering, money exactly as rendered */
+    r = call(U_AE1, "GET", "/customerBill/INV-00000001", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(jstr(r.json, "billNo"), "INV-00000001");
+    ck_assert_msg(strstr(r.body, want) != NULL, "%s not in %s", want, r.body);
+    resp_free(&r);
+    /* the approval posted it: the aging shows it open */
+    r = call(U_COLL, "GET", "/aging?asOf=2026-11-30", NULL, NULL);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    ck_assert_str_eq(
+        jstr(json_object_get(json_array_get(r.json, 0), "openTotal"), "amount"),
+        want);
+    resp_free(&r);
+    tl_err_clear(&err);
+}
+END_TEST
+
 START_TEST(customer_bills_list_empty_book)
 {
     char buf[32];
@@ -1102,6 +1199,7 @@ int main(void)
     tcase_add_test(tc, customer_bills_list_empty_book);
     tcase_add_test(tc, bill_runs_reports_and_reads);
     tcase_add_test(tc, stop_finishes_requests_in_flight);
+    tcase_add_test(tc, customer_bills_of_a_bill_run);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
