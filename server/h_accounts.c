@@ -1,7 +1,8 @@
 /*
- * Billing accounts: list and get (accounts_list, accounts_get, under
- * row-level security), and status changes (accounts_set_status, which
- * audits them) guarded by If-Match.
+ * Billing accounts: loading a customer with its accounts (accounts_load,
+ * the format of `account load`), list and get (accounts_list,
+ * accounts_get, under row-level security), and status changes
+ * (accounts_set_status, which audits them) guarded by If-Match.
  */
 #include <string.h>
 
@@ -102,4 +103,32 @@ cleanup:
     json_decref(before);
     json_decref(after);
     return rc;
+}
+
+int h_account_load(srv_req *r, tl_db *db, tl_err *err)
+{
+    accounts_load_result res;
+    json_t *doc = NULL;
+    int rc;
+
+    rc = srv_body_object(&doc, r, err);
+    if (rc < 0)
+        return rc;
+    rc = accounts_load(&res, db, doc, r->user.username, err);
+    json_decref(doc);
+    if (rc < 0)
+        return rc;
+    return srv_reply(r,
+                     res.customers_added + res.accounts_added +
+                                 res.sites_added + res.details_added >
+                             0
+                         ? 201
+                         : 200,
+                     json_pack("{s:I, s:i, s:i, s:i, s:i, s:i}", "customerId",
+                               (json_int_t)res.customer_id, "customersAdded",
+                               res.customers_added, "accountsAdded",
+                               res.accounts_added, "sitesAdded",
+                               res.sites_added, "detailsAdded",
+                               res.details_added, "unchanged", res.unchanged),
+                     err);
 }

@@ -107,11 +107,10 @@ int h_order_create(srv_req *r, tl_db *db, tl_err *err)
         return tl_err_add(err, "format", "allowDuplicate",
                           "allowDuplicate is true or false");
     }
-    rc = orders_submit_ex(&res, db, doc, r->today,
-                          dup != NULL && strcmp(dup, "true") == 0
-                              ? ORDERS_ALLOW_DUPLICATE
-                              : 0,
-                          r->user.username, err);
+    rc = orders_submit_ex(
+        &res, db, doc, r->today,
+        dup != NULL && strcmp(dup, "true") == 0 ? ORDERS_ALLOW_DUPLICATE : 0,
+        r->user.username, err);
     json_decref(doc);
     if (rc < 0)
         return rc;

@@ -634,8 +634,24 @@ static int request_tx(tl_db *db, void *cls, tl_err *err)
     return rc;
 }
 
-static void request_hash(char out[65], const char *method, const char *path,
-                         const char *body, size_t len)
+static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *value)
+{
+    crypto_hash_sha256_state *st = cls;
+
+    (void)kind;
+    crypto_hash_sha256_update(st, (const unsigned char *)key, strlen(key) + 1);
+    if (value != NULL)
+        crypto_hash_sha256_update(st, (const unsigned char *)value,
+                                  strlen(value) + 1);
+    return MHD_YES;
+}
+
+/* SHA-256 of method, path, query arguments (in order) and body: what an
+ * Idempotency-Key promises is the same request. */
+static void request_hash(char out[65], struct MHD_Connection *conn,
+                         const char *method, const char *path, const char *body,
+                         size_t len)
 {
     crypto_hash_sha256_state st;
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -645,6 +661,8 @@ static void request_hash(char out[65], const char *method, const char *path,
                               strlen(method) + 1);
     crypto_hash_sha256_update(&st, (const unsigned char *)path,
                               strlen(path) + 1);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hash_arg, &st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
     crypto_hash_sha256_update(&st, (const unsigned char *)body, len);
     crypto_hash_sha256_final(&st, h);
     sodium_bin2hex(out, 65, h, sizeof(h));
@@ -697,7 +715,6 @@ static enum MHD_Result dispatch(srv_server *srv, struct MHD_Connection *conn,
     tl_err err = TL_ERR_INIT;
     tl_db *db = NULL;
     enum MHD_Result ret;
-    char *qs;
     size_t i;
     int http = 0;
     int rc;
@@ -705,10 +722,6 @@ static enum MHD_Result dispatch(srv_server *srv, struct MHD_Connection *conn,
     memset(&r, 0, sizeof(r));
     memset(&tc, 0, sizeof(tc));
     current_err = &err;
-    /* The path without the query string. */
-    qs = strchr(ctx->path, '?');
-    if (qs != NULL)
-        *qs = '\0';
     for (i = 0; srv_route_table[i].method != NULL; i++) {
         if (!route_match(&r, srv_route_table[i].path, ctx->path))
             continue;
@@ -763,7 +776,7 @@ static enum MHD_Result dispatch(srv_server *srv, struct MHD_Connection *conn,
         goto respond;
     }
     if (tc.idem_key != NULL)
-        request_hash(tc.req_hash, ctx->method, ctx->path,
+        request_hash(tc.req_hash, conn, ctx->method, ctx->path,
                      ctx->body ? ctx->body : "", ctx->len);
     rc = tl_db_run_tx(db, route->path, request_tx, &tc, &err);
 respond:

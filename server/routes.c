@@ -55,6 +55,11 @@ const srv_route srv_route_table[] = {
      "TMF678: one customer bill, rendered by billing's JSON renderer", NULL,
      NULL, 200},
 
+    {"POST", "/account", h_account_load, SRV_R_COORD | SRV_R_ADMIN,
+     "account",
+     "Load a customer and its billing accounts (the format of `account "
+     "load`); loading it again changes nothing",
+     NULL, "{\"customer\": {...}, \"accounts\": [{...}]}", 201},
     {"GET", "/account", h_account_list, SRV_R_ALL, "account",
      "Billing accounts", "status,customerRef,limit,offset", NULL, 200},
     {"GET", "/account/{id}", h_account_get, SRV_R_ALL, "account",

@@ -145,6 +145,7 @@ int h_order_history(srv_req *r, tl_db *db, tl_err *err);
 int h_bill_list(srv_req *r, tl_db *db, tl_err *err);
 int h_bill_get(srv_req *r, tl_db *db, tl_err *err);
 
+int h_account_load(srv_req *r, tl_db *db, tl_err *err);
 int h_account_list(srv_req *r, tl_db *db, tl_err *err);
 int h_account_get(srv_req *r, tl_db *db, tl_err *err);
 int h_account_patch(srv_req *r, tl_db *db, tl_err *err);

@@ -550,6 +550,24 @@ START_TEST(account_executives_see_only_their_accounts)
     ck_assert_str_eq(PQcmdTuples(res), "0");
     PQclear(res);
     PQclear(PQexec(pg, "ROLLBACK"));
+
+    /* every customer-growing table is under the policy (a migration that
+     * adds one calls api.protect_account_table) */
+    res = PQexec(
+        pg, "SELECT string_agg(c.table_schema || '.' || c.table_name, ', ')"
+            " FROM information_schema.columns c"
+            " JOIN pg_class k ON k.oid = (quote_ident(c.table_schema)"
+            "  || '.' || quote_ident(c.table_name))::regclass"
+            " WHERE c.column_name = 'account_id' AND k.relkind = 'r'"
+            " AND c.data_type = 'bigint'"
+            " AND c.table_schema NOT IN ('pg_catalog', 'information_schema',"
+            "  'api')"
+            " AND NOT (k.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy"
+            "  WHERE polrelid = k.oid AND polname = 'api_account_scope'))");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    ck_assert_msg(PQgetisnull(res, 0, 0), "tables without the policy: %s",
+                  PQgetvalue(res, 0, 0));
+    PQclear(res);
 }
 END_TEST
 
@@ -738,6 +756,18 @@ START_TEST(idempotency_keys_replay_or_refuse)
     ck_assert_int_eq(r.status, 422);
     ck_assert_str_eq(jstr(r.json, "code"), "idempotency_key_reused");
     resp_free(&r);
+    /* the query is part of the request too */
+    r = call(U_COLL, "POST", "/payment?x=1", JSON_CT "Idempotency-Key: k-1\r\n",
+             pay);
+    ck_assert_int_eq(r.status, 422);
+    resp_free(&r);
+    /* keys are per user: another user's k-1 is a request of its own (the
+     * bank reference makes it the same payment, answered 200) */
+    r = call(U_FINANCE, "POST", "/payment", JSON_CT "Idempotency-Key: k-1\r\n",
+             pay);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(json_is_false(json_object_get(r.json, "created")));
+    resp_free(&r);
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
                                      " collections.payment"),
                      1);
@@ -759,6 +789,44 @@ START_TEST(idempotency_keys_replay_or_refuse)
     ck_assert_int_eq(json_array_size(r.json), 0);
     resp_free(&r);
     r = call(U_AE1, "GET", "/aging?asOf=2026-11-30", NULL, NULL);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(accounts_are_loaded_once)
+{
+    const char *doc =
+        "{\"customer\": {\"ref\": \"HTTP-D-CUST\", \"name\": \"Dock Co\","
+        " \"kind\": \"enterprise\"},"
+        " \"accounts\": [{\"accountNumber\": \"HTTP-D\","
+        " \"name\": \"Dock Co\", \"currency\": \"USD\","
+        " \"billCycleDay\": 1, \"paymentTermsDays\": 30}]}";
+    resp r;
+
+    r = call(U_AE1, "POST", "/account", JSON_CT, doc);
+    ck_assert_int_eq(r.status, 403);
+    resp_free(&r);
+    r = call(U_COORD, "POST", "/account", JSON_CT, doc);
+    ck_assert_msg(r.status == 201, "%s", r.body);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r.json, "accountsAdded")), 1);
+    resp_free(&r);
+    r = call(U_COORD, "POST", "/account", JSON_CT, doc);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r.json, "accountsAdded")), 0);
+    resp_free(&r);
+    r = call(U_COORD, "POST", "/account", JSON_CT,
+             "{\"customer\": {\"ref\": \"x\"}, \"accounts\": [{}]}");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_int_ge(json_array_size(json_object_get(r.json, "errors")), 2);
+    resp_free(&r);
+    /* nobody holds it: no account executive sees it */
+    r = call(U_AE1, "GET", "/account/HTTP-D", NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    r = call(U_ADMIN, "GET", "/audit?entity=customer&user=coord", NULL, NULL);
     ck_assert_int_eq(json_array_size(r.json), 1);
     resp_free(&r);
 }
@@ -1194,6 +1262,7 @@ int main(void)
     tcase_add_test(tc, lists_paginate_with_a_total);
     tcase_add_test(tc, idempotency_keys_replay_or_refuse);
     tcase_add_test(tc, account_status_changes_need_a_current_etag);
+    tcase_add_test(tc, accounts_are_loaded_once);
     tcase_add_test(tc, openapi_documents_exactly_the_routes);
     tcase_add_test(tc, health_and_access_log);
     tcase_add_test(tc, customer_bills_list_empty_book);
