@@ -395,3 +395,46 @@ int h_commission_statement(srv_req *r, tl_db *db, tl_err *err)
         return rc;
     return srv_reply_raw(r, 200, "application/json", out, strlen(out));
 }
+
+/* ---- implementation timeline ---- */
+
+static int timeline_row(const provisioning_timeline_row_t *t, void *cls,
+                        tl_err *err)
+{
+    return append(cls,
+                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:i}",
+                            "itemId", t->item_id, "action", t->action,
+                            "product", t->product_id, "circuitId",
+                            t->circuit_id, "milestone", t->kind, "planned",
+                            opt_date(t->has_planned, t->planned), "actual",
+                            opt_date(t->has_actual, t->actual), "automatic",
+                            t->automatic, "daysLate", t->days_late),
+                  err);
+}
+
+int h_order_timeline(srv_req *r, tl_db *db, tl_err *err)
+{
+    orders_order_t o;
+    json_t *items;
+    tl_date as_of;
+    int rc;
+
+    rc = srv_query_date(&as_of, r, "asOf", r->today, err);
+    if (rc < 0)
+        return rc;
+    /* orders_get first: under row-level security an order of another
+     * account is not found, whatever provisioning's tables hold */
+    rc = orders_get(&o, db, r->param[0], err);
+    if (rc < 0)
+        return rc;
+    items = json_array();
+    if (items == NULL)
+        return OOM(err);
+    rc = provisioning_order_timeline(db, r->param[0], as_of, timeline_row,
+                                     items, err);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    return srv_reply_slice(r, items, err);
+}

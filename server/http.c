@@ -507,24 +507,33 @@ static void reset_response(srv_req *r)
  * security policies of migration 0090 confine them to their accounts.
  * Staff roles see every account anyway and run as the connecting owner:
  * bulk module paths (COPY in bill runs) are not allowed under row-level
- * security at all. */
+ * security at all. Every request sets the settings, so SQL can tell who
+ * acts (trunkline.username, .user_id, .role). */
 static int set_session(tl_db *db, const srv_req *r, tl_err *err)
 {
     tl_params p;
     int rc;
 
-    if (!srv_role_is(r, SRV_R_SALES))
-        return 0;
     tl_params_init(&p);
     tl_params_text(&p, r->user.role);
     tl_params_text(&p, r->user.person_ref);
     tl_params_int64(&p, r->user.user_id);
-    rc = tl_db_exec(db, "srv_session",
-                    "SELECT set_config('trunkline.role', $1, true),"
-                    " set_config('trunkline.person_ref', $2, true),"
-                    " set_config('trunkline.user_id', $3, true),"
-                    " set_config('role', 'trunkline_api', true)",
-                    &p, err);
+    tl_params_text(&p, r->user.username);
+    if (srv_role_is(r, SRV_R_SALES))
+        rc = tl_db_exec(db, "srv_session_sales",
+                        "SELECT set_config('trunkline.role', $1, true),"
+                        " set_config('trunkline.person_ref', $2, true),"
+                        " set_config('trunkline.user_id', $3, true),"
+                        " set_config('trunkline.username', $4, true),"
+                        " set_config('role', 'trunkline_api', true)",
+                        &p, err);
+    else
+        rc = tl_db_exec(db, "srv_session_staff",
+                        "SELECT set_config('trunkline.role', $1, true),"
+                        " set_config('trunkline.person_ref', $2, true),"
+                        " set_config('trunkline.user_id', $3, true),"
+                        " set_config('trunkline.username', $4, true)",
+                        &p, err);
     return rc < 0 ? rc : 0;
 }
 

@@ -155,6 +155,7 @@ int h_aging(srv_req *r, tl_db *db, tl_err *err);
 
 int h_audit_list(srv_req *r, tl_db *db, tl_err *err);
 
+int h_order_timeline(srv_req *r, tl_db *db, tl_err *err);
 int h_contract_get(srv_req *r, tl_db *db, tl_err *err);
 int h_service_get(srv_req *r, tl_db *db, tl_err *err);
 int h_equipment_list(srv_req *r, tl_db *db, tl_err *err);

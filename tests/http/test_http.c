@@ -656,6 +656,13 @@ START_TEST(orders_are_created_read_patched_and_cancelled)
     r = call(U_COORD, "GET", path, NULL, NULL);
     ck_assert_str_eq(jstr(r.json, "state"), "cancelled");
     resp_free(&r);
+    snprintf(buf, sizeof(buf), "%s/timeline", path);
+    r = call(U_AE2, "GET", buf, NULL, NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    r = call(U_AE1, "GET", buf, NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
     snprintf(buf, sizeof(buf), "%s/history", path);
     r = call(U_AE1, "GET", buf, NULL, NULL);
     ck_assert_int_eq(r.status, 200);
@@ -1117,6 +1124,24 @@ START_TEST(customer_bills_of_a_bill_run)
                      0);
     json_decref(biller);
 
+    /* the implementation timeline, as the account executive sees it */
+    snprintf(path, sizeof(path), "/productOrder/%s/timeline", o.order_number);
+    r = call(U_AE1, "GET", path, NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    {
+        size_t k;
+        int installed = 0;
+        for (k = 0; k < json_array_size(r.json); k++) {
+            json_t *m = json_array_get(r.json, k);
+            if (strcmp(jstr(m, "milestone"), "installed") == 0) {
+                ck_assert_str_eq(jstr(m, "actual"), "2026-11-10");
+                ck_assert_str_eq(jstr(m, "circuitId"), circuit);
+                installed = 1;
+            }
+        }
+        ck_assert(installed);
+    }
+    resp_free(&r);
     r = call(U_FINANCE, "POST", "/billRun", JSON_CT,
              "{\"cycleDay\": 1, \"month\": \"2026-11\","
              " \"issueDate\": \"2026-11-20\"}");
