@@ -1,0 +1,318 @@
+/*
+ * The route table: one entry per operation, with what /openapi.json says
+ * about it. Adding a route is one entry here plus its handler; the OpenAPI
+ * document is generated from this table, so the two cannot drift, and
+ * tests/http checks every documented operation answers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "server/server_internal.h"
+
+#define ORDER_WRITE (SRV_R_COORD | SRV_R_ADMIN)
+#define MONEY_READ (SRV_R_FINANCE | SRV_R_COLL | SRV_R_ADMIN)
+
+/* clang-format off */
+const srv_route srv_route_table[] = {
+    {"GET", "/health", h_health, SRV_R_PUBLIC, "meta",
+     "Health: the database answers", NULL, NULL, 200},
+    {"GET", "/openapi.json", h_openapi, SRV_R_PUBLIC, "meta",
+     "This API as an OpenAPI 3 document", NULL, NULL, 200},
+
+    {"POST", "/productOrder", h_order_create, ORDER_WRITE, "productOrder",
+     "TMF622: submit a product order (order intake, validation); "
+     "allowDuplicate=true skips the probable-duplicate check",
+     "allowDuplicate",
+     "A TMF622 ProductOrder document", 201},
+    {"GET", "/productOrder", h_order_list, SRV_R_ALL, "productOrder",
+     "TMF622: list product orders", "state,accountNumber,externalId,limit,offset",
+     NULL, 200},
+    {"GET", "/productOrder/{id}", h_order_get, SRV_R_ALL, "productOrder",
+     "TMF622: one product order (the current version's document)", NULL,
+     NULL, 200},
+    {"PATCH", "/productOrder/{id}", h_order_patch, ORDER_WRITE,
+     "productOrder",
+     "TMF622: supplement an order (JSON merge patch of its document, "
+     "If-Match)", NULL,
+     "A JSON merge patch (RFC 7396) of the order document; "
+     "\"reason\" may say why", 200},
+    {"GET", "/productOrder/{id}/history", h_order_history, SRV_R_ALL,
+     "productOrder", "Order audit: the order's state changes", NULL, NULL,
+     200},
+    {"GET", "/productOrder/{id}/timeline", h_order_timeline, SRV_R_ALL,
+     "productOrder",
+     "Implementation timeline: each item's milestones, planned and actual",
+     "asOf,limit,offset", NULL, 200},
+    {"POST", "/cancelProductOrder", h_order_cancel, ORDER_WRITE,
+     "productOrder", "TMF622: cancel a product order", NULL,
+     "{\"productOrder\": {\"id\": \"SO-...\"}, \"cancellationReason\": \"...\"}",
+     201},
+    {"GET", "/orderQueue/{queue}", h_order_queue, SRV_R_ALL, "productOrder",
+     "Pending-order queue (pending_sales, pending_provisioning, "
+     "pending_installation, pending_billing)", "asOf,limit,offset", NULL,
+     200},
+
+    {"GET", "/customerBill", h_bill_list, SRV_R_ALL, "customerBill",
+     "TMF678: list customer bills (invoices)",
+     "accountNumber,state,limit,offset", NULL, 200},
+    {"GET", "/customerBill/{id}", h_bill_get, SRV_R_ALL, "customerBill",
+     "TMF678: one customer bill, rendered by billing's JSON renderer", NULL,
+     NULL, 200},
+
+    {"POST", "/account", h_account_load, SRV_R_COORD | SRV_R_ADMIN,
+     "account",
+     "Load a customer and its billing accounts (the format of `account "
+     "load`); loading it again changes nothing",
+     NULL, "{\"customer\": {...}, \"accounts\": [{...}]}", 201},
+    {"GET", "/account", h_account_list, SRV_R_ALL, "account",
+     "Billing accounts", "status,customerRef,limit,offset", NULL, 200},
+    {"GET", "/account/{id}", h_account_get, SRV_R_ALL, "account",
+     "One billing account (ETag)", NULL, NULL, 200},
+    {"PATCH", "/account/{id}", h_account_patch,
+     SRV_R_COORD | SRV_R_COLL | SRV_R_ADMIN, "account",
+     "Change an account's status (If-Match)", NULL,
+     "{\"status\": \"suspended\", \"reason\": \"...\"}", 200},
+
+    {"POST", "/payment", h_payment_create, SRV_R_COLL | SRV_R_FINANCE |
+     SRV_R_ADMIN, "collections", "Post and apply a payment", NULL,
+     "{\"accountNumber\", \"amount\": {\"amount\": \"100.00\", "
+     "\"currency\": \"USD\"}, \"receivedDate\", \"reference\", \"method\", "
+     "\"invoiceNumber\"?}", 201},
+    {"GET", "/aging", h_aging, SRV_R_ALL, "collections",
+     "Receivables aging by account", "asOf,limit,offset", NULL, 200},
+
+    {"GET", "/audit", h_audit_list, SRV_R_COORD | SRV_R_FINANCE |
+     SRV_R_ADMIN, "audit", "The audit trail",
+     "entity,entityKey,user,from,to,limit,offset", NULL, 200},
+    {"GET", "/contract/{accountNumber}/{ref}", h_contract_get, SRV_R_ALL,
+     "contract", "An agreement with its rates, amendments and renewal",
+     NULL, NULL, 200},
+    {"GET", "/service/{circuitId}", h_service_get, SRV_R_ALL, "service",
+     "A service in inventory and its milestones", NULL, NULL, 200},
+    {"GET", "/equipment", h_equipment_list, SRV_R_STAFF, "equipment",
+     "Equipment in inventory", "status,locationKind,accountNumber,limit,offset",
+     NULL, 200},
+    {"GET", "/equipment/{serial}", h_equipment_get, SRV_R_STAFF, "equipment",
+     "One item of equipment", NULL, NULL, 200},
+
+    {"POST", "/billRun", h_billrun_create, SRV_R_FINANCE | SRV_R_ADMIN,
+     "billRun", "Preview a bill run (draft invoices)", NULL,
+     "{\"cycleDay\": 1, \"month\": \"2026-12\", \"issueDate\": \"2026-12-01\"}",
+     201},
+    {"GET", "/billRun/{id}", h_billrun_get, SRV_R_FINANCE | SRV_R_ADMIN,
+     "billRun", "A bill run and its progress", NULL, NULL, 200},
+    {"POST", "/billRun/{id}/approve", h_billrun_approve,
+     SRV_R_FINANCE | SRV_R_ADMIN, "billRun",
+     "Approve a previewed run: number the invoices, post them to the ledger",
+     NULL, NULL, 200},
+
+    {"GET", "/serviceCodeAudit", h_service_code_audit,
+     SRV_R_COORD | SRV_R_FINANCE | SRV_R_ADMIN, "audit",
+     "Service-code audit of the inventory", "asOf,limit,offset", NULL, 200},
+    {"GET", "/salesAudit", h_sales_audit,
+     SRV_R_COORD | SRV_R_FINANCE | SRV_R_ADMIN, "audit",
+     "Sales audit of agent and wholesale orders", "since,agent,limit,offset",
+     NULL, 200},
+    {"GET", "/report/reconciliation", h_report_reconciliation,
+     SRV_R_COORD | SRV_R_FINANCE | SRV_R_ADMIN, "report",
+     "Billing against inventory and contracts", "asOf,accountNumber,limit,offset",
+     NULL, 200},
+    {"GET", "/report/finance", h_report_finance, SRV_R_FINANCE | SRV_R_ADMIN,
+     "report", "Finance report by month, currency and product, tied out",
+     "from,to,limit,offset", NULL, 200},
+    {"GET", "/commissionStatement/{agent}/{month}", h_commission_statement,
+     SRV_R_FINANCE | SRV_R_ADMIN, "commission",
+     "An agent's commission statement of a month (YYYY-MM)", "currency",
+     NULL, 200},
+    {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0},
+};
+/* clang-format on */
+
+size_t srv_routes_each(srv_route_fn fn, void *cls)
+{
+    size_t i;
+
+    for (i = 0; srv_route_table[i].method != NULL; i++)
+        fn(srv_route_table[i].method, srv_route_table[i].path,
+           srv_route_table[i].summary, cls);
+    return i;
+}
+
+static const char *role_list(unsigned roles, char *buf, size_t size)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{SRV_R_COORD, "coordinator"}, {SRV_R_AE, "account_executive"},
+                 {SRV_R_AGENT, "agent"},       {SRV_R_FINANCE, "finance"},
+                 {SRV_R_COLL, "collections"},  {SRV_R_ADMIN, "admin"}};
+    size_t i;
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if ((roles & names[i].bit) == 0)
+            continue;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 used ? ", " : "", names[i].name);
+        if (used >= size)
+            break;
+    }
+    return buf;
+}
+
+static json_t *parameters(const srv_route *rt)
+{
+    json_t *ps = json_array();
+    const char *p = rt->path;
+    char name[64];
+    const char *q;
+
+    while ((p = strchr(p, '{')) != NULL) {
+        const char *e = strchr(p, '}');
+        snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
+        json_array_append_new(ps, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name",
+                                            name, "in", "path", "required", 1,
+                                            "schema", "type", "string"));
+        p = e;
+    }
+    for (q = rt->query; q != NULL && *q != '\0';) {
+        const char *e = strchr(q, ',');
+        size_t n = e ? (size_t)(e - q) : strlen(q);
+        snprintf(name, sizeof(name), "%.*s", (int)n, q);
+        json_array_append_new(
+            ps,
+            json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", name, "in", "query",
+                      "required", 0, "schema", "type",
+                      strcmp(name, "limit") == 0 || strcmp(name, "offset") == 0
+                          ? "integer"
+                          : "string"));
+        q += n + (e ? 1 : 0);
+    }
+    return ps;
+}
+
+static json_t *operation(const srv_route *rt)
+{
+    char roles[160];
+    char status[8];
+    char opid[128];
+    char desc[256];
+    json_t *op;
+    size_t i;
+    size_t o = 0;
+
+    for (i = 0; rt->path[i] != '\0' && o + 1 < sizeof(opid); i++)
+        if (rt->path[i] != '/' && rt->path[i] != '{' && rt->path[i] != '}' &&
+            rt->path[i] != '.')
+            opid[o++] = rt->path[i];
+    opid[o] = '\0';
+    snprintf(status, sizeof(status), "%d", rt->success);
+    snprintf(desc, sizeof(desc), "Roles: %s.",
+             rt->roles ? role_list(rt->roles, roles, sizeof(roles))
+                       : "anyone, no authentication");
+    op = json_pack(
+        "{s:s, s:s, s:s, s:[s], s:o, s:{s:{s:s, s:{s:{s:{}}}}, s:{s:s, "
+        "s:{s:{s:{s:s}}}}}}",
+        "operationId", "", "summary", rt->summary, "description", desc, "tags",
+        rt->tag, "parameters", parameters(rt), "responses", status,
+        "description", "success", "content", "application/json", "schema",
+        "default", "description", "an error (RFC 9457 problem details)",
+        "content", "application/problem+json", "schema", "$ref",
+        "#/components/schemas/Problem");
+    if (op == NULL)
+        return NULL;
+    {
+        char full[160];
+        snprintf(full, sizeof(full), "%s%s",
+                 strcmp(rt->method, "GET") == 0      ? "get"
+                 : strcmp(rt->method, "POST") == 0   ? "post"
+                 : strcmp(rt->method, "PATCH") == 0  ? "patch"
+                 : strcmp(rt->method, "DELETE") == 0 ? "delete"
+                                                     : "put",
+                 opid);
+        json_object_set_new(op, "operationId", json_string(full));
+    }
+    if (rt->roles == SRV_R_PUBLIC)
+        json_object_set_new(op, "security", json_array());
+    if (rt->request != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:{s:s, s:s}}}}", "required",
+                                      1, "content", "application/json",
+                                      "schema", "type", "object", "description",
+                                      rt->request));
+    return op;
+}
+
+/* Everything of the document but its paths. */
+static const char openapi_skeleton[] =
+    "{\"openapi\": \"3.0.3\","
+    " \"info\": {\"title\": \"trunkline API\", \"version\": \"0.1.0\","
+    "  \"description\": \"Billing and service-order tracker. Lists answer a"
+    " JSON array with X-Total-Count and take limit and offset; POST takes"
+    " Idempotency-Key; updates take If-Match; errors are RFC 9457 problem"
+    " details with field paths.\"},"
+    " \"paths\": {},"
+    " \"security\": [{\"bearer\": []}, {\"basic\": []}],"
+    " \"components\": {"
+    "  \"securitySchemes\": {"
+    "   \"bearer\": {\"type\": \"http\", \"scheme\": \"bearer\"},"
+    "   \"basic\": {\"type\": \"http\", \"scheme\": \"basic\"}},"
+    "  \"schemas\": {\"Problem\": {\"type\": \"object\","
+    "   \"required\": [\"type\", \"status\", \"code\"],"
+    "   \"properties\": {\"type\": {\"type\": \"string\"},"
+    "    \"title\": {\"type\": \"string\"},"
+    "    \"status\": {\"type\": \"integer\"},"
+    "    \"detail\": {\"type\": \"string\"},"
+    "    \"code\": {\"type\": \"string\"},"
+    "    \"field\": {\"type\": \"string\"},"
+    "    \"instance\": {\"type\": \"string\"},"
+    "    \"errors\": {\"type\": \"array\", \"items\": {\"type\":"
+    " \"object\"}}}}}}}";
+
+json_t *srv_openapi(void)
+{
+    json_t *doc;
+    json_t *paths;
+    size_t i;
+
+    doc = json_loads(openapi_skeleton, 0, NULL);
+    if (doc == NULL)
+        return NULL;
+    paths = json_object_get(doc, "paths");
+    for (i = 0; srv_route_table[i].method != NULL; i++) {
+        const srv_route *rt = &srv_route_table[i];
+        json_t *item = json_object_get(paths, rt->path);
+        char m[8];
+        size_t k;
+
+        if (item == NULL) {
+            item = json_object();
+            json_object_set_new(paths, rt->path, item);
+        }
+        for (k = 0; rt->method[k] != '\0' && k + 1 < sizeof(m); k++)
+            m[k] = (char)(rt->method[k] - 'A' + 'a');
+        m[k] = '\0';
+        json_object_set_new(item, m, operation(rt));
+    }
+    return doc;
+}
+
+int h_openapi(srv_req *r, tl_db *db, tl_err *err)
+{
+    (void)db;
+    return srv_reply(r, 200, srv_openapi(), err);
+}
+
+int h_health(srv_req *r, tl_db *db, tl_err *err)
+{
+    int rc;
+
+    (void)db;
+    rc = srv_health_ping(r->srv, err);
+    if (rc < 0)
+        return srv_fail(r, 503, TL_ERETRY, "db_unreachable", "",
+                        "the database does not answer");
+    return srv_reply(r, 200,
+                     json_pack("{s:s, s:s}", "status", "ok", "db", "ok"), err);
+}
