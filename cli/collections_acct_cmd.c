@@ -56,8 +56,7 @@ static const char *minor_text(char buf[32], int64_t minor, const char *cur)
 {
     tl_money m;
 
-    if (tl_money_make(&m, minor, cur) != 0 ||
-        tl_money_format(buf, 32, &m) < 0)
+    if (tl_money_make(&m, minor, cur) != 0 || tl_money_format(buf, 32, &m) < 0)
         snprintf(buf, 32, "?");
     return buf;
 }
@@ -147,9 +146,8 @@ static int run_ledger_post(cli_ctx *c, int argc, char **argv)
             "{s:I, s:I, s:b, s:s, s:s, s:s, s:o}", "entryId",
             (json_int_t)res.entry_id, "linkedEntryId",
             (json_int_t)res.linked_entry_id, "created", res.created, "kind",
-            in.kind, "account", acct.account_number, "reference",
-            in.reference, "amount",
-            amount_json(res.signed_minor, acct.currency)));
+            in.kind, "account", acct.account_number, "reference", in.reference,
+            "amount", amount_json(res.signed_minor, acct.currency)));
     printf("%s %s %s on %s: %s %s (entry %lld)\n", in.kind, in.reference,
            res.created ? "posted" : "was already posted", acct.account_number,
            acct.currency, minor_text(buf, res.signed_minor, acct.currency),
@@ -166,15 +164,15 @@ static int entry_line(const collections_entry *e, void *cls, tl_err *err)
 
     (void)err;
     if (out->rows != NULL)
-        return append(
-            out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}",
-                           "entryId", (json_int_t)e->entry_id, "date",
-                           day_text(d, e->date), "kind", e->kind, "document",
-                           e->doc_kind, "reference", e->reference, "invoice",
-                           e->invoice_number, "amount",
-                           cli_money_json(&e->amount), "balance",
-                           amount_json(e->running, e->amount.cur), "reason",
-                           e->reason));
+        return append(out,
+                      json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}",
+                                "entryId", (json_int_t)e->entry_id, "date",
+                                day_text(d, e->date), "kind", e->kind,
+                                "document", e->doc_kind, "reference",
+                                e->reference, "invoice", e->invoice_number,
+                                "amount", cli_money_json(&e->amount), "balance",
+                                amount_json(e->running, e->amount.cur),
+                                "reason", e->reason));
     out->count++;
     printf("%s  %-12s %-20s %-14s %12s %12s\n", day_text(d, e->date),
            e->doc_kind[0] ? e->doc_kind : e->kind, e->reference,
@@ -249,10 +247,10 @@ static int run_ledger_balance(cli_ctx *c, int argc, char **argv)
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json)
-        return cli_print_json(json_pack(
-            "{s:s, s:s, s:s, s:o}", account ? "account" : "invoice",
-            account ? account : invoice, "asOf", day_text(d, as_of),
-            "balance", cli_money_json(&bal)));
+        return cli_print_json(
+            json_pack("{s:s, s:s, s:s, s:o}", account ? "account" : "invoice",
+                      account ? account : invoice, "asOf", day_text(d, as_of),
+                      "balance", cli_money_json(&bal)));
     printf("%s %s balance on %s: %s %s\n", account ? "account" : "invoice",
            account ? account : invoice, day_text(d, as_of), bal.cur,
            minor_text(b, bal.minor, bal.cur));
@@ -345,12 +343,12 @@ static int run_writeoff_approve(cli_ctx *c, int argc, char **argv)
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (c->json)
-        return cli_print_json(json_pack(
-            "{s:I, s:b, s:s}", "writeoffId", (json_int_t)id, "posted", posted,
-            "state", posted ? "approved" : "requested"));
+        return cli_print_json(
+            json_pack("{s:I, s:b, s:s}", "writeoffId", (json_int_t)id, "posted",
+                      posted, "state", posted ? "approved" : "requested"));
     if (posted)
-        printf("write-off %lld approved and posted as WO-%lld\n",
-               (long long)id, (long long)id);
+        printf("write-off %lld approved and posted as WO-%lld\n", (long long)id,
+               (long long)id);
     else
         printf("write-off %lld: first approval by %s recorded; above the "
                "threshold a second person must approve\n",
@@ -390,8 +388,7 @@ static int run_writeoff_reject(cli_ctx *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static int writeoff_line(const collections_writeoff *w, void *cls,
-                         tl_err *err)
+static int writeoff_line(const collections_writeoff *w, void *cls, tl_err *err)
 {
     list_out *out = cls;
     char d[16];
@@ -400,23 +397,22 @@ static int writeoff_line(const collections_writeoff *w, void *cls,
     (void)err;
     if (out->rows != NULL)
         return append(
-            out, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, "
-                           "s:s, s:b, s:s}",
-                           "writeoffId", (json_int_t)w->writeoff_id,
-                           "account", w->account_number, "invoice",
-                           w->invoice_number, "amount",
-                           cli_money_json(&w->amount), "reason", w->reason,
-                           "requestedOn", day_text(d, w->requested_on),
-                           "requestedBy", w->requested_by, "state", w->state,
-                           "firstApprover", w->first_approver,
-                           "secondApprover", w->second_approver,
-                           "needsSecond", w->needs_second, "reference",
-                           w->reference));
+            out,
+            json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, "
+                      "s:s, s:b, s:s}",
+                      "writeoffId", (json_int_t)w->writeoff_id, "account",
+                      w->account_number, "invoice", w->invoice_number, "amount",
+                      cli_money_json(&w->amount), "reason", w->reason,
+                      "requestedOn", day_text(d, w->requested_on),
+                      "requestedBy", w->requested_by, "state", w->state,
+                      "firstApprover", w->first_approver, "secondApprover",
+                      w->second_approver, "needsSecond", w->needs_second,
+                      "reference", w->reference));
     out->count++;
-    printf("%4lld  %-10s %-14s %s %12s  %-9s %s%s\n",
-           (long long)w->writeoff_id, w->account_number, w->invoice_number,
-           w->amount.cur, minor_text(a, w->amount.minor, w->amount.cur),
-           w->state, w->reason, w->needs_second ? " (two approvers)" : "");
+    printf("%4lld  %-10s %-14s %s %12s  %-9s %s%s\n", (long long)w->writeoff_id,
+           w->account_number, w->invoice_number, w->amount.cur,
+           minor_text(a, w->amount.minor, w->amount.cur), w->state, w->reason,
+           w->needs_second ? " (two approvers)" : "");
     return 0;
 }
 
@@ -477,13 +473,13 @@ static int run_fx_load(cli_ctx *c, int argc, char **argv)
                        "cannot open %s", pos[0]);
             return cli_fail(c, TL_ENOTFOUND, &err);
         }
-        rc = collections_fx_load_csv(&created, &lines, c->db, f, c->actor,
-                                     &err);
+        rc =
+            collections_fx_load_csv(&created, &lines, c->db, f, c->actor, &err);
         fclose(f);
     } else {
         if (npos != 0 || from == NULL || to == NULL || rate_text == NULL)
-            return cli_usage_error(
-                c, "give a file, or --from, --to and --rate");
+            return cli_usage_error(c,
+                                   "give a file, or --from, --to and --rate");
         if (collections_fx_rate_parse(&rate, rate_text) < 0)
             return cli_usage_error(c,
                                    "--rate is positive with at most 6 "
@@ -494,8 +490,8 @@ static int run_fx_load(cli_ctx *c, int argc, char **argv)
         rc = cli_connect(c);
         if (rc != 0)
             return rc;
-        rc = collections_fx_load(&created, c->db, from, to, on, rate,
-                                 c->actor, &err);
+        rc = collections_fx_load(&created, c->db, from, to, on, rate, c->actor,
+                                 &err);
     }
     if (rc < 0)
         return cli_fail(c, rc, &err);
@@ -521,8 +517,8 @@ static int fx_line(const collections_fx_rate *r, void *cls, tl_err *err)
                                      "to", r->to, "effective",
                                      day_text(d, r->effective), "rate", rate));
     out->count++;
-    printf("%s -> %s  from %s  %s\n", r->from, r->to,
-           day_text(d, r->effective), rate);
+    printf("%s -> %s  from %s  %s\n", r->from, r->to, day_text(d, r->effective),
+           rate);
     return 0;
 }
 
@@ -598,8 +594,8 @@ static void html_cell(FILE *f, const char *tag, const char *s)
     fprintf(f, "</%s>", tag);
 }
 
-static const char *const stmt_totals[] = {"opening", "invoices", "payments",
-                                          "credits", "debits",   "closing",
+static const char *const stmt_totals[] = {"opening",  "invoices",  "payments",
+                                          "credits",  "debits",    "closing",
                                           "disputed", "unapplied", NULL};
 
 static void statement_csv(FILE *f, const json_t *doc)
@@ -634,9 +630,9 @@ static void statement_csv(FILE *f, const json_t *doc)
             csv_f(f, acct, 0);
             csv_f(f, cur, 0);
             csv_f(f, "total", 0);
-            csv_f(f, jstr(s, strcmp(stmt_totals[k], "opening") == 0
-                                 ? "from"
-                                 : "asOf"),
+            csv_f(f,
+                  jstr(s, strcmp(stmt_totals[k], "opening") == 0 ? "from"
+                                                                 : "asOf"),
                   0);
             csv_f(f, stmt_totals[k], 0);
             fputs(",,", f);
@@ -820,8 +816,7 @@ static int emit(cli_ctx *c, json_t *doc, out_format fmt, const char *output,
     if (output != NULL) {
         f = fopen(output, "w");
         if (f == NULL) {
-            fprintf(stderr, "trunkline %s: cannot write %s\n", c->name,
-                    output);
+            fprintf(stderr, "trunkline %s: cannot write %s\n", c->name, output);
             json_decref(doc);
             return CLI_EXIT_ERROR;
         }
@@ -852,12 +847,10 @@ static int run_statement(cli_ctx *c, int argc, char **argv)
     const char *from_text = NULL;
     const char *format = NULL;
     const char *output = NULL;
-    const cli_opt opts[] = {{"account", &account, NULL},
-                            {"as-of", &as_of_text, NULL},
-                            {"from", &from_text, NULL},
-                            {"format", &format, NULL},
-                            {"output", &output, NULL},
-                            {NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        {"account", &account, NULL}, {"as-of", &as_of_text, NULL},
+        {"from", &from_text, NULL},  {"format", &format, NULL},
+        {"output", &output, NULL},   {NULL, NULL, NULL}};
     const char *pos[1];
     stmt_ctx ctx;
     tl_err err = TL_ERR_INIT;
@@ -892,8 +885,8 @@ static int run_statement(cli_ctx *c, int argc, char **argv)
     if (account != NULL)
         rc = stmt_one(account, &ctx, &err);
     else
-        rc = collections_ledger_accounts(c->db, ctx.as_of, stmt_one, &ctx,
-                                         &err);
+        rc =
+            collections_ledger_accounts(c->db, ctx.as_of, stmt_one, &ctx, &err);
     if (rc < 0) {
         json_decref(ctx.list);
         return cli_fail(c, rc, &err);
@@ -904,9 +897,9 @@ static int run_statement(cli_ctx *c, int argc, char **argv)
     return emit(c, doc, fmt, output, statement_csv, statement_html);
 }
 
-static const char *const sum_cols[] = {
-    "opening", "billed", "collected", "credits", "writeOffs",
-    "closing", "disputed", "dso",     NULL};
+static const char *const sum_cols[] = {"opening",  "billed",    "collected",
+                                       "credits",  "writeOffs", "closing",
+                                       "disputed", "dso",       NULL};
 
 static void summary_csv(FILE *f, const json_t *doc)
 {
@@ -985,8 +978,7 @@ typedef struct sum_out {
     json_t *portfolio;
 } sum_out;
 
-static int summary_row(const collections_summary_row *r, void *cls,
-                       tl_err *err)
+static int summary_row(const collections_summary_row *r, void *cls, tl_err *err)
 {
     sum_out *out = cls;
     json_t *o = json_pack(
@@ -998,8 +990,7 @@ static int summary_row(const collections_summary_row *r, void *cls,
         amount_json(r->credits, r->currency), "writeOffs",
         amount_json(r->write_offs, r->currency), "closing",
         amount_json(r->closing, r->currency), "disputed",
-        amount_json(r->disputed, r->currency), "dso",
-        dso_json(r->dso_tenths));
+        amount_json(r->disputed, r->currency), "dso", dso_json(r->dso_tenths));
 
     if (o == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
@@ -1037,8 +1028,7 @@ static int run_statement_summary(cli_ctx *c, int argc, char **argv)
     if (month_text == NULL)
         return cli_usage_error(c, "--month YYYY-MM is required");
     if (tl_month_parse(&year, &month, month_text) < 0)
-        return cli_usage_error(c, "--month is YYYY-MM, not \"%s\"",
-                               month_text);
+        return cli_usage_error(c, "--month is YYYY-MM, not \"%s\"", month_text);
     if (base == NULL)
         base = getenv("TRUNKLINE_BASE_CURRENCY");
     if (base == NULL || base[0] == '\0')
@@ -1051,8 +1041,7 @@ static int run_statement_summary(cli_ctx *c, int argc, char **argv)
     out.accounts = json_array();
     if (out.accounts == NULL)
         return CLI_EXIT_ERROR;
-    rc = collections_summary(c->db, year, month, base, summary_row, &out,
-                             &err);
+    rc = collections_summary(c->db, year, month, base, summary_row, &out, &err);
     if (rc < 0) {
         json_decref(out.accounts);
         json_decref(out.portfolio);
@@ -1112,8 +1101,8 @@ static int run_statement_resend(cli_ctx *c, int argc, char **argv)
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
-    rc = collections_statement_resend(&id, &created, c->db, account, as_of,
-                                      on, c->actor, &err);
+    rc = collections_statement_resend(&id, &created, c->db, account, as_of, on,
+                                      c->actor, &err);
     snprintf(what, sizeof(what), "statement of %s as of %s", account,
              day_text(d, as_of));
     return print_resend(c, rc, &err, id, created, what);
@@ -1140,15 +1129,16 @@ static int run_invoice_resend(cli_ctx *c, int argc, char **argv)
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
-    rc = collections_invoice_resend(&id, &created, c->db, pos[0], on,
-                                    c->actor, &err);
+    rc = collections_invoice_resend(&id, &created, c->db, pos[0], on, c->actor,
+                                    &err);
     snprintf(what, sizeof(what), "invoice %s", pos[0]);
     return print_resend(c, rc, &err, id, created, what);
 }
 
 const cli_command cli_collections_acct_commands[] = {
-    {"ledger", "post", "post a credit/debit memo, adjustment, refund, "
-                       "transfer or recovery",
+    {"ledger", "post",
+     "post a credit/debit memo, adjustment, refund, "
+     "transfer or recovery",
      "trunkline ledger post --kind credit_memo|debit_memo|adjustment|refund|"
      "transfer|recovery\n"
      "          --account NUMBER --amount AMOUNT --reference REF\n"
@@ -1189,8 +1179,8 @@ const cli_command cli_collections_acct_commands[] = {
      "[--json]\n"
      "FILE is CSV: from,to,effective_date,rate (at most 6 decimals).\n",
      run_fx_load},
-    {"fx", "list", "FX rates by pair and date",
-     "trunkline fx list [--json]\n", run_fx_list},
+    {"fx", "list", "FX rates by pair and date", "trunkline fx list [--json]\n",
+     run_fx_list},
     {"statement", "summary", "monthly account-status summary and portfolio",
      "trunkline statement summary --month YYYY-MM [--base USD]\n"
      "          [--format csv|json|html] [--output FILE] [--json]\n"

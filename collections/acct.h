@@ -52,9 +52,9 @@ typedef struct collections_doc_in {
     const char *account_number;
     const char *invoice_number; /* NULL: account level */
     const char *to_account;     /* transfer only */
-    tl_money amount; /* positive; adjustment: signed, not zero */
-    tl_date date;    /* effective date */
-    const char *reference; /* idempotency key */
+    tl_money amount;            /* positive; adjustment: signed, not zero */
+    tl_date date;               /* effective date */
+    const char *reference;      /* idempotency key */
     const char *reason;
     const char *method; /* recovery: wire, ach, check, card, other */
     const char *actor;
@@ -134,8 +134,8 @@ typedef struct collections_writeoff_in {
  * returns it (*created 0) when the amount is the same, else
  * TL_EDUPLICATE. TL_EINVALID (amount, reason); TL_ENOTFOUND; TL_ECONFLICT
  * exceeds_open. Audited. */
-int collections_writeoff_request(int64_t *writeoff_id, int *created,
-                                 tl_db *db, const collections_writeoff_in *in,
+int collections_writeoff_request(int64_t *writeoff_id, int *created, tl_db *db,
+                                 const collections_writeoff_in *in,
                                  tl_err *err);
 
 /* Approves a requested write-off as `actor`, who must not be the
@@ -164,15 +164,15 @@ typedef struct collections_writeoff {
     const char *reason;
     tl_date requested_on;
     const char *requested_by;
-    const char *state; /* requested, approved, rejected */
+    const char *state;           /* requested, approved, rejected */
     const char *first_approver;  /* "" when none */
     const char *second_approver; /* "" when none */
     int needs_second;            /* above the threshold */
     const char *reference;       /* "WO-<id>" once posted, else "" */
 } collections_writeoff;
 
-typedef int (*collections_writeoff_fn)(const collections_writeoff *w,
-                                       void *cls, tl_err *err);
+typedef int (*collections_writeoff_fn)(const collections_writeoff *w, void *cls,
+                                       tl_err *err);
 
 /* Lists write-offs (state NULL: all) by number. */
 int collections_writeoffs(tl_db *db, const char *state,
@@ -237,12 +237,12 @@ typedef struct collections_statement {
     char currency[4];
     tl_date from; /* first day of the period */
     tl_date as_of;
-    int64_t opening;  /* balance on from - 1 */
-    int64_t invoices; /* kind invoice in the period */
-    int64_t payments; /* kind payment (negative) */
-    int64_t credits;  /* other entries below zero */
-    int64_t debits;   /* other entries above zero */
-    int64_t closing;  /* opening + the four above */
+    int64_t opening;                     /* balance on from - 1 */
+    int64_t invoices;                    /* kind invoice in the period */
+    int64_t payments;                    /* kind payment (negative) */
+    int64_t credits;                     /* other entries below zero */
+    int64_t debits;                      /* other entries above zero */
+    int64_t closing;                     /* opening + the four above */
     int64_t bucket[COLLECTIONS_BUCKETS]; /* undisputed open on as_of */
     int64_t disputed;                    /* open and under dispute */
     int64_t unapplied;                   /* cash on account, not applied */

@@ -132,14 +132,14 @@ static int load_one(load_ctx *ctx, tl_db *db, const char *field, tl_err *err)
     snprintf(key, sizeof(key), "%s-%s-%s", ctx->from, ctx->to,
              book_date(day, ctx->effective));
     {
-        json_t *after = json_pack("{s:s, s:s, s:s, s:I}", "from", ctx->from,
-                                  "to", ctx->to, "effective", day,
-                                  "rateMicro", (json_int_t)ctx->rate);
+        json_t *after =
+            json_pack("{s:s, s:s, s:s, s:I}", "from", ctx->from, "to", ctx->to,
+                      "effective", day, "rateMicro", (json_int_t)ctx->rate);
 
         if (after == NULL)
             return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-        rc = tl_audit(db, ctx->actor, "fx.load", "fx_rate", key, 0, NULL,
-                      after, err);
+        rc = tl_audit(db, ctx->actor, "fx.load", "fx_rate", key, 0, NULL, after,
+                      err);
         json_decref(after);
     }
     return rc;
@@ -161,8 +161,9 @@ static int check_pair(const char *from, const char *to, const char *prefix,
                    to ? to : "(none)");
     } else if (from != NULL && strcmp(from, to) == 0) {
         snprintf(field, sizeof(field), "%sto", prefix);
-        tl_err_add(err, "invalid", field, "a rate converts between two "
-                                          "different currencies");
+        tl_err_add(err, "invalid", field,
+                   "a rate converts between two "
+                   "different currencies");
     }
     return tl_err_has_problems(err) ? TL_EINVALID : 0;
 }
@@ -218,9 +219,9 @@ static int csv_tx(tl_db *db, void *cls, tl_err *err)
 
     ctx->created = 0;
     for (i = 0; i < ctx->n; i++) {
-        load_ctx one = {ctx->rates[i].from, ctx->rates[i].to,
-                        ctx->rates[i].effective, ctx->rates[i].rate,
-                        ctx->actor, 0};
+        load_ctx one = {
+            ctx->rates[i].from, ctx->rates[i].to, ctx->rates[i].effective,
+            ctx->rates[i].rate, ctx->actor,       0};
         char field[48];
 
         snprintf(field, sizeof(field), "line[%d].rate", i + 1);
@@ -296,15 +297,13 @@ int collections_fx_load_csv(int *created, int *lines, tl_db *db, FILE *in,
             snprintf(ctx.rates[ctx.n].to, 4, "%s", f[1]);
         }
         if (tl_date_parse(&ctx.rates[ctx.n].effective, f[2]) < 0) {
-            snprintf(field, sizeof(field), "line[%d].effective_date",
-                     line_no);
+            snprintf(field, sizeof(field), "line[%d].effective_date", line_no);
             tl_err_add(err, "invalid", field, "not a date: %s", f[2]);
         }
         if (collections_fx_rate_parse(&ctx.rates[ctx.n].rate, f[3]) < 0) {
             snprintf(field, sizeof(field), "line[%d].rate", line_no);
             tl_err_add(err, "invalid", field,
-                       "a rate is positive with at most 6 decimals: %s",
-                       f[3]);
+                       "a rate is positive with at most 6 decimals: %s", f[3]);
         }
         ctx.n++;
     }

@@ -15,10 +15,9 @@
 #include "collections/book_internal.h"
 #include "collections/ledger_internal.h"
 
-static const char *const doc_kinds[] = {"credit_memo", "debit_memo",
-                                        "adjustment",  "refund",
-                                        "transfer",    "recovery",
-                                        NULL};
+static const char *const doc_kinds[] = {
+    "credit_memo", "debit_memo", "adjustment", "refund",
+    "transfer",    "recovery",   NULL};
 
 static int known_kind(const char *kind)
 {
@@ -128,8 +127,7 @@ static int existing_row(const tl_row *row, void *cls, tl_err *err)
     x->found = 1;
     if (tl_row_int64(row, "entry_id", &x->entry_id, err) < 0 ||
         tl_row_int64(row, "amount_minor", &x->amount, err) < 0 ||
-        tl_row_int64_opt(row, "invoice_id", &x->invoice_id, &isnull, err) <
-            0 ||
+        tl_row_int64_opt(row, "invoice_id", &x->invoice_id, &isnull, err) < 0 ||
         tl_row_int64_opt(row, "linked_entry_id", &x->linked, &isnull, err) < 0)
         return TL_ERROR;
     return 0;
@@ -273,8 +271,7 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
     }
 
     /* limits */
-    if (strcmp(in->kind, "credit_memo") == 0 && inv.found &&
-        -amount > inv.owed)
+    if (strcmp(in->kind, "credit_memo") == 0 && inv.found && -amount > inv.owed)
         return tl_err_set(err, TL_ECONFLICT, "exceeds_open", "amount",
                           "invoice %s owes less than the credit memo",
                           in->invoice_number);
@@ -304,8 +301,8 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
         rc = accounts_get(&to, db, in->to_account, err);
         if (rc < 0)
             return rc;
-        if (to.account_id == acct.account_id || to.customer_id !=
-                                                    acct.customer_id ||
+        if (to.account_id == acct.account_id ||
+            to.customer_id != acct.customer_id ||
             strcmp(to.currency, acct.currency) != 0)
             return tl_err_add(err, "invalid", "to_account",
                               "a transfer goes to another account of the "
@@ -318,8 +315,8 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
         return rc;
     if (strcmp(in->kind, "transfer") == 0) {
         rc = insert_entry(&ctx->res.linked_entry_id, db, to.account_id,
-                          "transfer", ref, -amount, acct.currency, in->date,
-                          0, err);
+                          "transfer", ref, -amount, acct.currency, in->date, 0,
+                          err);
         if (rc < 0)
             return rc;
         rc = insert_doc(db, to.account_id, ctx->res.linked_entry_id, in,
@@ -355,11 +352,10 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
         db, in->actor, "ledger.post", "ledger_entry", ctx->res.entry_id,
         acct.account_id, NULL,
         json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "kind", in->kind,
-                  "reference", in->reference, "amountMinor",
-                  (json_int_t)amount, "currency", acct.currency, "date",
-                  book_date(day, in->date), "invoice",
-                  in->invoice_number ? in->invoice_number : "", "reason",
-                  in->reason ? in->reason : ""),
+                  "reference", in->reference, "amountMinor", (json_int_t)amount,
+                  "currency", acct.currency, "date", book_date(day, in->date),
+                  "invoice", in->invoice_number ? in->invoice_number : "",
+                  "reason", in->reason ? in->reason : ""),
         err);
 }
 

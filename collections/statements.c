@@ -111,8 +111,8 @@ int collections_statement_get(collections_statement *out, tl_db *db,
     if (rc < 0)
         return rc;
     if (entry_fn != NULL) {
-        rc = collections_entries(db, account_number, from, as_of, entry_fn,
-                                 cls, err);
+        rc = collections_entries(db, account_number, from, as_of, entry_fn, cls,
+                                 err);
         if (rc < 0)
             return rc;
     }
@@ -129,7 +129,8 @@ static int64_t dso_tenths(int64_t closing, int64_t billed, int days)
     if (billed <= 0)
         return -1;
     num = (__int128)closing * days * 10;
-    q = (num < 0 ? num * 2 - billed : num * 2 + billed) / (2 * (__int128)billed);
+    q = (num < 0 ? num * 2 - billed : num * 2 + billed) /
+        (2 * (__int128)billed);
     return (int64_t)q;
 }
 
@@ -187,18 +188,18 @@ static int sum_row(const tl_row *row, void *cls, tl_err *err)
                                 ctx->month_end, err);
     if (rc < 0)
         return rc;
-    if (conv(&ctx->total.opening, r.opening, r.currency, rate, ctx->base,
-             err) < 0 ||
+    if (conv(&ctx->total.opening, r.opening, r.currency, rate, ctx->base, err) <
+            0 ||
         conv(&ctx->total.billed, r.billed, r.currency, rate, ctx->base, err) <
             0 ||
         conv(&ctx->total.collected, r.collected, r.currency, rate, ctx->base,
              err) < 0 ||
-        conv(&ctx->total.credits, r.credits, r.currency, rate, ctx->base,
+        conv(&ctx->total.credits, r.credits, r.currency, rate, ctx->base, err) <
+            0 ||
+        conv(&ctx->total.write_offs, r.write_offs, r.currency, rate, ctx->base,
              err) < 0 ||
-        conv(&ctx->total.write_offs, r.write_offs, r.currency, rate,
-             ctx->base, err) < 0 ||
-        conv(&ctx->total.closing, r.closing, r.currency, rate, ctx->base,
-             err) < 0 ||
+        conv(&ctx->total.closing, r.closing, r.currency, rate, ctx->base, err) <
+            0 ||
         conv(&ctx->total.disputed, r.disputed, r.currency, rate, ctx->base,
              err) < 0)
         return TL_ERROR;

@@ -41,8 +41,7 @@ static int inv_row(const tl_row *row, void *cls, tl_err *err)
     return 0;
 }
 
-static int invoice_get(inv_row_t *f, tl_db *db, const char *number,
-                       tl_err *err)
+static int invoice_get(inv_row_t *f, tl_db *db, const char *number, tl_err *err)
 {
     tl_params p;
     int rc;
@@ -50,14 +49,14 @@ static int invoice_get(inv_row_t *f, tl_db *db, const char *number,
     memset(f, 0, sizeof(*f));
     tl_params_init(&p);
     tl_params_text(&p, number);
-    rc = tl_db_select(db, "collections_writeoff_invoice",
-                      "SELECT i.account_id, i.invoice_id, i.currency,"
-                      " " COLLECTIONS_INVOICE_OWED(
-                          "i.account_id",
-                          "i.invoice_id") " AS owed FROM billing.invoice i"
-                                          " WHERE i.invoice_number = $1"
-                                          " AND i.status = 'final'",
-                      &p, inv_row, f, err);
+    rc = tl_db_select(
+        db, "collections_writeoff_invoice",
+        "SELECT i.account_id, i.invoice_id, i.currency,"
+        " " COLLECTIONS_INVOICE_OWED(
+            "i.account_id", "i.invoice_id") " AS owed FROM billing.invoice i"
+                                            " WHERE i.invoice_number = $1"
+                                            " AND i.status = 'final'",
+        &p, inv_row, f, err);
     if (rc < 0)
         return rc;
     if (!f->found)
@@ -120,9 +119,11 @@ static int wo_get(wo_row *w, tl_db *db, int64_t id, tl_err *err)
         " coalesce((SELECT p.second_above_minor"
         " FROM collections.writeoff_policy p"
         " WHERE p.currency = w.currency), 0) AS threshold,"
-        " " COLLECTIONS_INVOICE_OWED("w.account_id", "w.invoice_id") " AS owed"
-        " FROM collections.write_off w WHERE w.writeoff_id = $1::bigint"
-        " FOR UPDATE OF w",
+        " " COLLECTIONS_INVOICE_OWED(
+            "w.account_id", "w.invoice_id") " AS owed"
+                                            " FROM collections.write_off w "
+                                            "WHERE w.writeoff_id = $1::bigint"
+                                            " FOR UPDATE OF w",
         &p, wo_read, w, err);
     if (rc < 0)
         return rc;
@@ -216,9 +217,8 @@ static int req_tx(tl_db *db, void *cls, tl_err *err)
                       err);
 }
 
-int collections_writeoff_request(int64_t *writeoff_id, int *created,
-                                 tl_db *db, const collections_writeoff_in *in,
-                                 tl_err *err)
+int collections_writeoff_request(int64_t *writeoff_id, int *created, tl_db *db,
+                                 const collections_writeoff_in *in, tl_err *err)
 {
     req_ctx ctx = {in, 0, 0};
     int rc;
@@ -292,13 +292,12 @@ static int approve_tx(tl_db *db, void *cls, tl_err *err)
                         &p, err);
         if (rc < 0)
             return rc;
-        return book_audit(db, ctx->actor, "writeoff.approve", "write_off",
-                          ctx->id, w.account_id,
-                          json_pack("{s:s}", "state", "requested"),
-                          json_pack("{s:s, s:s, s:b}", "state", "requested",
-                                    "firstApprover", ctx->actor,
-                                    "needsSecond", 1),
-                          err);
+        return book_audit(
+            db, ctx->actor, "writeoff.approve", "write_off", ctx->id,
+            w.account_id, json_pack("{s:s}", "state", "requested"),
+            json_pack("{s:s, s:s, s:b}", "state", "requested", "firstApprover",
+                      ctx->actor, "needsSecond", 1),
+            err);
     }
     if (w.amount > w.threshold && strcmp(w.first, ctx->actor) == 0)
         return tl_err_set(err, TL_ECONFLICT, "second_approver_required",
@@ -360,9 +359,8 @@ static int approve_tx(tl_db *db, void *cls, tl_err *err)
     if (rc < 0)
         return rc;
     ctx->posted = 1;
-    return book_audit(db, ctx->actor, "writeoff.approve", "write_off",
-                      ctx->id, w.account_id,
-                      json_pack("{s:s}", "state", "requested"),
+    return book_audit(db, ctx->actor, "writeoff.approve", "write_off", ctx->id,
+                      w.account_id, json_pack("{s:s}", "state", "requested"),
                       json_pack("{s:s, s:s, s:I, s:s}", "state", "approved",
                                 "reference", ref, "amountMinor",
                                 (json_int_t)w.amount, "date",
@@ -377,8 +375,8 @@ int collections_writeoff_approve(int *posted, tl_db *db, int64_t writeoff_id,
     int rc;
 
     *posted = 0;
-    rc = tl_db_run_tx(db, "collections_writeoff_approve", approve_tx, &ctx,
-                      err);
+    rc =
+        tl_db_run_tx(db, "collections_writeoff_approve", approve_tx, &ctx, err);
     if (rc == 0)
         *posted = ctx.posted;
     return rc;
@@ -414,11 +412,10 @@ static int reject_tx(tl_db *db, void *cls, tl_err *err)
                     &p, err);
     if (rc < 0)
         return rc;
-    return book_audit(db, ctx->actor, "writeoff.reject", "write_off", ctx->id,
-                      w.account_id, json_pack("{s:s}", "state", w.state),
-                      json_pack("{s:s, s:s}", "state", "rejected", "note",
-                                ctx->note),
-                      err);
+    return book_audit(
+        db, ctx->actor, "writeoff.reject", "write_off", ctx->id, w.account_id,
+        json_pack("{s:s}", "state", w.state),
+        json_pack("{s:s, s:s}", "state", "rejected", "note", ctx->note), err);
 }
 
 int collections_writeoff_reject(tl_db *db, int64_t writeoff_id, tl_date on,
@@ -428,8 +425,7 @@ int collections_writeoff_reject(tl_db *db, int64_t writeoff_id, tl_date on,
     decide_ctx ctx = {writeoff_id, on, note, actor, 0};
 
     if (note == NULL || note[0] == '\0')
-        return tl_err_add(err, "required", "note",
-                          "a rejection needs a note");
+        return tl_err_add(err, "required", "note", "a rejection needs a note");
     return tl_db_run_tx(db, "collections_writeoff_reject", reject_tx, &ctx,
                         err);
 }
