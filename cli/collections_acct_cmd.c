@@ -1065,7 +1065,7 @@ static int print_resend(cli_ctx *c, int rc, tl_err *err, int64_t id,
                                         (json_int_t)id, "created", created,
                                         "resent", what));
     printf("%s resent: contact %lld %s\n", what, (long long)id,
-           created ? "logged" : "was already logged today");
+           created ? "logged" : "was already logged that day");
     return CLI_EXIT_OK;
 }
 
