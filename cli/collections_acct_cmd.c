@@ -248,7 +248,7 @@ static int run_ledger_balance(cli_ctx *c, int argc, char **argv)
         return cli_fail(c, rc, &err);
     if (c->json)
         return cli_print_json(
-            json_pack("{s:s, s:s, s:s, s:o}", account ? "account" : "invoice",
+            json_pack("{s:s, s:s, s:o}", account ? "account" : "invoice",
                       account ? account : invoice, "asOf", day_text(d, as_of),
                       "balance", cli_money_json(&bal)));
     printf("%s %s balance on %s: %s %s\n", account ? "account" : "invoice",
