@@ -1135,6 +1135,594 @@ static int run_invoice_resend(cli_ctx *c, int argc, char **argv)
     return print_resend(c, rc, &err, id, created, what);
 }
 
+/* ---- the rest of a collector's day ---- */
+
+static int print_created(cli_ctx *c, const char *key, int64_t id, int created,
+                         const char *what)
+{
+    if (c->json)
+        return cli_print_json(
+            json_pack("{s:I, s:b}", key, (json_int_t)id, "created", created));
+    printf("%s %lld %s\n", what, (long long)id,
+           created ? "recorded" : "was already recorded");
+    return CLI_EXIT_OK;
+}
+
+static int run_escalate(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *level = NULL;
+    const char *reason = NULL;
+    const char *date_text = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL},
+                            {"to", &level, NULL},
+                            {"reason", &reason, NULL},
+                            {"date", &date_text, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    tl_date on = 0;
+    int64_t id = 0;
+    int created = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL || level == NULL)
+        return cli_usage_error(c, "--account and --to are required");
+    if (opt_date(c, "date", date_text, &on) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = collections_escalate(&id, &created, c->db, account, level, reason, on,
+                              c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack("{s:I, s:b, s:s, s:s}", "escalationId",
+                                        (json_int_t)id, "created", created,
+                                        "account", account, "level", level));
+    printf("%s escalated to %s%s\n", account, level,
+           created ? "" : " (already recorded that day)");
+    return CLI_EXIT_OK;
+}
+
+static int escalation_line(const collections_escalation *e, void *cls,
+                           tl_err *err)
+{
+    list_out *out = cls;
+    char d[16];
+
+    (void)err;
+    if (out->rows != NULL)
+        return append(out,
+                      json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}",
+                                "escalationId", (json_int_t)e->escalation_id,
+                                "account", e->account_number, "level", e->level,
+                                "reason", e->reason, "date", day_text(d, e->on),
+                                "by", e->by, "current", e->current));
+    out->count++;
+    printf("%s  %-10s %-10s %s %s%s\n", day_text(d, e->on), e->account_number,
+           e->level, e->by, e->reason, e->current ? "  (current)" : "");
+    return 0;
+}
+
+static int run_escalate_list(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    list_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    if (c->json)
+        out.rows = json_array();
+    rc = collections_escalations(c->db, account, escalation_line, &out, &err);
+    return finish_list(c, &out, rc, &err, "escalations", "(no escalations)");
+}
+
+static int run_credit_inquiry(cli_ctx *c, int argc, char **argv)
+{
+    const char *date_text = NULL;
+    const char *score_text = NULL;
+    collections_inquiry_in in;
+    const cli_opt opts[] = {{"account", &in.account_number, NULL},
+                            {"bureau", &in.bureau, NULL},
+                            {"outcome", &in.outcome, NULL},
+                            {"score", &score_text, NULL},
+                            {"note", &in.note, NULL},
+                            {"date", &date_text, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    int64_t score = -1;
+    int64_t id = 0;
+    int created = 0;
+    int npos;
+    int rc;
+
+    memset(&in, 0, sizeof(in));
+    PARSE(opts, pos, 0);
+    if (in.account_number == NULL)
+        return cli_usage_error(c, "--account is required");
+    if (score_text != NULL &&
+        cli_int_arg(c, "score", score_text, 0, 1000, &score) != 0)
+        return CLI_EXIT_USAGE;
+    if (opt_date(c, "date", date_text, &in.date) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    in.score = (int)score;
+    in.actor = c->actor;
+    rc = collections_credit_inquiry_add(&id, &created, c->db, &in, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    return print_created(c, "inquiryId", id, created, "credit inquiry");
+}
+
+static int run_credit_application(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *reference = NULL;
+    const char *date_text = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL},
+                            {"reference", &reference, NULL},
+                            {"date", &date_text, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    tl_date on = 0;
+    int created = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL)
+        return cli_usage_error(c, "--account is required");
+    if (opt_date(c, "date", date_text, &on) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = collections_credit_application_add(&created, c->db, account, reference,
+                                            on, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(
+            json_pack("{s:s, s:b}", "account", account, "created", created));
+    printf("credit application %s of %s %s\n", reference, account,
+           created ? "recorded" : "was already on file");
+    return CLI_EXIT_OK;
+}
+
+static int run_credit_limit(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *amount_text = NULL;
+    int none = 0;
+    const cli_opt opts[] = {{"account", &account, NULL},
+                            {"amount", &amount_text, NULL},
+                            {"none", NULL, &none},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    accounts_account_t acct;
+    tl_err err = TL_ERR_INIT;
+    tl_money limit;
+    char buf[32];
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL || (amount_text == NULL) == (none == 0))
+        return cli_usage_error(c, "--account and (--amount or --none) are "
+                                  "required");
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = accounts_get(&acct, c->db, account, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (amount_text != NULL) {
+        rc = parse_amount(&limit, amount_text, acct.currency, &err);
+        if (rc < 0)
+            return cli_fail(c, rc, &err);
+    }
+    rc = accounts_set_credit_limit(c->db, account, none ? NULL : &limit,
+                                   c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(
+            json_pack("{s:s, s:o}", "account", account, "creditLimit",
+                      none ? json_null() : cli_money_json(&limit)));
+    if (none)
+        printf("%s: no credit limit\n", account);
+    else
+        printf("%s: credit limit %s %s\n", account, limit.cur,
+               minor_text(buf, limit.minor, limit.cur));
+    return CLI_EXIT_OK;
+}
+
+static int risk_line(const collections_risk *r, void *cls, tl_err *err)
+{
+    list_out *out = cls;
+    char a[32];
+    char l[32];
+    char o[32];
+
+    (void)err;
+    if (out->rows != NULL)
+        return append(
+            out,
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:i, s:o, s:b}",
+                      "account", r->account_number, "name", r->account_name,
+                      "currency", r->currency, "openTotal",
+                      amount_json(r->open_total, r->currency), "creditLimit",
+                      r->credit_limit < 0
+                          ? json_null()
+                          : amount_json(r->credit_limit, r->currency),
+                      "overLimit", r->over_limit, "brokenPromises",
+                      r->broken_promises, "over90",
+                      amount_json(r->over_90, r->currency), "deposit",
+                      r->has_deposit));
+    out->count++;
+    printf("%-10s %s %12s limit %12s  %s%s%s%s\n", r->account_number,
+           r->currency, minor_text(a, r->open_total, r->currency),
+           r->credit_limit < 0 ? "none"
+                               : minor_text(l, r->credit_limit, r->currency),
+           r->over_limit ? "over limit; " : "",
+           r->broken_promises > 0 ? "broken promises; " : "",
+           r->over_90 > 0 ? minor_text(o, r->over_90, r->currency) : "",
+           r->has_deposit ? " (deposit held)" : " (no deposit)");
+    return 0;
+}
+
+static int run_credit_risk(cli_ctx *c, int argc, char **argv)
+{
+    const char *as_of_text = NULL;
+    const cli_opt opts[] = {{"as-of", &as_of_text, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    list_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    tl_date as_of = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (opt_date(c, "as-of", as_of_text, &as_of) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    if (c->json)
+        out.rows = json_array();
+    rc = collections_credit_risk(c->db, as_of, risk_line, &out, &err);
+    return finish_list(c, &out, rc, &err, "accounts", "(no accounts at risk)");
+}
+
+static int run_deposit_request(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *amount_text = NULL;
+    const char *reason = NULL;
+    const char *date_text = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL},
+                            {"amount", &amount_text, NULL},
+                            {"reason", &reason, NULL},
+                            {"date", &date_text, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    accounts_account_t acct;
+    tl_err err = TL_ERR_INIT;
+    tl_money amount;
+    tl_date on = 0;
+    int64_t id = 0;
+    int created = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL || amount_text == NULL)
+        return cli_usage_error(c, "--account and --amount are required");
+    if (opt_date(c, "date", date_text, &on) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = accounts_get(&acct, c->db, account, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    rc = parse_amount(&amount, amount_text, acct.currency, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    rc = collections_deposit_request(&id, &created, c->db, account, &amount,
+                                     reason, on, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    return print_created(c, "depositId", id, created, "deposit request");
+}
+
+static int deposit_decide(cli_ctx *c, int argc, char **argv, const char *state)
+{
+    const char *date_text = NULL;
+    const cli_opt opts[] = {{"date", &date_text, NULL}, {NULL, NULL, NULL}};
+    const char *pos[2];
+    tl_err err = TL_ERR_INIT;
+    tl_date on = 0;
+    int64_t id = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 2);
+    rc = one_id(c, npos, pos, "deposit", &id);
+    if (rc != 0)
+        return rc;
+    if (opt_date(c, "date", date_text, &on) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = collections_deposit_decide(c->db, id, state, on, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(json_pack("{s:I, s:s}", "depositId",
+                                        (json_int_t)id, "state", state));
+    printf("deposit %lld %s\n", (long long)id, state);
+    return CLI_EXIT_OK;
+}
+
+static int run_deposit_receive(cli_ctx *c, int argc, char **argv)
+{
+    return deposit_decide(c, argc, argv, "received");
+}
+
+static int run_deposit_waive(cli_ctx *c, int argc, char **argv)
+{
+    return deposit_decide(c, argc, argv, "waived");
+}
+
+static int deposit_line(const collections_deposit *d, void *cls, tl_err *err)
+{
+    list_out *out = cls;
+    char day[16];
+    char a[32];
+
+    (void)err;
+    if (out->rows != NULL)
+        return append(out,
+                      json_pack("{s:I, s:s, s:o, s:s, s:s, s:s}", "depositId",
+                                (json_int_t)d->deposit_id, "account",
+                                d->account_number, "amount",
+                                cli_money_json(&d->amount), "reason", d->reason,
+                                "requestedOn", day_text(day, d->requested_on),
+                                "state", d->state));
+    out->count++;
+    printf("%4lld  %-10s %s %12s  %-9s %s\n", (long long)d->deposit_id,
+           d->account_number, d->amount.cur,
+           minor_text(a, d->amount.minor, d->amount.cur), d->state, d->reason);
+    return 0;
+}
+
+static int run_deposit_list(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    list_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    if (c->json)
+        out.rows = json_array();
+    rc = collections_deposits(c->db, account, deposit_line, &out, &err);
+    return finish_list(c, &out, rc, &err, "deposits", "(no deposits)");
+}
+
+static int run_paymethod_add(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *kind = NULL;
+    const char *number = NULL;
+    const char *label = NULL;
+    const char *date_text = NULL;
+    const cli_opt opts[] = {
+        {"account", &account, NULL}, {"kind", &kind, NULL},
+        {"number", &number, NULL},   {"label", &label, NULL},
+        {"date", &date_text, NULL},  {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    tl_date on = 0;
+    int64_t id = 0;
+    int created = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL || kind == NULL || number == NULL)
+        return cli_usage_error(c, "--account, --kind and --number are "
+                                  "required");
+    if (opt_date(c, "date", date_text, &on) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = collections_payment_method_add(&id, &created, c->db, account, kind,
+                                        number, label, on, c->actor, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    return print_created(c, "methodId", id, created, "payment method");
+}
+
+static int method_line(const collections_payment_method *m, void *cls,
+                       tl_err *err)
+{
+    list_out *out = cls;
+
+    (void)err;
+    if (out->rows != NULL)
+        return append(out, json_pack("{s:I, s:s, s:s, s:s}", "methodId",
+                                     (json_int_t)m->method_id, "kind", m->kind,
+                                     "last4", m->last4, "label", m->label));
+    out->count++;
+    printf("%4lld  %-6s ending %s  %s\n", (long long)m->method_id, m->kind,
+           m->last4, m->label);
+    return 0;
+}
+
+static int run_paymethod_list(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    list_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL)
+        return cli_usage_error(c, "--account is required");
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    if (c->json)
+        out.rows = json_array();
+    rc = collections_payment_methods(c->db, account, method_line, &out, &err);
+    return finish_list(c, &out, rc, &err, "methods", "(no payment methods)");
+}
+
+static int run_payment_status(cli_ctx *c, int argc, char **argv)
+{
+    const char *account = NULL;
+    const char *invoice = NULL;
+    const char *as_of_text = NULL;
+    const cli_opt opts[] = {{"account", &account, NULL},
+                            {"invoice", &invoice, NULL},
+                            {"as-of", &as_of_text, NULL},
+                            {NULL, NULL, NULL}};
+    const char *pos[1];
+    tl_err err = TL_ERR_INIT;
+    tl_date as_of = 0;
+    json_t *st = NULL;
+    json_t *v;
+    size_t i;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (account == NULL)
+        return cli_usage_error(c, "--account is required");
+    if (opt_date(c, "as-of", as_of_text, &as_of) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    rc = collections_payment_status(&st, c->db, account, invoice, as_of, &err);
+    if (rc < 0)
+        return cli_fail(c, rc, &err);
+    if (c->json)
+        return cli_print_json(st);
+    /* in plain words, as read to the customer */
+    printf("Account %s (%s): on %s the balance is %s %s.\n", account,
+           jstr(st, "name"), jstr(st, "asOf"), jstr(st, "currency"),
+           jstr(st, "balance"));
+    if (json_array_size(json_object_get(st, "openInvoices")) == 0)
+        printf("No invoice is open.\n");
+    json_array_foreach(json_object_get(st, "openInvoices"), i, v)
+    {
+        json_int_t dpd = json_integer_value(json_object_get(v, "daysPastDue"));
+
+        printf("Invoice %s, due %s, still owes %s", jstr(v, "invoice"),
+               jstr(v, "dueDate"), jstr(v, "open"));
+        if (dpd > 0)
+            printf(", %lld days past due", (long long)dpd);
+        if (strcmp(jstr(v, "disputed"), "0.00") != 0)
+            printf(" (%s of it under dispute)", jstr(v, "disputed"));
+        printf(".\n");
+    }
+    json_array_foreach(json_object_get(st, "payments"), i, v)
+    {
+        size_t k;
+        json_t *a;
+
+        printf("We received %s by %s on %s (reference %s)", jstr(v, "amount"),
+               jstr(v, "method"), jstr(v, "date"), jstr(v, "reference"));
+        json_array_foreach(json_object_get(v, "appliedTo"), k, a)
+            printf("%s %s to invoice %s", k == 0 ? "; applied" : ",",
+                   jstr(a, "amount"), jstr(a, "invoice"));
+        if (strcmp(jstr(v, "unapplied"), "0.00") != 0)
+            printf("; %s is held as credit on the account",
+                   jstr(v, "unapplied"));
+        printf(".\n");
+    }
+    json_array_foreach(json_object_get(st, "promises"), i, v) printf(
+        "You promised to pay %s by %s.\n", jstr(v, "amount"), jstr(v, "by"));
+    json_decref(st);
+    return CLI_EXIT_OK;
+}
+
+static int incomplete_line(const collections_incomplete *f, void *cls,
+                           tl_err *err)
+{
+    list_out *out = cls;
+
+    (void)err;
+    if (out->rows != NULL)
+        return append(out, json_pack("{s:s, s:s, s:b, s:b, s:b}", "account",
+                                     f->account_number, "name", f->account_name,
+                                     "missingContract", f->missing_contract,
+                                     "missingTaxCertificate",
+                                     f->missing_tax_certificate,
+                                     "missingCreditApplication",
+                                     f->missing_credit_application));
+    out->count++;
+    printf("%-10s missing:%s%s%s\n", f->account_number,
+           f->missing_contract ? " signed contract;" : "",
+           f->missing_tax_certificate ? " tax certificate;" : "",
+           f->missing_credit_application ? " credit application;" : "");
+    return 0;
+}
+
+static int run_account_incomplete(cli_ctx *c, int argc, char **argv)
+{
+    const char *as_of_text = NULL;
+    const cli_opt opts[] = {{"as-of", &as_of_text, NULL}, {NULL, NULL, NULL}};
+    const char *pos[1];
+    list_out out = {NULL, 0};
+    tl_err err = TL_ERR_INIT;
+    tl_date as_of = 0;
+    int npos;
+    int rc;
+
+    PARSE(opts, pos, 0);
+    if (opt_date(c, "as-of", as_of_text, &as_of) != 0)
+        return CLI_EXIT_USAGE;
+    rc = cli_connect(c);
+    if (rc != 0)
+        return rc;
+    if (c->json)
+        out.rows = json_array();
+    rc =
+        collections_incomplete_files(c->db, as_of, incomplete_line, &out, &err);
+    return finish_list(c, &out, rc, &err, "accounts",
+                       "(every file is complete)");
+}
+
 const cli_command cli_collections_acct_commands[] = {
     {"ledger", "post",
      "post a credit/debit memo, adjustment, refund, "
@@ -1204,4 +1792,58 @@ const cli_command cli_collections_acct_commands[] = {
      "trunkline invoice resend NUMBER [--date DATE] [--json]\n"
      "Logged in the contact history once per invoice and day.\n",
      run_invoice_resend},
+    {"escalate", "list", "escalation history",
+     "trunkline escalate list [--account NUMBER] [--json]\n",
+     run_escalate_list},
+    {"escalate", NULL, "escalate an account",
+     "trunkline escalate --account NUMBER --to collector|supervisor|agency|"
+     "legal\n          --reason TEXT [--date DATE] [--json]\n",
+     run_escalate},
+    {"credit", "inquiry", "record a credit check and its outcome",
+     "trunkline credit inquiry --account NUMBER --bureau NAME\n"
+     "          --outcome approved|review|declined [--score N] [--note TEXT]"
+     "\n          [--date DATE] [--json]\n",
+     run_credit_inquiry},
+    {"credit", "application", "record a signed credit application on file",
+     "trunkline credit application --account NUMBER --reference REF "
+     "[--date DATE] [--json]\n",
+     run_credit_application},
+    {"credit", "limit", "set or clear an account's credit limit",
+     "trunkline credit limit --account NUMBER (--amount AMOUNT | --none) "
+     "[--json]\n",
+     run_credit_limit},
+    {"credit", "risk",
+     "accounts over limit, with broken promises or 90+ "
+     "days past due",
+     "trunkline credit risk [--as-of DATE] [--json]\n", run_credit_risk},
+    {"deposit", "request", "ask a deposit of a risky account",
+     "trunkline deposit request --account NUMBER --amount AMOUNT "
+     "--reason TEXT\n          [--date DATE] [--json]\n",
+     run_deposit_request},
+    {"deposit", "receive", "mark a requested deposit received",
+     "trunkline deposit receive ID [--date DATE] [--json]\n",
+     run_deposit_receive},
+    {"deposit", "waive", "waive a requested deposit",
+     "trunkline deposit waive ID [--date DATE] [--json]\n", run_deposit_waive},
+    {"deposit", "list", "deposits and their state",
+     "trunkline deposit list [--account NUMBER] [--json]\n", run_deposit_list},
+    {"paymethod", "add", "record a payment method (last four digits only)",
+     "trunkline paymethod add --account NUMBER --kind card|ach|wire|check\n"
+     "          --number NUMBER [--label TEXT] [--date DATE] [--json]\n"
+     "Only the last four digits of --number are stored.\n",
+     run_paymethod_add},
+    {"paymethod", "list", "payment methods on file (masked)",
+     "trunkline paymethod list --account NUMBER [--json]\n",
+     run_paymethod_list},
+    {"payment", "status", "what an account owes and paid, in plain words",
+     "trunkline payment status --account NUMBER [--invoice NUMBER] "
+     "[--as-of DATE] [--json]\n"
+     "Open invoices, the last five payments and how they were applied, and\n"
+     "the promises in force.\n",
+     run_payment_status},
+    {"account", "incomplete", "accounts with incomplete files",
+     "trunkline account incomplete [--as-of DATE] [--json]\n"
+     "Missing a signed contract, a tax certificate (resellers and tax-exempt"
+     "\ncustomers) or a credit application.\n",
+     run_account_incomplete},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -41,6 +41,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "collections/book.h"
 #include "collections/collections.h"
 
@@ -299,5 +301,157 @@ int collections_invoice_resend(int64_t *contact_id, int *created, tl_db *db,
 
 /* Writes s into f with &, <, >, " and ' escaped for HTML. */
 void collections_html_escape(FILE *f, const char *s);
+
+/* ---- the rest of a collector's day (credit.c) ---- */
+
+/* Escalates an account to level ("collector", "supervisor", "agency",
+ * "legal") with a reason, effective `on`. The same level the same day
+ * again returns it (*created 0). TL_EINVALID (level, reason). Audited. */
+int collections_escalate(int64_t *escalation_id, int *created, tl_db *db,
+                         const char *account_number, const char *level,
+                         const char *reason, tl_date on, const char *actor,
+                         tl_err *err);
+
+typedef struct collections_escalation {
+    int64_t escalation_id;
+    const char *account_number;
+    const char *level;
+    const char *reason;
+    tl_date on;
+    const char *by;
+    int current; /* the account's latest */
+} collections_escalation;
+
+typedef int (*collections_escalation_fn)(const collections_escalation *e,
+                                         void *cls, tl_err *err);
+
+/* The escalation history (account NULL: all), by account, newest first. */
+int collections_escalations(tl_db *db, const char *account_number,
+                            collections_escalation_fn fn, void *cls,
+                            tl_err *err);
+
+typedef struct collections_inquiry_in {
+    const char *account_number;
+    tl_date date;
+    const char *bureau;
+    const char *outcome; /* approved, review, declined */
+    int score;           /* 0..1000, or -1 when none */
+    const char *note;
+    const char *actor;
+} collections_inquiry_in;
+
+/* Records a credit inquiry; the same bureau the same day again returns it
+ * (*created 0). TL_EINVALID (bureau, outcome, score). Audited. */
+int collections_credit_inquiry_add(int64_t *inquiry_id, int *created, tl_db *db,
+                                   const collections_inquiry_in *in,
+                                   tl_err *err);
+
+/* Records a signed credit application on file (reference, received on);
+ * again: *created 0. Audited. */
+int collections_credit_application_add(int *created, tl_db *db,
+                                       const char *account_number,
+                                       const char *reference, tl_date on,
+                                       const char *actor, tl_err *err);
+
+/* Asks a deposit of an account (positive, account currency). The same
+ * request (day, reason) again returns it (*created 0). Audited. */
+int collections_deposit_request(int64_t *deposit_id, int *created, tl_db *db,
+                                const char *account_number,
+                                const tl_money *amount, const char *reason,
+                                tl_date on, const char *actor, tl_err *err);
+
+/* Marks a requested deposit "received" or "waived". The same state again
+ * is a no-op; another is TL_ECONFLICT; unknown TL_ENOTFOUND. Audited. */
+int collections_deposit_decide(tl_db *db, int64_t deposit_id, const char *state,
+                               tl_date on, const char *actor, tl_err *err);
+
+typedef struct collections_deposit {
+    int64_t deposit_id;
+    const char *account_number;
+    tl_money amount;
+    const char *reason;
+    tl_date requested_on;
+    const char *state;
+} collections_deposit;
+
+typedef int (*collections_deposit_fn)(const collections_deposit *d, void *cls,
+                                      tl_err *err);
+
+/* Lists deposits (account NULL: all) by number. */
+int collections_deposits(tl_db *db, const char *account_number,
+                         collections_deposit_fn fn, void *cls, tl_err *err);
+
+/* Records a payment method on file. `number` is the card or account
+ * number as the customer gives it (digits, spaces and dashes; at least
+ * four digits): only its last four digits are stored, never the rest.
+ * Again: *created 0. TL_EINVALID (kind, number). Audited (masked). */
+int collections_payment_method_add(int64_t *method_id, int *created, tl_db *db,
+                                   const char *account_number, const char *kind,
+                                   const char *number, const char *label,
+                                   tl_date on, const char *actor, tl_err *err);
+
+typedef struct collections_payment_method {
+    int64_t method_id;
+    const char *account_number;
+    const char *kind;
+    const char *last4;
+    const char *label;
+} collections_payment_method;
+
+typedef int (*collections_payment_method_fn)(
+    const collections_payment_method *m, void *cls, tl_err *err);
+
+/* Lists the methods on file of an account. TL_ENOTFOUND. */
+int collections_payment_methods(tl_db *db, const char *account_number,
+                                collections_payment_method_fn fn, void *cls,
+                                tl_err *err);
+
+typedef struct collections_risk {
+    const char *account_number;
+    const char *account_name;
+    char currency[4];
+    int64_t open_total;   /* account balance on as_of */
+    int64_t credit_limit; /* -1 when none */
+    int over_limit;
+    int broken_promises;
+    int64_t over_90; /* undisputed open 91+ days past due */
+    int has_deposit; /* a deposit received */
+} collections_risk;
+
+typedef int (*collections_risk_fn)(const collections_risk *r, void *cls,
+                                   tl_err *err);
+
+/* The credit-risk list on as_of: accounts over their credit limit, with
+ * broken promises, or with an undisputed amount more than 90 days past
+ * due; each says whether a deposit was received. By open total, largest
+ * first. Returns the count. */
+int collections_credit_risk(tl_db *db, tl_date as_of, collections_risk_fn fn,
+                            void *cls, tl_err *err);
+
+typedef struct collections_incomplete {
+    const char *account_number;
+    const char *account_name;
+    int missing_contract;           /* no signed agreement */
+    int missing_tax_certificate;    /* reseller or tax-exempt customer
+                                       without a certificate in force */
+    int missing_credit_application; /* none on file */
+} collections_incomplete;
+
+typedef int (*collections_incomplete_fn)(const collections_incomplete *i,
+                                         void *cls, tl_err *err);
+
+/* Accounts with an incomplete file on as_of, by number. */
+int collections_incomplete_files(tl_db *db, tl_date as_of,
+                                 collections_incomplete_fn fn, void *cls,
+                                 tl_err *err);
+
+/* What a collector reads to a customer on the phone, as JSON: the
+ * account's balance on as_of, its open invoices (or the one invoice), the
+ * last five payments with how each was applied, and the promises in force.
+ * *out is the caller's to json_decref (NULL on failure). TL_ENOTFOUND. */
+int collections_payment_status(json_t **out, tl_db *db,
+                               const char *account_number,
+                               const char *invoice_number, tl_date as_of,
+                               tl_err *err);
 
 #endif
