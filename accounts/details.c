@@ -408,8 +408,7 @@ static int limit_tx(tl_db *db, void *cls, tl_err *err)
     if (ctx->limit != NULL && strcmp(ctx->limit->cur, acct.currency) != 0)
         return tl_err_add(err, "currency", "creditLimit",
                           "account %s is billed in %s, not %s",
-                          acct.account_number, acct.currency,
-                          ctx->limit->cur);
+                          acct.account_number, acct.currency, ctx->limit->cur);
     rc = accounts_get_details(&before, db, acct.account_id, err);
     if (rc < 0)
         return rc;
