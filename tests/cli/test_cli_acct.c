@@ -235,6 +235,74 @@ START_TEST(acct_walk_memo_writeoff_recovery_statement)
 }
 END_TEST
 
+START_TEST(acct_collector_day_credit_deposit_escalation_status)
+{
+    static run_result r;
+
+    run(&r, "catalog load " DEMO "catalog.json");
+    run(&r, "account load " DEMO "harbor-health.json");
+    run(&r, "contracts load " DEMO "harbor-health-msa.json");
+    run(&r, "order submit --received 2026-11-02 " DEMO "order-dia.json");
+    run(&r, "order accept SO-00000001");
+    run(&r, "service milestone --order SO-00000001 --kind installed "
+            "--date 2026-11-10");
+    run(&r, "service milestone --order SO-00000001 --kind customer_accepted "
+            "--date 2026-11-14");
+    run(&r, "bill run --cycle 1 --period 2026-11 --issue-date 2026-11-20");
+    expect(&r, 0, "2583.57");
+    run(&r, "payment post --account HH-1001 --amount 1000.00 "
+            "--date 2026-12-21 --reference W1");
+    expect(&r, 0, NULL);
+
+    run(&r, "escalate --account HH-1001 --to boss --reason x --json");
+    expect(&r, 3, "\"field\": \"level\"");
+    run(&r, "paymethod add --account HH-1001 --kind card --number 41x1");
+    expect(&r, 3, "number");
+
+    run(&r, "payment status --account HH-1001 --as-of 2026-12-22");
+    expect(&r, 0,
+           "Invoice INV-00000001, due 2026-12-20, still owes 1583.57, "
+           "2 days past due.");
+    expect(&r, 0,
+           "We received 1000.00 by wire on 2026-12-21 (reference W1); "
+           "applied 1000.00 to invoice INV-00000001.");
+    run(&r, "credit limit --account HH-1001 --amount 1000.00 --json");
+    expect(&r, 0, "\"amount\": \"1000.00\"");
+    run(&r, "credit risk --as-of 2026-12-22 --json");
+    expect(&r, 0, "\"openTotal\": \"1583.57\"");
+    expect(&r, 0, "\"overLimit\": true");
+    expect(&r, 0, "\"deposit\": false");
+    run(&r, "deposit request --account HH-1001 --amount 1500.00 "
+            "--reason 'over limit' --date 2026-12-22 --json");
+    expect(&r, 0, "\"depositId\": 1");
+    run(&r, "deposit receive 1 --date 2026-12-23");
+    expect(&r, 0, "deposit 1 received");
+    run(&r, "credit risk --as-of 2026-12-23 --json");
+    expect(&r, 0, "\"deposit\": true");
+    run(&r, "paymethod add --account HH-1001 --kind card "
+            "--number '4111 1111 1111 1234' --label 'Visa corporate'");
+    expect(&r, 0, "payment method 1 recorded");
+    run(&r, "paymethod list --account HH-1001");
+    expect(&r, 0, "ending 1234");
+    ck_assert_ptr_null(strstr(r.out, "4111"));
+    run(&r, "escalate --account HH-1001 --to supervisor "
+            "--reason 'no answer after two calls' --date 2026-12-22");
+    expect(&r, 0, "escalated to supervisor");
+    run(&r, "escalate list --account HH-1001 --json");
+    expect(&r, 0, "\"current\": true");
+    run(&r, "credit inquiry --account HH-1001 --bureau Equifax "
+            "--outcome review --score 612 --date 2026-12-22 --json");
+    expect(&r, 0, "\"created\": true");
+    run(&r, "account incomplete --json");
+    expect(&r, 0, "\"missingContract\": false");
+    expect(&r, 0, "\"missingCreditApplication\": true");
+    run(&r, "credit application --account HH-1001 --reference CA-1 "
+            "--date 2026-12-22");
+    run(&r, "account incomplete --as-of 2026-12-31");
+    expect(&r, 0, "(every file is complete)");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_acct");
@@ -245,6 +313,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, acct_walk_memo_writeoff_recovery_statement);
+    tcase_add_test(tc, acct_collector_day_credit_deposit_escalation_status);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
