@@ -631,7 +631,7 @@ static void statement_csv(FILE *f, const json_t *doc)
             csv_f(f, cur, 0);
             csv_f(f, "total", 0);
             csv_f(f,
-                  jstr(s, strcmp(stmt_totals[k], "opening") == 0 ? "from"
+                  jstr(s, strcmp(stmt_totals[k], "opening") == 0 ? "openingAsOf"
                                                                  : "asOf"),
                   0);
             csv_f(f, stmt_totals[k], 0);
@@ -765,6 +765,7 @@ static int stmt_one(const char *account, void *cls, tl_err *err)
     json_t *o;
     char d1[16];
     char d2[16];
+    char d3[16];
     int b;
     int rc;
 
@@ -782,11 +783,12 @@ static int stmt_one(const char *account, void *cls, tl_err *err)
                                 amount_json(s.bucket[b], s.currency)) != 0)
             goto oom;
     o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
         " s:o, s:o, s:o}",
         "account", s.account_number, "name", s.account_name, "customer",
         s.customer_name, "currency", s.currency, "from", day_text(d1, s.from),
-        "asOf", day_text(d2, s.as_of), "opening",
+        "asOf", day_text(d2, s.as_of), "openingAsOf",
+        day_text(d3, tl_date_add_days(s.from, -1)), "opening",
         amount_json(s.opening, s.currency), "invoices",
         amount_json(s.invoices, s.currency), "payments",
         amount_json(s.payments, s.currency), "credits",

@@ -92,7 +92,10 @@ static int rate_row(const tl_row *row, void *cls, tl_err *err)
     return tl_row_int64(row, "rate_micro", cls, err);
 }
 
-static int load_one(load_ctx *ctx, tl_db *db, const char *field, tl_err *err)
+/* Stores one rate; audit 0 leaves the audit event to the caller (a file
+ * is audited as one event). */
+static int load_one(load_ctx *ctx, tl_db *db, const char *field, int audit,
+                    tl_err *err)
 {
     int64_t prior = 0;
     char day[16];
@@ -129,6 +132,8 @@ static int load_one(load_ctx *ctx, tl_db *db, const char *field, tl_err *err)
     if (rc < 0)
         return rc;
     ctx->created++;
+    if (!audit)
+        return 0;
     snprintf(key, sizeof(key), "%s-%s-%s", ctx->from, ctx->to,
              book_date(day, ctx->effective));
     {
@@ -173,7 +178,7 @@ static int load_tx(tl_db *db, void *cls, tl_err *err)
     load_ctx *ctx = cls;
 
     ctx->created = 0;
-    return load_one(ctx, db, "rate", err);
+    return load_one(ctx, db, "rate", 1, err);
 }
 
 int collections_fx_load(int *created, tl_db *db, const char *from,
@@ -198,6 +203,7 @@ int collections_fx_load(int *created, tl_db *db, const char *from,
 #define FX_MAX_LINES 10000
 
 typedef struct csv_rate {
+    int line; /* in the file, from 1 */
     char from[4];
     char to[4];
     tl_date effective;
@@ -224,13 +230,26 @@ static int csv_tx(tl_db *db, void *cls, tl_err *err)
             ctx->rates[i].rate, ctx->actor,       0};
         char field[48];
 
-        snprintf(field, sizeof(field), "line[%d].rate", i + 1);
-        rc = load_one(&one, db, field, err);
+        snprintf(field, sizeof(field), "line[%d].rate", ctx->rates[i].line);
+        rc = load_one(&one, db, field, 0, err);
         if (rc < 0)
             return rc;
         ctx->created += one.created;
     }
-    return 0;
+    if (ctx->created == 0)
+        return 0;
+    /* a file is one event with its counts, not one per rate */
+    {
+        json_t *after =
+            json_pack("{s:i, s:i}", "rates", ctx->n, "created", ctx->created);
+
+        if (after == NULL)
+            return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+        rc = tl_audit(db, ctx->actor, "fx.load", "fx_file", "csv", 0, NULL,
+                      after, err);
+        json_decref(after);
+    }
+    return rc;
 }
 
 /* Splits a line into exactly four comma-separated fields in place. */
@@ -285,6 +304,7 @@ int collections_fx_load_csv(int *created, int *lines, tl_db *db, FILE *in,
                        FX_MAX_LINES);
             break;
         }
+        ctx.rates[ctx.n].line = line_no;
         if (split4(buf, f) < 0) {
             snprintf(field, sizeof(field), "line[%d]", line_no);
             tl_err_add(err, "invalid", field,
