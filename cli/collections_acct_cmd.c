@@ -1640,9 +1640,15 @@ static int run_payment_status(cli_ctx *c, int argc, char **argv)
     if (c->json)
         return cli_print_json(st);
     /* in plain words, as read to the customer */
-    printf("Account %s (%s): on %s the balance is %s %s.\n", account,
-           jstr(st, "name"), jstr(st, "asOf"), jstr(st, "currency"),
-           jstr(st, "balance"));
+    if (jstr(st, "balance")[0] == '-')
+        printf("Account %s (%s): on %s the account holds a credit of %s "
+               "%s.\n",
+               account, jstr(st, "name"), jstr(st, "asOf"),
+               jstr(st, "currency"), jstr(st, "balance") + 1);
+    else
+        printf("Account %s (%s): on %s the balance is %s %s.\n", account,
+               jstr(st, "name"), jstr(st, "asOf"), jstr(st, "currency"),
+               jstr(st, "balance"));
     if (json_array_size(json_object_get(st, "openInvoices")) == 0)
         printf("No invoice is open.\n");
     json_array_foreach(json_object_get(st, "openInvoices"), i, v)
