@@ -109,6 +109,13 @@ typedef struct accounts_details {
 int accounts_get_details(accounts_details_t *out, tl_db *db, int64_t account_id,
                          tl_err *err);
 
+/* Sets the account's credit limit (limit NULL: none), in the account
+ * currency and not negative (TL_EINVALID, field creditLimit). Audited with
+ * the limit before and after. TL_ENOTFOUND for an unknown account. */
+int accounts_set_credit_limit(tl_db *db, const char *account_number,
+                              const tl_money *limit, const char *actor,
+                              tl_err *err);
+
 /* Calls fn for each contact of the account, by role then name. Returns the
  * count or a negative status (fn's, unchanged). */
 int accounts_contacts(tl_db *db, int64_t account_id,

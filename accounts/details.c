@@ -369,3 +369,87 @@ int accounts_set_number_scheme(tl_db *db, const char *prefix, int digits,
 
     return tl_db_run_tx(db, "accounts_set_number_scheme", scheme_tx, &ctx, err);
 }
+
+/* ---- credit limit (for collections' credit reviews) ---- */
+
+typedef struct limit_ctx {
+    const char *account_number;
+    const tl_money *limit;
+    const char *actor;
+} limit_ctx;
+
+static json_t *limit_json(int has, int64_t minor, const char *cur)
+{
+    char buf[32];
+    tl_money m;
+
+    if (!has)
+        return json_pack("{s:n}", "creditLimit");
+    if (tl_money_make(&m, minor, cur) != 0 ||
+        tl_money_format(buf, sizeof(buf), &m) < 0)
+        return NULL;
+    return json_pack("{s:s}", "creditLimit", buf);
+}
+
+static int limit_tx(tl_db *db, void *cls, tl_err *err)
+{
+    limit_ctx *ctx = cls;
+    accounts_account_t acct;
+    accounts_details_t before;
+    json_t *b = NULL;
+    json_t *a = NULL;
+    char key[32];
+    tl_params p;
+    int rc;
+
+    rc = accounts_get(&acct, db, ctx->account_number, err);
+    if (rc < 0)
+        return rc;
+    if (ctx->limit != NULL && strcmp(ctx->limit->cur, acct.currency) != 0)
+        return tl_err_add(err, "currency", "creditLimit",
+                          "account %s is billed in %s, not %s",
+                          acct.account_number, acct.currency, ctx->limit->cur);
+    rc = accounts_get_details(&before, db, acct.account_id, err);
+    if (rc < 0)
+        return rc;
+    tl_params_init(&p);
+    tl_params_int64(&p, acct.account_id);
+    if (ctx->limit != NULL)
+        tl_params_int64(&p, ctx->limit->minor);
+    else
+        tl_params_null(&p);
+    rc = tl_db_exec(db, "accounts_set_credit_limit",
+                    "UPDATE accounts.billing_account"
+                    " SET credit_limit_minor = $2::bigint"
+                    " WHERE account_id = $1::bigint",
+                    &p, err);
+    if (rc < 0)
+        return rc;
+    b = limit_json(before.has_credit_limit, before.credit_limit.minor,
+                   acct.currency);
+    a = limit_json(ctx->limit != NULL, ctx->limit ? ctx->limit->minor : 0,
+                   acct.currency);
+    if (b == NULL || a == NULL) {
+        rc = tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+        goto cleanup;
+    }
+    snprintf(key, sizeof(key), "%lld", (long long)acct.account_id);
+    rc = tl_audit(db, ctx->actor, "account.credit_limit", "billing_account",
+                  key, acct.account_id, b, a, err);
+cleanup:
+    json_decref(b);
+    json_decref(a);
+    return rc;
+}
+
+int accounts_set_credit_limit(tl_db *db, const char *account_number,
+                              const tl_money *limit, const char *actor,
+                              tl_err *err)
+{
+    limit_ctx ctx = {account_number, limit, actor};
+
+    if (limit != NULL && limit->minor < 0)
+        return tl_err_add(err, "negative", "creditLimit",
+                          "a credit limit cannot be negative");
+    return tl_db_run_tx(db, "accounts_set_credit_limit", limit_tx, &ctx, err);
+}

@@ -127,6 +127,7 @@ extern const cli_command cli_reconcile_commands[];
 extern const cli_command cli_commission_commands[];
 extern const cli_command cli_cash_commands[];
 extern const cli_command cli_server_commands[];
+extern const cli_command cli_collections_acct_commands[];
 
 /* Prints one CSV field (RFC 4180: quoted when it holds a comma, quote or
  * line break), then a comma, or a line break when last. */

@@ -18,7 +18,7 @@ static const cli_command *const tables[] = {
     cli_collections_book_commands,
     cli_equipment_commands, cli_billing_tax_commands,
     cli_reconcile_commands, cli_commission_commands, cli_cash_commands,
-    cli_server_commands, NULL};
+    cli_server_commands, cli_collections_acct_commands, NULL};
 
 static void print_overview(FILE *out)
 {
