@@ -293,6 +293,7 @@ enum { D_FORWARD, D_RESOLVE, D_DENY };
 static int dispute_act(srv_req *r, tl_db *db, int action, tl_err *err)
 {
     static const char *const keys[] = {"date", "note", NULL};
+    static const char *const forward_keys[] = {"date", NULL};
     json_t *body = NULL;
     json_t *before = NULL;
     json_t *after = NULL;
@@ -308,9 +309,11 @@ static int dispute_act(srv_req *r, tl_db *db, int action, tl_err *err)
     rc = srv_body_object(&body, r, err);
     if (rc < 0)
         return rc;
-    tl_json_only_keys(body, "", keys, err);
+    /* forwarding records no note */
+    tl_json_only_keys(body, "", action == D_FORWARD ? forward_keys : keys, err);
     srv_body_date(&on, r, body, "date", err);
-    tl_json_str(body, "note", "", action == D_DENY, 250, &note, err);
+    if (action != D_FORWARD)
+        tl_json_str(body, "note", "", action == D_DENY, 250, &note, err);
     if (tl_err_has_problems(err)) {
         rc = TL_EINVALID;
         goto cleanup;

@@ -119,7 +119,7 @@ const srv_route srv_route_table[] = {
      "One dispute (ETag)", NULL, NULL, 200},
     {"POST", "/dispute/{id}/forward", h_dispute_forward, COLL_WRITE,
      "dispute", "Forward a dispute to billing (If-Match)", NULL,
-     "{\"date\"?, \"note\"?}", 200},
+     "{\"date\"?}", 200},
     {"POST", "/dispute/{id}/resolve", h_dispute_resolve, COLL_WRITE,
      "dispute",
      "Resolve a dispute for the customer: a credit memo for the amount "

@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "billing/billing.h"
+#include "collections/collections.h"
 #include "common/json.h"
+#include "provisioning/provisioning.h"
 #include "server/server.h"
 #include "tests/http/http_client.h"
 #include "tests/support/fixtures.h"
@@ -516,6 +519,12 @@ START_TEST(disputes_open_once_and_move_under_if_match)
     snprintf(buf, sizeof(buf), "%s/forward", path);
     snprintf(stale, sizeof(stale), "If-Match: %s\r\n" JSON_CT, etag);
     r = call(U_COLL, "POST", buf, stale, "{\"note\": \"to billing\"}");
+    ck_assert_int_eq(r.status, 400); /* forwarding records no note */
+    ck_assert_str_eq(
+        jstr(json_array_get(json_object_get(r.json, "errors"), 0), "field"),
+        "note");
+    resp_free(&r);
+    r = call(U_COLL, "POST", buf, stale, "{\"date\": \"2026-12-30\"}");
     ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
     ck_assert_str_eq(jstr(r.json, "state"), "forwarded");
     resp_free(&r);
@@ -979,6 +988,106 @@ START_TEST(commission_plans_runs_and_audit)
 }
 END_TEST
 
+static int circuit_cb(const provisioning_service_t *s, void *cls, tl_err *e)
+{
+    (void)e;
+    snprintf((char *)cls, 48, "%s", s->circuit_id);
+    return 0;
+}
+
+/* A statement to approve: CM-1 (agent AG1) with a DIA at 1150.00 accepted
+ * 2026-11-14 and billed for November, AG1 paid 12% of what is billed. */
+START_TEST(commission_statement_approved_under_if_match)
+{
+    provisioning_service_t svc;
+    billing_run_result run;
+    orders_order_t order;
+    tl_err err = TL_ERR_INIT;
+    char circuit[48] = "";
+    char etag[80];
+    char hdr[160];
+    tl_date d;
+    int changed = 0;
+    int posted = 0;
+    resp r;
+
+    tl_fx_account(db, "CM-1", 1, 101);
+    tl_fx_contract(db, "CM-1", "2026-10-01", "1150.00");
+    ck_assert_int_eq(tl_date_parse(&d, "2026-01-01"), 0);
+    ck_assert_int_eq(
+        accounts_assign(&changed, db, "CM-1", "agent", "AG1", d, "test", &err),
+        0);
+    order = tl_fx_order(db, "CM-1", "EXT-CM-1", 101);
+    ck_assert_int_eq(provisioning_order_services(db, order.order_number,
+                                                 circuit_cb, circuit, &err),
+                     1);
+    ck_assert_int_eq(tl_date_parse(&d, "2026-11-10"), 0);
+    ck_assert_int_eq(provisioning_record_milestone(&svc, db, circuit,
+                                                   "installed", d, "t", &err),
+                     0);
+    ck_assert_int_eq(tl_date_parse(&d, "2026-11-14"), 0);
+    ck_assert_int_eq(provisioning_record_milestone(
+                         &svc, db, circuit, "customer_accepted", d, "t", &err),
+                     0);
+    ck_assert_int_eq(tl_date_parse(&d, "2026-11-20"), 0);
+    ck_assert_msg(billing_run(&run, db, 1, 2026, 11, d, "test", &err) == 0,
+                  "bill run: %s", err.message);
+    ck_assert_int_eq(
+        collections_post_run(&posted, db, run.run_id, "test", &err), 0);
+
+    r = call(U_FINANCE, "POST", "/commissionPlan", JSON_CT,
+             "{\"agentRef\": \"AG1\", \"kind\": \"percent_billed\","
+             " \"rate\": \"12\", \"termMonths\": 36,"
+             " \"validFrom\": \"2026-01-01\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/commissionRun", JSON_CT,
+             "{\"month\": \"2026-11\", \"agentRef\": \"AG1\"}");
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_int_eq(jint(r.json, "statements"), 1);
+    ck_assert_int_eq(jint(r.json, "lines"), 1);
+    resp_free(&r);
+
+    r = call(U_FINANCE, "GET", "/commissionStatement/AG1/2026-11", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(jstr(r.json, "status"), "draft");
+    ck_assert_str_eq(jstr(r.json, "statement"), "CS-AG1-2026-11-USD");
+    /* 12% of 1801.67 (the 17 days of November and December) = 216.20 */
+    ck_assert_msg(strstr(r.body, "\"216.20\"") != NULL, "%s", r.body);
+    ck_assert_ptr_nonnull(header(&r, "ETag", etag, sizeof(etag)));
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/commissionStatement/AG1/2026-11/approve",
+             "If-Match: \"0000\"\r\n" JSON_CT, "{}");
+    ck_assert_int_eq(r.status, 412);
+    resp_free(&r);
+    snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n" JSON_CT, etag);
+    r = call(U_COLL, "POST", "/commissionStatement/AG1/2026-11/approve", hdr,
+             "{}");
+    ck_assert_int_eq(r.status, 403);
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/commissionStatement/AG1/2026-11/approve", hdr,
+             "{}");
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_str_eq(jstr(r.json, "status"), "approved");
+    ck_assert_str_eq(jstr(r.json, "approvedBy"), "fin");
+    ck_assert(json_is_true(json_object_get(r.json, "approvedNow")));
+    resp_free(&r);
+    /* approving again changes nothing */
+    r = call(U_ADMIN, "POST", "/commissionStatement/AG1/2026-11/approve",
+             JSON_CT, "{}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(json_is_false(json_object_get(r.json, "approvedNow")));
+    resp_free(&r);
+    /* a run again leaves the approved statement alone */
+    r = call(U_FINANCE, "POST", "/commissionRun", JSON_CT,
+             "{\"month\": \"2026-11\"}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(jint(r.json, "approvedKept"), 1);
+    resp_free(&r);
+    tl_err_clear(&err);
+}
+END_TEST
+
 /* ---- roles and row-level security ---- */
 
 START_TEST(roles_allow_and_refuse)
@@ -1127,6 +1236,7 @@ int main(void)
     tcase_add_test(tc, dunning_worklist_and_shutout);
     tcase_add_test(tc, aging_grouped_and_kpis);
     tcase_add_test(tc, commission_plans_runs_and_audit);
+    tcase_add_test(tc, commission_statement_approved_under_if_match);
     tcase_add_test(tc, roles_allow_and_refuse);
     tcase_add_test(tc, account_executives_see_only_their_accounts);
     suite_add_tcase(s, tc);
