@@ -806,6 +806,14 @@ START_TEST(dunning_worklist_and_shutout)
     ck_assert_str_eq(jstr(json_array_get(r.json, 0), "action"), "shutout");
     ck_assert_int_eq(jint(json_array_get(r.json, 0), "daysPastDue"), 120);
     resp_free(&r);
+    /* paged: the second of two */
+    r = call(U_COLL, "GET", "/dunningAction?date=2026-12-30&limit=1&offset=1",
+             NULL, NULL);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    ck_assert_str_eq(header(&r, "X-Total-Count", buf, sizeof(buf)), "2");
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "accountNumber"),
+                     "HTTP-B");
+    resp_free(&r);
     /* an account executive sees their account's action only */
     r = call(U_AE2, "GET", "/dunningAction?date=2026-12-30", NULL, NULL);
     ck_assert_int_eq(json_array_size(r.json), 1);
