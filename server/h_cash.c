@@ -57,7 +57,7 @@ static json_t *minor_money(int64_t minor, const char *cur)
     tl_money m;
 
     if (cur[0] == '\0')
-        return json_integer((json_int_t)minor); /* mixed currencies */
+        return json_null(); /* mixed currencies, or no receipt */
     if (tl_money_make(&m, minor, cur) != 0)
         return NULL;
     return srv_money(&m);

@@ -92,7 +92,8 @@ const srv_route srv_route_table[] = {
      "Import a bank file (the raw file as the body: application/xml camt.053 "
      "or camt.054, text/plain BAI2, text/csv lockbox, or the format "
      "parameter); a bad file is refused whole with every problem; the same "
-     "file again changes nothing (200, created false)", "format,name",
+     "file again changes nothing (200, created false); the totals are null "
+     "when the file mixes currencies", "format,name",
      "The bank file itself (not JSON)", 201},
     {"GET", "/unappliedCash", h_unapplied_cash, MONEY_READ, "cash",
      "The unapplied-cash queue: receipts waiting for an account, then "
