@@ -1092,6 +1092,41 @@ START_TEST(commission_statement_approved_under_if_match)
     ck_assert_int_eq(r.status, 200);
     ck_assert_int_eq(jint(r.json, "approvedKept"), 1);
     resp_free(&r);
+
+    /* the audit: clean, until the November invoice is disputed in the
+     * month */
+    r = call(U_FINANCE, "GET", "/commissionAudit?month=2026-11", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(json_array_size(r.json), 0);
+    resp_free(&r);
+    {
+        PGresult *res = PQexec(tl_db_pgconn(db),
+                               "SELECT i.invoice_number FROM billing.invoice i"
+                               " JOIN accounts.billing_account a USING"
+                               " (account_id) WHERE a.account_number = 'CM-1'"
+                               " AND i.status = 'final'");
+        char body[256];
+
+        ck_assert_int_eq(PQntuples(res), 1);
+        snprintf(body, sizeof(body),
+                 "{\"invoiceNumber\": \"%s\", \"amount\": {\"amount\":"
+                 " \"100.00\", \"currency\": \"USD\"}, \"reason\":"
+                 " \"install late\", \"openedOn\": \"2026-11-25\"}",
+                 PQgetvalue(res, 0, 0));
+        PQclear(res);
+        r = call(U_COLL, "POST", "/dispute", JSON_CT, body);
+        ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+        resp_free(&r);
+    }
+    r = call(U_ADMIN, "GET", "/commissionAudit?month=2026-11&agentRef=AG1",
+             NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "code"),
+                     "disputed_invoice");
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "accountNumber"), "CM-1");
+    ck_assert_str_eq(amt(json_array_get(r.json, 0), "amount"), "216.20");
+    resp_free(&r);
     tl_err_clear(&err);
 }
 END_TEST
