@@ -769,6 +769,43 @@ cleanup:
     return rc;
 }
 
+/* PUT /account/{id}/dunningClass {"dunningClass": "wholesale" | null}
+ * (null: the customer's kind decides). */
+int h_dunning_class_put(srv_req *r, tl_db *db, tl_err *err)
+{
+    static const char *const keys[] = {"dunningClass", NULL};
+    json_t *body = NULL;
+    const json_t *v;
+    const char *klass = NULL;
+    int rc;
+
+    rc = srv_body_object(&body, r, err);
+    if (rc < 0)
+        return rc;
+    tl_json_only_keys(body, "", keys, err);
+    v = json_object_get(body, "dunningClass");
+    if (v == NULL)
+        tl_err_add(err, "required", "dunningClass",
+                   "dunningClass is required (null: by the customer's kind)");
+    else if (!json_is_null(v))
+        tl_json_str(body, "dunningClass", "", 1, 16, &klass, err);
+    if (tl_err_has_problems(err)) {
+        rc = TL_EINVALID;
+        goto cleanup;
+    }
+    rc = collections_set_class(db, r->param[0], klass, r->user.username, err);
+    if (rc < 0)
+        goto cleanup;
+    rc = srv_reply(r, 200,
+                   json_pack("{s:s, s:o}", "accountNumber", r->param[0],
+                             "dunningClass",
+                             klass ? json_string(klass) : json_null()),
+                   err);
+cleanup:
+    json_decref(body);
+    return rc;
+}
+
 /* ---- shutouts ---- */
 
 static json_t *shutout_json(const collections_shutout *s)

@@ -148,6 +148,11 @@ const srv_route srv_route_table[] = {
     {"POST", "/dunningRun", h_dunning_run, COLL_WRITE, "dunning",
      "Run dunning as of a day (again the same day creates nothing)", NULL,
      "{\"asOf\"?}", 200},
+    {"PUT", "/account/{id}/dunningClass", h_dunning_class_put, COLL_WRITE,
+     "dunning",
+     "Set an account's dunning class (wholesale, enterprise; null: the "
+     "customer's kind)", NULL, "{\"dunningClass\": \"wholesale\" | null}",
+     200},
     {"GET", "/dunningAction", h_dunning_actions, SRV_R_ALL, "dunning",
      "Dunning actions generated on a day", "date,accountNumber,limit,offset",
      NULL, 200},

@@ -204,6 +204,7 @@ int h_promise_list(srv_req *r, tl_db *db, tl_err *err);
 int h_promise_evaluate(srv_req *r, tl_db *db, tl_err *err);
 int h_dunning_run(srv_req *r, tl_db *db, tl_err *err);
 int h_dunning_actions(srv_req *r, tl_db *db, tl_err *err);
+int h_dunning_class_put(srv_req *r, tl_db *db, tl_err *err);
 int h_contact_create(srv_req *r, tl_db *db, tl_err *err);
 int h_contact_list(srv_req *r, tl_db *db, tl_err *err);
 int h_worklist(srv_req *r, tl_db *db, tl_err *err);

@@ -785,6 +785,17 @@ START_TEST(dunning_worklist_and_shutout)
     int64_t id;
     resp r;
 
+    /* HTTP-B dunned as wholesale: 15 days past due is its reminder step
+     * (enterprise would send the statement at 15) */
+    r = call(U_COLL, "PUT", "/account/HTTP-B/dunningClass", JSON_CT,
+             "{\"dunningClass\": \"retail\"}");
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+    r = call(U_COLL, "PUT", "/account/HTTP-B/dunningClass", JSON_CT,
+             "{\"dunningClass\": \"wholesale\"}");
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_str_eq(jstr(r.json, "dunningClass"), "wholesale");
+    resp_free(&r);
     r = call(U_COLL, "POST", "/dunningRun", JSON_CT, "{}");
     ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
     ck_assert_str_eq(jstr(r.json, "asOf"), "2026-12-30");
@@ -813,6 +824,10 @@ START_TEST(dunning_worklist_and_shutout)
     ck_assert_str_eq(header(&r, "X-Total-Count", buf, sizeof(buf)), "2");
     ck_assert_str_eq(jstr(json_array_get(r.json, 0), "accountNumber"),
                      "HTTP-B");
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "dunningClass"),
+                     "wholesale");
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "action"), "reminder");
+    ck_assert_str_eq(amt(json_array_get(r.json, 0), "amount"), "500.00");
     resp_free(&r);
     /* an account executive sees their account's action only */
     r = call(U_AE2, "GET", "/dunningAction?date=2026-12-30", NULL, NULL);
@@ -1150,6 +1165,7 @@ START_TEST(roles_allow_and_refuse)
         {U_COORD, "POST", "/promise", 403},
         {U_AE1, "POST", "/contact", 403},
         {U_FINANCE, "PUT", "/account/HTTP-A/collector", 403},
+        {U_AE1, "PUT", "/account/HTTP-A/dunningClass", 403},
         {U_AE2, "POST", "/shutout/1/approve", 403},
         {U_FINANCE, "POST", "/dispute/1/resolve", 403},
         {U_COLL, "POST", "/dunningRun", 200},
