@@ -111,6 +111,8 @@ int h_aging(srv_req *r, tl_db *db, tl_err *err)
     tl_date as_of;
     int rc;
 
+    if (srv_query(r, "by") != NULL) /* grouped, disputes apart */
+        return h_aging_grouped(r, db, err);
     rc = srv_query_date(&as_of, r, "asOf", r->today, err);
     if (rc < 0)
         return rc;

@@ -393,6 +393,12 @@ int h_commission_statement(srv_req *r, tl_db *db, tl_err *err)
     commissions_statement_free(&doc);
     if (rc < 0)
         return rc;
+    { /* the ETag an approval's If-Match is checked against */
+        json_t *parsed = json_loads(out, 0, NULL);
+        if (parsed != NULL)
+            srv_etag_of(r->etag, parsed);
+        json_decref(parsed);
+    }
     return srv_reply_raw(r, 200, "application/json", out, strlen(out));
 }
 

@@ -31,6 +31,7 @@
 #include "server/server_internal.h"
 
 #define DEFAULT_MAX_BODY (1024u * 1024u)
+#define DEFAULT_MAX_FILE_BODY (16u * 1024u * 1024u)
 
 struct srv_server {
     srv_config cfg;
@@ -141,6 +142,11 @@ static int query_int(int64_t *out, const srv_req *r, const char *name,
                           (long long)min, (long long)max);
     *out = n;
     return 0;
+}
+
+const char *srv_header(const srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 int srv_page(const srv_req *r, int64_t *limit, int64_t *offset, tl_err *err)
@@ -822,7 +828,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 {
     srv_server *srv = cls;
     reqctx *ctx = *con_cls;
-    size_t cap = srv->cfg.max_body;
+    /* a bank file has its own, larger cap */
+    size_t cap = strcmp(url, "/bankFile") == 0 ? srv->cfg.max_file_body
+                                               : srv->cfg.max_body;
     const char *cl;
     char *end = NULL;
     char *grown;
@@ -976,6 +984,8 @@ int srv_start(srv_server **out, const srv_config *cfg, tl_err *err)
         srv->cfg.pool = 4;
     if (srv->cfg.max_body == 0)
         srv->cfg.max_body = DEFAULT_MAX_BODY;
+    if (srv->cfg.max_file_body == 0)
+        srv->cfg.max_file_body = DEFAULT_MAX_FILE_BODY;
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->cond, NULL);
     pthread_mutex_init(&srv->log_lock, NULL);
@@ -1056,4 +1066,40 @@ void srv_stop(srv_server *srv, unsigned grace_ms)
     pthread_mutex_unlock(&srv->lock);
     MHD_stop_daemon(srv->daemon);
     free_server(srv);
+}
+
+int srv_param_id(int64_t *out, srv_req *r, int i, const char *name)
+{
+    const char *v = r->param[i];
+    char *end = NULL;
+    long long n;
+
+    *out = 0;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || v[0] == '+' || v[0] == '-' ||
+        n <= 0)
+        return srv_fail(r, 404, TL_ENOTFOUND, "not_found", name,
+                        "%s is not a %s", v, name);
+    *out = n;
+    return 0;
+}
+
+int srv_body_date(tl_date *out, const srv_req *r, const json_t *body,
+                  const char *key, tl_err *err)
+{
+    int present = 0;
+
+    *out = r->today;
+    tl_json_date(body, key, "", 0, out, &present, err);
+    if (!present)
+        *out = r->today;
+    return 0;
+}
+
+json_t *srv_money_or_null(const tl_money *m)
+{
+    if (m->cur[0] == '\0')
+        return json_null();
+    return srv_money(m);
 }

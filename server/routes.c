@@ -11,6 +11,8 @@
 
 #define ORDER_WRITE (SRV_R_COORD | SRV_R_ADMIN)
 #define MONEY_READ (SRV_R_FINANCE | SRV_R_COLL | SRV_R_ADMIN)
+#define COLL_WRITE (SRV_R_COLL | SRV_R_ADMIN)
+#define COMM_WRITE (SRV_R_FINANCE | SRV_R_ADMIN)
 
 /* clang-format off */
 const srv_route srv_route_table[] = {
@@ -79,7 +81,111 @@ const srv_route srv_route_table[] = {
      "\"currency\": \"USD\"}, \"receivedDate\", \"reference\", \"method\", "
      "\"invoiceNumber\"?}", 201},
     {"GET", "/aging", h_aging, SRV_R_ALL, "collections",
-     "Receivables aging by account", "asOf,limit,offset", NULL, 200},
+     "Receivables aging by account; with by=account|agent|product|collector "
+     "grouped, the disputed part apart", "asOf,by,limit,offset", NULL, 200},
+    {"GET", "/aging/kpi", h_aging_kpi, SRV_R_ALL, "collections",
+     "DSO and collection-effectiveness index per currency over the days "
+     "ending on asOf (days default 90; tenths as decimal strings, null when "
+     "not defined)", "asOf,days,limit,offset", NULL, 200},
+
+    {"POST", "/bankFile", h_bankfile_import, COLL_WRITE, "cash",
+     "Import a bank file (the raw file as the body: application/xml camt.053 "
+     "or camt.054, text/plain BAI2, text/csv lockbox, or the format "
+     "parameter); a bad file is refused whole with every problem; the same "
+     "file again changes nothing (200, created false); the totals are null "
+     "when the file mixes currencies", "format,name",
+     "The bank file itself (not JSON)", 201},
+    {"GET", "/unappliedCash", h_unapplied_cash, MONEY_READ, "cash",
+     "The unapplied-cash queue: receipts waiting for an account, then "
+     "credit left on accounts", "kind,limit,offset", NULL, 200},
+    {"POST", "/cashApplication", h_cash_apply, COLL_WRITE, "cash",
+     "Apply cash by hand: a queued receipt (tied to an account) or a "
+     "payment's credit, to an invoice", NULL,
+     "{\"receiptId\" | \"paymentId\", \"accountNumber\"?, "
+     "\"invoiceNumber\"?, \"amount\"?: \"50.00\" (payment currency), "
+     "\"date\"?, \"note\"?}", 201},
+    {"POST", "/payment/{id}/unapply", h_cash_unapply, COLL_WRITE, "cash",
+     "Take back what a payment applied to an invoice (reversal rows; the "
+     "money goes back to the payment's credit)", NULL,
+     "{\"invoiceNumber\", \"date\"?, \"note\"?}", 200},
+
+    {"POST", "/dispute", h_dispute_create, COLL_WRITE, "dispute",
+     "Open a dispute on an invoice or a line; the same dispute again "
+     "returns it (200)", NULL,
+     "{\"invoiceNumber\", \"line\"?, \"amount\": {\"amount\", "
+     "\"currency\"}, \"reason\", \"openedOn\"?}", 201},
+    {"GET", "/dispute", h_dispute_list, SRV_R_ALL, "dispute", "Disputes",
+     "accountNumber,state,asOf,limit,offset", NULL, 200},
+    {"GET", "/dispute/{id}", h_dispute_get, SRV_R_ALL, "dispute",
+     "One dispute (ETag)", NULL, NULL, 200},
+    {"POST", "/dispute/{id}/forward", h_dispute_forward, COLL_WRITE,
+     "dispute", "Forward a dispute to billing (If-Match)", NULL,
+     "{\"date\"?}", 200},
+    {"POST", "/dispute/{id}/resolve", h_dispute_resolve, COLL_WRITE,
+     "dispute",
+     "Resolve a dispute for the customer: a credit memo for the amount "
+     "(If-Match)", NULL, "{\"date\"?, \"note\"?}", 200},
+    {"POST", "/dispute/{id}/deny", h_dispute_deny, COLL_WRITE, "dispute",
+     "Deny a dispute: the amount is dunned again (If-Match)", NULL,
+     "{\"date\"?, \"note\"}", 200},
+
+    {"POST", "/promise", h_promise_create, COLL_WRITE, "promise",
+     "Record a promise to pay; the same promise again returns it (200)",
+     NULL,
+     "{\"accountNumber\", \"amount\": {\"amount\", \"currency\"}, "
+     "\"by\", \"madeOn\"?}", 201},
+    {"POST", "/arrangement", h_arrangement_create, COLL_WRITE, "promise",
+     "Record a payment arrangement (installments, each a promise)", NULL,
+     "{\"accountNumber\", \"installments\": [{\"amount\": {...}, "
+     "\"due\"}], \"madeOn\"?, \"note\"?}", 201},
+    {"GET", "/promise", h_promise_list, SRV_R_ALL, "promise",
+     "Promises and installments", "accountNumber,state,limit,offset", NULL,
+     200},
+    {"POST", "/promise/evaluate", h_promise_evaluate, COLL_WRITE, "promise",
+     "Evaluate pending promises as of a day (kept, broken, pending)", NULL,
+     "{\"asOf\"?}", 200},
+
+    {"POST", "/dunningRun", h_dunning_run, COLL_WRITE, "dunning",
+     "Run dunning as of a day (again the same day creates nothing)", NULL,
+     "{\"asOf\"?}", 200},
+    {"PUT", "/account/{id}/dunningClass", h_dunning_class_put, COLL_WRITE,
+     "dunning",
+     "Set an account's dunning class (wholesale, enterprise; null: the "
+     "customer's kind)", NULL, "{\"dunningClass\": \"wholesale\" | null}",
+     200},
+    {"GET", "/dunningAction", h_dunning_actions, SRV_R_ALL, "dunning",
+     "Dunning actions generated on a day", "date,accountNumber,limit,offset",
+     NULL, 200},
+
+    {"POST", "/contact", h_contact_create, COLL_WRITE, "contact",
+     "Log a collections contact; the same contact again returns it (200)",
+     NULL,
+     "{\"accountNumber\", \"date\"?, \"channel\", \"outcome\", "
+     "\"note\"?}", 201},
+    {"GET", "/contact", h_contact_list, SRV_R_ALL, "contact",
+     "The contact log, newest first", "accountNumber,limit,offset", NULL,
+     200},
+
+    {"GET", "/worklist", h_worklist, MONEY_READ, "worklist",
+     "The collectors' work list: accounts with undisputed past-due amounts, "
+     "by amount at risk", "asOf,collector,limit,offset", NULL, 200},
+    {"PUT", "/account/{id}/collector", h_collector_put, COLL_WRITE,
+     "worklist", "Assign an account to a collector (null unassigns)", NULL,
+     "{\"collector\": \"jdoe\" | null}", 200},
+
+    {"GET", "/shutout", h_shutout_list, MONEY_READ, "shutout",
+     "Shutout recommendations and their state", "state,limit,offset", NULL,
+     200},
+    {"GET", "/shutout/{id}", h_shutout_get, MONEY_READ, "shutout",
+     "One shutout (ETag)", NULL, NULL, 200},
+    {"POST", "/shutout/{id}/approve", h_shutout_approve, COLL_WRITE,
+     "shutout",
+     "Approve a shutout: suspend requests for its undisputed circuits "
+     "(If-Match)", NULL, "{\"date\"?}", 200},
+    {"POST", "/shutout/{id}/release", h_shutout_release, COLL_WRITE,
+     "shutout",
+     "Release an approved shutout (restore requests) or withdraw a "
+     "recommended one (If-Match)", NULL, "{\"date\"?, \"reason\"}", 200},
 
     {"GET", "/audit", h_audit_list, SRV_R_COORD | SRV_R_FINANCE |
      SRV_R_ADMIN, "audit", "The audit trail",
@@ -122,7 +228,26 @@ const srv_route srv_route_table[] = {
      "from,to,limit,offset", NULL, 200},
     {"GET", "/commissionStatement/{agent}/{month}", h_commission_statement,
      SRV_R_FINANCE | SRV_R_ADMIN, "commission",
-     "An agent's commission statement of a month (YYYY-MM)", "currency",
+     "An agent's commission statement of a month (YYYY-MM; ETag)",
+     "currency", NULL, 200},
+    {"POST", "/commissionStatement/{agent}/{month}/approve",
+     h_commission_approve, COMM_WRITE, "commission",
+     "Approve a draft statement (If-Match); approving again changes nothing",
+     NULL, "{\"currency\"?}", 200},
+    {"GET", "/commissionPlan", h_commission_plan_list, COMM_WRITE,
+     "commission", "Commission plans", "agentRef,limit,offset", NULL, 200},
+    {"POST", "/commissionPlan", h_commission_plan_put, COMM_WRITE,
+     "commission",
+     "Define a commission plan from a day; the same plan again changes "
+     "nothing (200)", NULL,
+     "{\"agentRef\", \"kind\", \"productId\"?, \"rate\": \"12.5\", "
+     "\"termMonths\"?, \"clawbackMonths\"?, \"validFrom\", "
+     "\"tiers\"?: [{\"above\": {...}, \"rate\"}]}", 201},
+    {"POST", "/commissionRun", h_commission_run, COMM_WRITE, "commission",
+     "Run a month's commission statements (drafts rebuilt, approved kept)",
+     NULL, "{\"month\": \"2026-11\", \"agentRef\"?}", 200},
+    {"GET", "/commissionAudit", h_commission_audit, COMM_WRITE, "commission",
+     "Finance audit of a month's statements", "month,agentRef,limit,offset",
      NULL, 200},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0},
 };
@@ -235,7 +360,15 @@ static json_t *operation(const srv_route *rt)
     }
     if (rt->roles == SRV_R_PUBLIC)
         json_object_set_new(op, "security", json_array());
-    if (rt->request != NULL)
+    if (rt->request != NULL && strcmp(rt->path, "/bankFile") == 0)
+        json_object_set_new(
+            op, "requestBody",
+            json_pack("{s:b, s:s, s:{s:{s:{s:s}}, s:{s:{s:s}}, s:{s:{s:s}}}}",
+                      "required", 1, "description", rt->request, "content",
+                      "application/xml", "schema", "type", "string",
+                      "text/plain", "schema", "type", "string", "text/csv",
+                      "schema", "type", "string"));
+    else if (rt->request != NULL)
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b, s:{s:{s:{s:s, s:s}}}}", "required",
                                       1, "content", "application/json",

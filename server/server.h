@@ -80,6 +80,8 @@ typedef struct srv_config {
     unsigned pool;           /* worker threads = database connections */
     const char *conninfo;    /* NULL: tl_db_default_conninfo */
     size_t max_body;         /* request body cap in bytes; 0: 1 MiB */
+    size_t max_file_body;    /* cap of a bank file (POST /bankFile) in
+                                bytes; 0: 16 MiB */
     FILE *access_log;        /* one JSON line per request; NULL: none */
     tl_date today;           /* the business day; 0: today in UTC */
 } srv_config;

@@ -90,6 +90,17 @@ int srv_reply_page(srv_req *r, json_t *items, int64_t total, tl_err *err);
 /* A query parameter, NULL when absent. */
 const char *srv_query(const srv_req *r, const char *name);
 
+/* A request header, NULL when absent. */
+const char *srv_header(const srv_req *r, const char *name);
+
+/* A positive whole number from path parameter i (named name): TL_ENOTFOUND
+ * (HTTP 404) when it is not one. */
+int srv_param_id(int64_t *out, srv_req *r, int i, const char *name);
+
+/* The optional date member key of body (absent: r->today). */
+int srv_body_date(tl_date *out, const srv_req *r, const json_t *body,
+                  const char *key, tl_err *err);
+
 /* limit (1..500, default 50) and offset (>= 0) from the query.
  * TL_EINVALID naming the parameter otherwise. */
 int srv_page(const srv_req *r, int64_t *limit, int64_t *offset, tl_err *err);
@@ -125,6 +136,9 @@ int srv_audit(const srv_req *r, tl_db *db, const char *action,
 /* {"amount": "1150.00", "currency": "USD"} and "YYYY-MM-DD". */
 json_t *srv_money(const tl_money *m);
 json_t *srv_date(tl_date d);
+
+/* srv_money, or JSON null when m carries no currency (nothing there). */
+json_t *srv_money_or_null(const tl_money *m);
 
 /* Whether the user's role is one of the bits. */
 int srv_role_is(const srv_req *r, unsigned bits);
@@ -168,5 +182,43 @@ int h_sales_audit(srv_req *r, tl_db *db, tl_err *err);
 int h_report_reconciliation(srv_req *r, tl_db *db, tl_err *err);
 int h_report_finance(srv_req *r, tl_db *db, tl_err *err);
 int h_commission_statement(srv_req *r, tl_db *db, tl_err *err);
+
+/* cash (h_cash.c) */
+int h_bankfile_import(srv_req *r, tl_db *db, tl_err *err);
+int h_unapplied_cash(srv_req *r, tl_db *db, tl_err *err);
+int h_cash_apply(srv_req *r, tl_db *db, tl_err *err);
+int h_cash_unapply(srv_req *r, tl_db *db, tl_err *err);
+
+/* working the book (h_book.c) */
+int h_aging_grouped(srv_req *r, tl_db *db, tl_err *err);
+int h_aging_kpi(srv_req *r, tl_db *db, tl_err *err);
+int h_dispute_create(srv_req *r, tl_db *db, tl_err *err);
+int h_dispute_list(srv_req *r, tl_db *db, tl_err *err);
+int h_dispute_get(srv_req *r, tl_db *db, tl_err *err);
+int h_dispute_forward(srv_req *r, tl_db *db, tl_err *err);
+int h_dispute_resolve(srv_req *r, tl_db *db, tl_err *err);
+int h_dispute_deny(srv_req *r, tl_db *db, tl_err *err);
+int h_promise_create(srv_req *r, tl_db *db, tl_err *err);
+int h_arrangement_create(srv_req *r, tl_db *db, tl_err *err);
+int h_promise_list(srv_req *r, tl_db *db, tl_err *err);
+int h_promise_evaluate(srv_req *r, tl_db *db, tl_err *err);
+int h_dunning_run(srv_req *r, tl_db *db, tl_err *err);
+int h_dunning_actions(srv_req *r, tl_db *db, tl_err *err);
+int h_dunning_class_put(srv_req *r, tl_db *db, tl_err *err);
+int h_contact_create(srv_req *r, tl_db *db, tl_err *err);
+int h_contact_list(srv_req *r, tl_db *db, tl_err *err);
+int h_worklist(srv_req *r, tl_db *db, tl_err *err);
+int h_collector_put(srv_req *r, tl_db *db, tl_err *err);
+int h_shutout_list(srv_req *r, tl_db *db, tl_err *err);
+int h_shutout_get(srv_req *r, tl_db *db, tl_err *err);
+int h_shutout_approve(srv_req *r, tl_db *db, tl_err *err);
+int h_shutout_release(srv_req *r, tl_db *db, tl_err *err);
+
+/* commissions (h_commissions.c) */
+int h_commission_plan_list(srv_req *r, tl_db *db, tl_err *err);
+int h_commission_plan_put(srv_req *r, tl_db *db, tl_err *err);
+int h_commission_run(srv_req *r, tl_db *db, tl_err *err);
+int h_commission_approve(srv_req *r, tl_db *db, tl_err *err);
+int h_commission_audit(srv_req *r, tl_db *db, tl_err *err);
 
 #endif
