@@ -821,6 +821,30 @@ cleanup:
 
 /* ---- libmicrohttpd callbacks ---- */
 
+/* A body over the normal cap is accepted from an authenticated user
+ * only: 401 at once, before any of it is read, for anybody else. */
+static enum MHD_Result
+large_upload_check(srv_server *srv, struct MHD_Connection *conn, reqctx *ctx)
+{
+    tl_err err = TL_ERR_INIT;
+    srv_user_t user;
+    enum MHD_Result ret;
+    tl_db *db = pool_get(srv);
+    int rc;
+
+    memset(&user, 0, sizeof(user));
+    rc = authenticate(&user, conn, db, &err);
+    pool_put(srv, db);
+    if (rc >= 0) {
+        tl_err_clear(&err);
+        return MHD_YES;
+    }
+    ctx->too_large = 1;
+    ret = queue_problem(conn, ctx, rc == TL_ENOTFOUND ? 401 : 503, &err);
+    tl_err_clear(&err);
+    return ret;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                                  const char *url, const char *method,
                                  const char *version, const char *upload,
@@ -860,6 +884,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
             tl_err_clear(&err);
             return ret;
         }
+        /* only an authenticated user may send more than the normal cap
+         * (a bank file): nobody else makes the server buffer that much */
+        if (cl != NULL && strtoull(cl, &end, 10) > srv->cfg.max_body)
+            return large_upload_check(srv, conn, ctx);
         return MHD_YES;
     }
     if (ctx->responded) {

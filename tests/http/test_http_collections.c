@@ -13,6 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "accounts/accounts.h"
 #include "billing/billing.h"
@@ -222,6 +228,42 @@ static const credit two_credits[] = {
     {"1150.00", "R-1", "Payment of INV-A1", NULL},
     {"75.25", "R-2", "thank you", NULL},
 };
+
+/* Sends only the head of a POST /bankFile announcing a 20 KiB body (over
+ * the normal cap, under the bank-file cap) and waits up to 5 s for an
+ * answer without sending the body: the status, or 0 when the server
+ * waited for the body instead. */
+static int answer_before_body(const char *auth_line)
+{
+    struct sockaddr_in addr;
+    struct timeval tv = {5, 0};
+    char head[512];
+    char buf[256];
+    ssize_t n;
+    int status = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_ge(fd, 0);
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(srv_port(srv));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+                     0);
+    snprintf(head, sizeof(head),
+             "POST /bankFile HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+             "Content-Type: application/xml\r\nContent-Length: 20480\r\n\r\n",
+             auth_line);
+    ck_assert_int_eq(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+    n = read(fd, buf, sizeof(buf) - 1);
+    if (n > 12) {
+        buf[n] = '\0';
+        status = atoi(buf + 9); /* "HTTP/1.1 401 ..." */
+    }
+    close(fd);
+    return status;
+}
 
 START_TEST(bank_file_is_imported_matched_and_imported_once)
 {
@@ -447,7 +489,13 @@ START_TEST(a_bad_bank_file_is_refused_whole)
     r = call(U_COLL, "POST", "/bankFile", XML_CT, big);
     ck_assert_int_eq(r.status, 400);
     resp_free(&r);
+    /* but only from somebody authenticated: anybody else is turned away
+     * before the body is read */
+    r = http_raw("POST", "/bankFile", NULL, XML_CT, big);
+    ck_assert_int_eq(r.status, 401);
+    resp_free(&r);
     free(big);
+    ck_assert_int_eq(answer_before_body("Authorization: Bearer nope\r\n"), 401);
     ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.bank_file"),
                      0);
 }
