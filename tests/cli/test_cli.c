@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/cli.h"
 #include "tests/support/testdb.h"
 
 #define DEMO TL_SOURCE_DIR "/demo/"
@@ -29,51 +29,23 @@ static void teardown(void)
     db = NULL;
 }
 
-typedef struct run_result {
-    int status;
-    char out[65536];
-} run_result;
+typedef tl_cli_result run_result;
 
-/* Runs the binary with args through the shell; stdout (and stderr when
- * with_stderr) is captured. */
+/* Runs the binary with args; stdout (and stderr when with_stderr) is
+ * captured. */
 static void run(run_result *r, int with_stderr, const char *args)
 {
-    char cmd[2048];
-    FILE *p;
-    size_t n = 0;
-    size_t got;
-    int st;
-
-    snprintf(cmd, sizeof(cmd), "%s %s %s", TL_CLI_PATH, args,
-             with_stderr ? "2>&1" : "2>/dev/null");
-    p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    while ((got = fread(r->out + n, 1, sizeof(r->out) - 1 - n, p)) > 0)
-        n += got;
-    r->out[n] = '\0';
-    st = pclose(p);
-    ck_assert_msg(WIFEXITED(st), "%s did not exit normally", args);
-    r->status = WEXITSTATUS(st);
+    tl_cli_run(r, TL_CLI_PATH, with_stderr, args);
 }
 
 static void expect(const run_result *r, int status, const char *needle)
 {
-    ck_assert_msg(r->status == status, "exit %d, expected %d; output:\n%s",
-                  r->status, status, r->out);
-    if (needle != NULL)
-        ck_assert_msg(strstr(r->out, needle) != NULL,
-                      "\"%s\" not in output:\n%s", needle, r->out);
+    tl_cli_expect(r, status, needle);
 }
 
 static long long count(const char *sql)
 {
-    PGresult *res = PQexec(tl_db_pgconn(db), sql);
-    long long n;
-
-    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-    n = atoll(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return n;
+    return tl_cli_scalar(db, sql);
 }
 
 START_TEST(usage_errors_exit_2)
@@ -486,8 +458,9 @@ START_TEST(invoice_documents)
     expect(&r, 0, "document_number,document_kind,");
     expect(&r, 0, ",MRC,2026-11-14,2026-11-30,1,1150.00,,,651.67,internet,");
     run(&r, 0, "bill invoice INV-00000001 --format html");
-    expect(&r, 0, "<tr class=\"due\"><td>Total due</td><td>USD</td>"
-                  "<td class=\"n\">2583.57</td></tr>");
+    expect(&r, 0,
+           "<tr class=\"due\"><td>Total due</td><td>USD</td>"
+           "<td class=\"n\">2583.57</td></tr>");
     expect(&r, 0, "quoting the payment reference <strong>INV-00000001");
     expect(&r, 0, "<td>HH-PO-2026-0412</td>");
 

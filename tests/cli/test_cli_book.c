@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
+#include "tests/support/cli.h"
 #include "tests/support/testdb.h"
 
 #define DEMO TL_SOURCE_DIR "/demo/"
@@ -29,48 +29,22 @@ static void teardown(void)
     db = NULL;
 }
 
-typedef struct run_result {
-    int status;
-    char out[65536];
-} run_result;
+typedef tl_cli_result run_result;
 
+/* Runs the binary with args, stdout and stderr captured. */
 static void run(run_result *r, const char *args)
 {
-    char cmd[2048];
-    FILE *p;
-    size_t n = 0;
-    size_t got;
-    int st;
-
-    snprintf(cmd, sizeof(cmd), "%s %s 2>&1", TL_CLI_PATH, args);
-    p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    while ((got = fread(r->out + n, 1, sizeof(r->out) - 1 - n, p)) > 0)
-        n += got;
-    r->out[n] = '\0';
-    st = pclose(p);
-    ck_assert_msg(WIFEXITED(st), "%s did not exit normally", args);
-    r->status = WEXITSTATUS(st);
+    tl_cli_run(r, TL_CLI_PATH, 1, args);
 }
 
 static void expect(const run_result *r, int status, const char *needle)
 {
-    ck_assert_msg(r->status == status, "exit %d, expected %d; output:\n%s",
-                  r->status, status, r->out);
-    if (needle != NULL)
-        ck_assert_msg(strstr(r->out, needle) != NULL,
-                      "\"%s\" not in output:\n%s", needle, r->out);
+    tl_cli_expect(r, status, needle);
 }
 
 static long long count(const char *sql)
 {
-    PGresult *res = PQexec(tl_db_pgconn(db), sql);
-    long long n;
-
-    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-    n = atoll(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return n;
+    return tl_cli_scalar(db, sql);
 }
 
 START_TEST(book_walk_dispute_dunning_worklist_promise)
