@@ -15,17 +15,16 @@
 #include "collections/acct.h"
 #include "collections/collections.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/ledger_fixtures.h"
 #include "tests/support/testdb.h"
 
 static tl_db *db;
 static tl_err err;
-static int invoices_made;
 
 static void setup(void)
 {
     db = tl_test_db_open();
     tl_err_init(&err);
-    invoices_made = 0;
 }
 
 static void teardown(void)
@@ -43,176 +42,39 @@ static tl_date day(const char *text)
     return d;
 }
 
-/* Runs SQL with text parameters; returns the first column of the first
- * row as a number (0 when there is none). */
-static int64_t sqlv(const char *text, int n, const char *const *params)
-{
-    PGresult *res =
-        PQexecParams(tl_db_pgconn(db), text, n, NULL, params, NULL, NULL, 0);
-    int64_t v = 0;
-
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
-                      PQresultStatus(res) == PGRES_TUPLES_OK,
-                  "%s: %s", text, PQresultErrorMessage(res));
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
-        !PQgetisnull(res, 0, 0))
-        v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return v;
-}
-
-/* An account of customer <cust>-CUST in `cur` (the fixture's account,
- * re-currencied before anything is posted to it). */
-static int64_t account_in(const char *number, const char *cur)
-{
-    int64_t id = tl_fx_account(db, number, 1, 101);
-    const char *params[2] = {number, cur};
-
-    sqlv("UPDATE accounts.billing_account SET currency = $2"
-         " WHERE account_number = $1",
-         2, params);
-    return id;
-}
-
-/* A second account of the customer that owns `sibling`. */
-static void sibling_account(const char *number, const char *sibling)
-{
-    const char *params[2] = {number, sibling};
-
-    sqlv("INSERT INTO accounts.billing_account (account_number, customer_id,"
-         " name, currency, bill_cycle_day, payment_terms_days)"
-         " SELECT $1, customer_id, 'Sibling ' || $1, currency, 1, 30"
-         " FROM accounts.billing_account WHERE account_number = $2",
-         2, params);
-}
-
-/* A final invoice posted to the ledger, issued on `issue` and due 30 days
- * later, in `cur`. Returns the invoice id. */
-static int64_t invoice(int64_t account_id, const char *number,
-                       const char *issue, int64_t amount, const char *cur)
-{
-    char acct[24];
-    char n[16];
-    char amt[24];
-    const char *params[6] = {acct, n, issue, amt, number, cur};
-
-    snprintf(acct, sizeof(acct), "%lld", (long long)account_id);
-    snprintf(n, sizeof(n), "%d", ++invoices_made);
-    snprintf(amt, sizeof(amt), "%lld", (long long)amount);
-    return sqlv(
-        "WITH r AS (INSERT INTO billing.bill_run (cycle_day, period_start,"
-        " period_end, issue_date, status, started_by, approved_by,"
-        " approved_at) VALUES (1, DATE '2000-01-01' + $2::int,"
-        " DATE '2000-01-02' + $2::int, $3::date, 'approved', 'test', 'test',"
-        " now()) RETURNING run_id),"
-        " i AS (INSERT INTO billing.invoice (account_id, invoice_number,"
-        " series, sequence_no, run_id, period_start, period_end, issue_date,"
-        " due_date, currency, subtotal_minor, tax_minor, total_minor, status)"
-        " SELECT $1::bigint, $5, 'standard', 100000 + $2::int, run_id,"
-        " $3::date, $3::date + 30, $3::date, $3::date + 30, $6, $4::bigint, 0,"
-        " $4::bigint, 'final' FROM r"
-        " RETURNING account_id, invoice_id, invoice_number, issue_date,"
-        " due_date, total_minor, currency)"
-        " INSERT INTO collections.ledger_entry (account_id, kind, source_ref,"
-        " amount_minor, currency, effective_date, due_date, invoice_id)"
-        " SELECT account_id, 'invoice', invoice_number, total_minor, currency,"
-        " issue_date, due_date, invoice_id FROM i RETURNING invoice_id",
-        6, params);
-}
-
-static void pay(const char *account_number, int64_t amount, const char *cur,
-                const char *date, const char *reference)
-{
-    collections_payment_in in;
-    collections_payment_result res;
-
-    memset(&in, 0, sizeof(in));
-    in.account_number = account_number;
-    ck_assert_int_eq(tl_money_make(&in.amount, amount, cur), 0);
-    in.received_date = day(date);
-    in.reference = reference;
-    in.method = "wire";
-    in.actor = "test";
-    ck_assert_msg(collections_post_payment(&res, db, &in, &err) == 0, "%s",
-                  err.message);
-}
-
-static int64_t acct_bal(const char *account, const char *on)
-{
-    tl_money m;
-
-    ck_assert_msg(collections_account_balance(&m, db, account, day(on), &err) ==
-                      0,
-                  "%s", err.message);
-    return m.minor;
-}
-
-static int64_t inv_bal(const char *invoice_number, const char *on)
-{
-    tl_money m;
-
-    ck_assert_msg(
-        collections_invoice_balance(&m, db, invoice_number, day(on), &err) == 0,
-        "%s", err.message);
-    return m.minor;
-}
-
-/* Posts a document; returns its status (err keeps the details). */
-static int doc(collections_doc_result *res, const char *kind,
-               const char *account, const char *invoice_number, const char *to,
-               int64_t amount, const char *cur, const char *date,
-               const char *reference)
-{
-    collections_doc_in in;
-
-    memset(&in, 0, sizeof(in));
-    in.kind = kind;
-    in.account_number = account;
-    in.invoice_number = invoice_number;
-    in.to_account = to;
-    ck_assert_int_eq(tl_money_make(&in.amount, amount, cur), 0);
-    in.date = day(date);
-    in.reference = reference;
-    in.reason = "test";
-    in.method = "wire";
-    in.actor = "test";
-    tl_err_clear(&err);
-    return collections_doc_post(res, db, &in, &err);
-}
-
 /* ---- documents ---- */
 
 START_TEST(documents_reject_bad_input_first)
 {
     collections_doc_result res;
 
-    invoice(account_in("LD-1", "USD"), "LD-INV-1", "2026-10-01", 1000000,
-            "USD");
-    ck_assert_int_eq(
-        doc(&res, "gift", "LD-1", NULL, NULL, 100, "USD", "2026-11-05", "X1"),
-        TL_EINVALID);
+    tl_fx_ledger_invoice(db, tl_fx_account_in(db, "LD-1", "USD"), "LD-INV-1",
+                         "2026-10-01", 1000000, "USD");
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "gift", "LD-1", NULL, NULL, 100,
+                               "USD", "2026-11-05", "X1"),
+                     TL_EINVALID);
     ck_assert_str_eq(err.field, "kind");
-    ck_assert_int_eq(doc(&res, "credit_memo", "LD-1", NULL, NULL, 0, "USD",
-                         "2026-11-05", "X1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "credit_memo", "LD-1", NULL,
+                               NULL, 0, "USD", "2026-11-05", "X1"),
                      TL_EINVALID);
     ck_assert_str_eq(err.field, "amount");
-    ck_assert_int_eq(doc(&res, "debit_memo", "LD-1", NULL, NULL, 100, "USD",
-                         "2026-11-05", ""),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "debit_memo", "LD-1", NULL, NULL,
+                               100, "USD", "2026-11-05", ""),
                      TL_EINVALID);
     ck_assert_str_eq(err.field, "reference");
-    ck_assert_int_eq(doc(&res, "debit_memo", "LD-1", NULL, NULL, 100, "CAD",
-                         "2026-11-05", "X1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "debit_memo", "LD-1", NULL, NULL,
+                               100, "CAD", "2026-11-05", "X1"),
                      TL_EINVALID);
     ck_assert_str_eq(err.field, "amount");
-    ck_assert_int_eq(doc(&res, "credit_memo", "LD-1", "NOPE-1", NULL, 100,
-                         "USD", "2026-11-05", "X1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "credit_memo", "LD-1", "NOPE-1",
+                               NULL, 100, "USD", "2026-11-05", "X1"),
                      TL_ENOTFOUND);
-    ck_assert_int_eq(doc(&res, "recovery", "LD-1", NULL, NULL, 100, "USD",
-                         "2026-11-05", "X1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "recovery", "LD-1", NULL, NULL,
+                               100, "USD", "2026-11-05", "X1"),
                      TL_EINVALID);
     ck_assert_str_eq(err.field, "invoice");
-    ck_assert_int_eq(doc(&res, "transfer", "LD-1", NULL, NULL, 100, "USD",
-                         "2026-11-05", "X1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "transfer", "LD-1", NULL, NULL,
+                               100, "USD", "2026-11-05", "X1"),
                      TL_EINVALID);
     ck_assert_str_eq(err.field, "to_account");
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
@@ -226,73 +88,85 @@ START_TEST(memos_adjustments_refunds_move_balances_from_their_date)
 {
     collections_doc_result res;
     collections_doc_result again;
-    int64_t id = account_in("LD-2", "USD");
+    int64_t id = tl_fx_account_in(db, "LD-2", "USD");
 
-    invoice(id, "LD-INV-21", "2026-10-01", 1000000, "USD"); /* 10,000.00 */
-    invoice(id, "LD-INV-22", "2026-10-31", 500000, "USD");  /* 5,000.00 */
-    ck_assert_int_eq(acct_bal("LD-2", "2026-10-30"), 1000000);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-10-31"), 1500000);
+    tl_fx_ledger_invoice(db, id, "LD-INV-21", "2026-10-01", 1000000,
+                         "USD"); /* 10,000.00 */
+    tl_fx_ledger_invoice(db, id, "LD-INV-22", "2026-10-31", 500000,
+                         "USD"); /* 5,000.00 */
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-10-30"), 1000000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-10-31"), 1500000);
 
     /* credit memo 1,200.00 on the first invoice, 2026-11-05 */
-    ck_assert_int_eq(doc(&res, "credit_memo", "LD-2", "LD-INV-21", NULL, 120000,
-                         "USD", "2026-11-05", "CM-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "credit_memo", "LD-2",
+                               "LD-INV-21", NULL, 120000, "USD", "2026-11-05",
+                               "CM-1"),
                      0);
     ck_assert_int_eq(res.created, 1);
     ck_assert_int_eq(res.signed_minor, -120000);
-    ck_assert_int_eq(inv_bal("LD-INV-21", "2026-11-04"), 1000000);
-    ck_assert_int_eq(inv_bal("LD-INV-21", "2026-11-05"), 880000);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-04"), 1500000);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-05"), 1380000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-21", "2026-11-04"),
+                     1000000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-21", "2026-11-05"),
+                     880000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-04"), 1500000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-05"), 1380000);
 
     /* the same reference again: the stored entry; other values: refused */
-    ck_assert_int_eq(doc(&again, "credit_memo", "LD-2", "LD-INV-21", NULL,
-                         120000, "USD", "2026-11-05", "CM-1"),
+    ck_assert_int_eq(tl_fx_doc(&again, db, &err, "credit_memo", "LD-2",
+                               "LD-INV-21", NULL, 120000, "USD", "2026-11-05",
+                               "CM-1"),
                      0);
     ck_assert_int_eq(again.created, 0);
     ck_assert_int_eq(again.entry_id, res.entry_id);
-    ck_assert_int_eq(doc(&again, "credit_memo", "LD-2", "LD-INV-21", NULL,
-                         130000, "USD", "2026-11-05", "CM-1"),
+    ck_assert_int_eq(tl_fx_doc(&again, db, &err, "credit_memo", "LD-2",
+                               "LD-INV-21", NULL, 130000, "USD", "2026-11-05",
+                               "CM-1"),
                      TL_EDUPLICATE);
     ck_assert_str_eq(err.field, "reference");
     /* more than the invoice owes (8,800.00) */
-    ck_assert_int_eq(doc(&again, "credit_memo", "LD-2", "LD-INV-21", NULL,
-                         880001, "USD", "2026-11-06", "CM-2"),
+    ck_assert_int_eq(tl_fx_doc(&again, db, &err, "credit_memo", "LD-2",
+                               "LD-INV-21", NULL, 880001, "USD", "2026-11-06",
+                               "CM-2"),
                      TL_ECONFLICT);
     ck_assert_str_eq(err.code, "exceeds_open");
 
     /* debit memo 250.00 on the second invoice, 2026-11-10 */
-    ck_assert_int_eq(doc(&res, "debit_memo", "LD-2", "LD-INV-22", NULL, 25000,
-                         "USD", "2026-11-10", "DM-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "debit_memo", "LD-2",
+                               "LD-INV-22", NULL, 25000, "USD", "2026-11-10",
+                               "DM-1"),
                      0);
-    ck_assert_int_eq(inv_bal("LD-INV-22", "2026-11-09"), 500000);
-    ck_assert_int_eq(inv_bal("LD-INV-22", "2026-11-10"), 525000);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-10"), 1405000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-22", "2026-11-09"),
+                     500000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-22", "2026-11-10"),
+                     525000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-10"), 1405000);
 
     /* a signed adjustment at account level: -0.01 */
-    ck_assert_int_eq(doc(&res, "adjustment", "LD-2", NULL, NULL, -1, "USD",
-                         "2026-11-12", "ADJ-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "adjustment", "LD-2", NULL, NULL,
+                               -1, "USD", "2026-11-12", "ADJ-1"),
                      0);
     ck_assert_int_eq(res.signed_minor, -1);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-12"), 1404999);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-12"), 1404999);
 
     /* 15,000.00 paid: 8,800.00 + 5,250.00 applied, 950.00 on account */
-    pay("LD-2", 1500000, "USD", "2026-11-20", "W-LD2");
-    ck_assert_int_eq(inv_bal("LD-INV-21", "2026-11-20"), 0);
-    ck_assert_int_eq(inv_bal("LD-INV-22", "2026-11-20"), 0);
-    ck_assert_int_eq(inv_bal("LD-INV-21", "2026-11-19"), 880000);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-20"), -95001);
+    tl_fx_payment(db, "LD-2", 1500000, "USD", "2026-11-20", "W-LD2");
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-21", "2026-11-20"), 0);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-22", "2026-11-20"), 0);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "LD-INV-21", "2026-11-19"),
+                     880000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-20"), -95001);
 
     /* a refund of more than the credit is refused; of the credit, zero */
-    ck_assert_int_eq(doc(&res, "refund", "LD-2", NULL, NULL, 95002, "USD",
-                         "2026-11-25", "RF-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "refund", "LD-2", NULL, NULL,
+                               95002, "USD", "2026-11-25", "RF-1"),
                      TL_ECONFLICT);
     ck_assert_str_eq(err.code, "exceeds_credit");
-    ck_assert_int_eq(doc(&res, "refund", "LD-2", NULL, NULL, 95001, "USD",
-                         "2026-11-25", "RF-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "refund", "LD-2", NULL, NULL,
+                               95001, "USD", "2026-11-25", "RF-1"),
                      0);
     ck_assert_int_eq(res.signed_minor, 95001);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-24"), -95001);
-    ck_assert_int_eq(acct_bal("LD-2", "2026-11-25"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-24"), -95001);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-25"), 0);
 
     /* append-only: the trigger refuses an edit */
     {
@@ -332,16 +206,19 @@ static int64_t wo_request(const char *invoice_number, int64_t amount,
 
 START_TEST(writeoff_needs_another_person_and_two_above_threshold)
 {
-    int64_t id = account_in("WO-1", "USD");
+    int64_t id = tl_fx_account_in(db, "WO-1", "USD");
     int64_t small;
     int64_t big;
     int64_t rej;
     int created = 0;
     int posted = 0;
 
-    invoice(id, "WO-INV-1", "2026-06-01", 80000, "USD");  /* 800.00 */
-    invoice(id, "WO-INV-2", "2026-06-01", 250000, "USD"); /* 2,500.00 */
-    invoice(id, "WO-INV-3", "2026-06-01", 10000, "USD");  /* 100.00 */
+    tl_fx_ledger_invoice(db, id, "WO-INV-1", "2026-06-01", 80000,
+                         "USD"); /* 800.00 */
+    tl_fx_ledger_invoice(db, id, "WO-INV-2", "2026-06-01", 250000,
+                         "USD"); /* 2,500.00 */
+    tl_fx_ledger_invoice(db, id, "WO-INV-3", "2026-06-01", 10000,
+                         "USD"); /* 100.00 */
 
     small = wo_request("WO-INV-1", 80000, "uncollectable", "2026-11-01",
                        "alice", &created);
@@ -361,8 +238,9 @@ START_TEST(writeoff_needs_another_person_and_two_above_threshold)
                          &posted, db, small, day("2026-11-02"), "bob", &err),
                      0);
     ck_assert_int_eq(posted, 1);
-    ck_assert_int_eq(inv_bal("WO-INV-1", "2026-11-01"), 80000);
-    ck_assert_int_eq(inv_bal("WO-INV-1", "2026-11-02"), 0);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "WO-INV-1", "2026-11-01"),
+                     80000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "WO-INV-1", "2026-11-02"), 0);
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT amount_minor AS n FROM"
                         " collections.ledger_entry WHERE kind = 'write_off'"
@@ -376,7 +254,8 @@ START_TEST(writeoff_needs_another_person_and_two_above_threshold)
                          &posted, db, big, day("2026-11-03"), "bob", &err),
                      0);
     ck_assert_int_eq(posted, 0);
-    ck_assert_int_eq(inv_bal("WO-INV-2", "2026-11-03"), 250000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "WO-INV-2", "2026-11-03"),
+                     250000);
     ck_assert_int_eq(collections_writeoff_approve(
                          &posted, db, big, day("2026-11-03"), "bob", &err),
                      TL_ECONFLICT);
@@ -386,9 +265,10 @@ START_TEST(writeoff_needs_another_person_and_two_above_threshold)
                          &posted, db, big, day("2026-11-04"), "carol", &err),
                      0);
     ck_assert_int_eq(posted, 1);
-    ck_assert_int_eq(inv_bal("WO-INV-2", "2026-11-03"), 250000);
-    ck_assert_int_eq(inv_bal("WO-INV-2", "2026-11-04"), 0);
-    ck_assert_int_eq(acct_bal("WO-1", "2026-11-04"), 10000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "WO-INV-2", "2026-11-03"),
+                     250000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "WO-INV-2", "2026-11-04"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "WO-1", "2026-11-04"), 10000);
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM collections.write_off"
                         " WHERE first_approver = 'bob'"
@@ -412,7 +292,8 @@ START_TEST(writeoff_needs_another_person_and_two_above_threshold)
                          &posted, db, rej, day("2026-11-02"), "bob", &err),
                      TL_ECONFLICT);
     tl_err_clear(&err);
-    ck_assert_int_eq(inv_bal("WO-INV-3", "2026-11-30"), 10000);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "WO-INV-3", "2026-11-30"),
+                     10000);
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM collections.ledger_entry"
                         " WHERE kind = 'write_off'"),
@@ -423,12 +304,13 @@ END_TEST
 START_TEST(recovery_reinstates_and_pays_the_written_off_invoice)
 {
     collections_doc_result res;
-    int64_t id = account_in("RC-1", "USD");
+    int64_t id = tl_fx_account_in(db, "RC-1", "USD");
     int64_t wo;
     int created = 0;
     int posted = 0;
 
-    invoice(id, "RC-INV-1", "2026-06-01", 250000, "USD"); /* 2,500.00 */
+    tl_fx_ledger_invoice(db, id, "RC-INV-1", "2026-06-01", 250000,
+                         "USD"); /* 2,500.00 */
     wo = wo_request("RC-INV-1", 250000, "bankrupt", "2026-09-01", "alice",
                     &created);
     ck_assert_int_eq(collections_writeoff_approve(
@@ -437,20 +319,20 @@ START_TEST(recovery_reinstates_and_pays_the_written_off_invoice)
     ck_assert_int_eq(collections_writeoff_approve(
                          &posted, db, wo, day("2026-09-02"), "carol", &err),
                      0);
-    ck_assert_int_eq(acct_bal("RC-1", "2026-09-02"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RC-1", "2026-09-02"), 0);
 
     /* more than was written off is refused */
-    ck_assert_int_eq(doc(&res, "recovery", "RC-1", "RC-INV-1", NULL, 250001,
-                         "USD", "2026-11-10", "TRUSTEE-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "recovery", "RC-1", "RC-INV-1",
+                               NULL, 250001, "USD", "2026-11-10", "TRUSTEE-1"),
                      TL_ECONFLICT);
     ck_assert_str_eq(err.code, "exceeds_written_off");
     /* the bankruptcy trustee pays 1,000.00 */
-    ck_assert_int_eq(doc(&res, "recovery", "RC-1", "RC-INV-1", NULL, 100000,
-                         "USD", "2026-11-10", "TRUSTEE-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "recovery", "RC-1", "RC-INV-1",
+                               NULL, 100000, "USD", "2026-11-10", "TRUSTEE-1"),
                      0);
     ck_assert_int_eq(res.created, 1);
-    ck_assert_int_eq(inv_bal("RC-INV-1", "2026-11-10"), 0);
-    ck_assert_int_eq(acct_bal("RC-1", "2026-11-10"), 0);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "RC-INV-1", "2026-11-10"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RC-1", "2026-11-10"), 0);
     /* the invoice's history: write-off, its partial reinstatement, cash */
     ck_assert_int_eq(tl_fx_count(db, "SELECT sum(amount_minor) AS n"
                                      " FROM collections.ledger_entry"
@@ -470,12 +352,12 @@ START_TEST(recovery_reinstates_and_pays_the_written_off_invoice)
                         " AND payment_id IS NOT NULL"),
         1);
     /* posting it again adds nothing; the rest (1,500.00) can still come */
-    ck_assert_int_eq(doc(&res, "recovery", "RC-1", "RC-INV-1", NULL, 100000,
-                         "USD", "2026-11-10", "TRUSTEE-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "recovery", "RC-1", "RC-INV-1",
+                               NULL, 100000, "USD", "2026-11-10", "TRUSTEE-1"),
                      0);
     ck_assert_int_eq(res.created, 0);
-    ck_assert_int_eq(doc(&res, "recovery", "RC-1", "RC-INV-1", NULL, 150001,
-                         "USD", "2026-11-20", "TRUSTEE-2"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "recovery", "RC-1", "RC-INV-1",
+                               NULL, 150001, "USD", "2026-11-20", "TRUSTEE-2"),
                      TL_ECONFLICT);
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM collections.payment"), 1);
@@ -486,26 +368,27 @@ START_TEST(transfer_posts_two_linked_entries)
 {
     collections_doc_result res;
     collections_doc_result again;
-    int64_t id = account_in("TR-1", "USD");
+    int64_t id = tl_fx_account_in(db, "TR-1", "USD");
 
-    sibling_account("TR-2", "TR-1");
-    account_in("TR-9", "USD");                            /* another customer */
-    invoice(id, "TR-INV-1", "2026-10-01", 100000, "USD"); /* 1,000.00 */
+    tl_fx_sibling_account(db, "TR-2", "TR-1");
+    tl_fx_account_in(db, "TR-9", "USD"); /* another customer */
+    tl_fx_ledger_invoice(db, id, "TR-INV-1", "2026-10-01", 100000,
+                         "USD"); /* 1,000.00 */
 
-    ck_assert_int_eq(doc(&res, "transfer", "TR-1", NULL, "TR-9", 40000, "USD",
-                         "2026-11-15", "MOVE-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "transfer", "TR-1", NULL, "TR-9",
+                               40000, "USD", "2026-11-15", "MOVE-1"),
                      TL_EINVALID);
     ck_assert_str_eq(err.field, "to_account");
-    ck_assert_int_eq(doc(&res, "transfer", "TR-1", NULL, "TR-2", 40000, "USD",
-                         "2026-11-15", "MOVE-1"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "transfer", "TR-1", NULL, "TR-2",
+                               40000, "USD", "2026-11-15", "MOVE-1"),
                      0);
     ck_assert_int_eq(res.created, 1);
     ck_assert_int_eq(res.signed_minor, -40000);
     ck_assert_int_ne(res.linked_entry_id, 0);
-    ck_assert_int_eq(acct_bal("TR-1", "2026-11-14"), 100000);
-    ck_assert_int_eq(acct_bal("TR-1", "2026-11-15"), 60000);
-    ck_assert_int_eq(acct_bal("TR-2", "2026-11-14"), 0);
-    ck_assert_int_eq(acct_bal("TR-2", "2026-11-15"), 40000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "TR-1", "2026-11-14"), 100000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "TR-1", "2026-11-15"), 60000);
+    ck_assert_int_eq(tl_fx_account_balance(db, "TR-2", "2026-11-14"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "TR-2", "2026-11-15"), 40000);
     /* each side names the other */
     ck_assert_int_eq(
         tl_fx_count(db, "SELECT count(*) AS n FROM collections.ledger_doc a"
@@ -514,8 +397,8 @@ START_TEST(transfer_posts_two_linked_entries)
                         " AND b.linked_entry_id = a.entry_id"
                         " WHERE a.doc_kind = 'transfer'"),
         2);
-    ck_assert_int_eq(doc(&again, "transfer", "TR-1", NULL, "TR-2", 40000, "USD",
-                         "2026-11-15", "MOVE-1"),
+    ck_assert_int_eq(tl_fx_doc(&again, db, &err, "transfer", "TR-1", NULL,
+                               "TR-2", 40000, "USD", "2026-11-15", "MOVE-1"),
                      0);
     ck_assert_int_eq(again.created, 0);
     ck_assert_int_eq(again.entry_id, res.entry_id);

@@ -16,17 +16,16 @@
 #include "collections/book.h"
 #include "collections/collections.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/ledger_fixtures.h"
 #include "tests/support/testdb.h"
 
 static tl_db *db;
 static tl_err err;
-static int invoices_made;
 
 static void setup(void)
 {
     db = tl_test_db_open();
     tl_err_init(&err);
-    invoices_made = 0;
 }
 
 static void teardown(void)
@@ -44,161 +43,21 @@ static tl_date day(const char *text)
     return d;
 }
 
-/* Runs SQL with text parameters; returns the first column of the first
- * row as a number (0 when there is none). */
-static int64_t sqlv(const char *text, int n, const char *const *params)
-{
-    PGresult *res =
-        PQexecParams(tl_db_pgconn(db), text, n, NULL, params, NULL, NULL, 0);
-    int64_t v = 0;
-
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
-                      PQresultStatus(res) == PGRES_TUPLES_OK,
-                  "%s: %s", text, PQresultErrorMessage(res));
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
-        !PQgetisnull(res, 0, 0))
-        v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return v;
-}
-
-/* An account of customer <cust>-CUST in `cur` (the fixture's account,
- * re-currencied before anything is posted to it). */
-static int64_t account_in(const char *number, const char *cur)
-{
-    int64_t id = tl_fx_account(db, number, 1, 101);
-    const char *params[2] = {number, cur};
-
-    sqlv("UPDATE accounts.billing_account SET currency = $2"
-         " WHERE account_number = $1",
-         2, params);
-    return id;
-}
-
-/* A second account of the customer that owns `sibling`. */
-__attribute__((unused)) static void sibling_account(const char *number,
-                                                    const char *sibling)
-{
-    const char *params[2] = {number, sibling};
-
-    sqlv("INSERT INTO accounts.billing_account (account_number, customer_id,"
-         " name, currency, bill_cycle_day, payment_terms_days)"
-         " SELECT $1, customer_id, 'Sibling ' || $1, currency, 1, 30"
-         " FROM accounts.billing_account WHERE account_number = $2",
-         2, params);
-}
-
-/* A final invoice posted to the ledger, issued on `issue` and due 30 days
- * later, in `cur`. Returns the invoice id. */
-static int64_t invoice(int64_t account_id, const char *number,
-                       const char *issue, int64_t amount, const char *cur)
-{
-    char acct[24];
-    char n[16];
-    char amt[24];
-    const char *params[6] = {acct, n, issue, amt, number, cur};
-
-    snprintf(acct, sizeof(acct), "%lld", (long long)account_id);
-    snprintf(n, sizeof(n), "%d", ++invoices_made);
-    snprintf(amt, sizeof(amt), "%lld", (long long)amount);
-    return sqlv(
-        "WITH r AS (INSERT INTO billing.bill_run (cycle_day, period_start,"
-        " period_end, issue_date, status, started_by, approved_by,"
-        " approved_at) VALUES (1, DATE '2000-01-01' + $2::int,"
-        " DATE '2000-01-02' + $2::int, $3::date, 'approved', 'test', 'test',"
-        " now()) RETURNING run_id),"
-        " i AS (INSERT INTO billing.invoice (account_id, invoice_number,"
-        " series, sequence_no, run_id, period_start, period_end, issue_date,"
-        " due_date, currency, subtotal_minor, tax_minor, total_minor, status)"
-        " SELECT $1::bigint, $5, 'standard', 100000 + $2::int, run_id,"
-        " $3::date, $3::date + 30, $3::date, $3::date + 30, $6, $4::bigint, 0,"
-        " $4::bigint, 'final' FROM r"
-        " RETURNING account_id, invoice_id, invoice_number, issue_date,"
-        " due_date, total_minor, currency)"
-        " INSERT INTO collections.ledger_entry (account_id, kind, source_ref,"
-        " amount_minor, currency, effective_date, due_date, invoice_id)"
-        " SELECT account_id, 'invoice', invoice_number, total_minor, currency,"
-        " issue_date, due_date, invoice_id FROM i RETURNING invoice_id",
-        6, params);
-}
-
-static void pay(const char *account_number, int64_t amount, const char *cur,
-                const char *date, const char *reference)
-{
-    collections_payment_in in;
-    collections_payment_result res;
-
-    memset(&in, 0, sizeof(in));
-    in.account_number = account_number;
-    ck_assert_int_eq(tl_money_make(&in.amount, amount, cur), 0);
-    in.received_date = day(date);
-    in.reference = reference;
-    in.method = "wire";
-    in.actor = "test";
-    ck_assert_msg(collections_post_payment(&res, db, &in, &err) == 0, "%s",
-                  err.message);
-}
-
-__attribute__((unused)) static int64_t acct_bal(const char *account,
-                                                const char *on)
-{
-    tl_money m;
-
-    ck_assert_msg(collections_account_balance(&m, db, account, day(on), &err) ==
-                      0,
-                  "%s", err.message);
-    return m.minor;
-}
-
-__attribute__((unused)) static int64_t inv_bal(const char *invoice_number,
-                                               const char *on)
-{
-    tl_money m;
-
-    ck_assert_msg(
-        collections_invoice_balance(&m, db, invoice_number, day(on), &err) == 0,
-        "%s", err.message);
-    return m.minor;
-}
-
-/* Posts a document; returns its status (err keeps the details). */
-__attribute__((unused)) static int
-doc(collections_doc_result *res, const char *kind, const char *account,
-    const char *invoice_number, const char *to, int64_t amount, const char *cur,
-    const char *date, const char *reference)
-{
-    collections_doc_in in;
-
-    memset(&in, 0, sizeof(in));
-    in.kind = kind;
-    in.account_number = account;
-    in.invoice_number = invoice_number;
-    in.to_account = to;
-    ck_assert_int_eq(tl_money_make(&in.amount, amount, cur), 0);
-    in.date = day(date);
-    in.reference = reference;
-    in.reason = "test";
-    in.method = "wire";
-    in.actor = "test";
-    tl_err_clear(&err);
-    return collections_doc_post(res, db, &in, &err);
-}
-
 /* CR-1 (USD): CR-INV-1 5,000.00 issued 2026-06-01 (due 07-01), CR-INV-2
  * 1,000.00 issued 10-01 (due 10-31); 1,500.00 paid 10-05 (to CR-INV-1);
  * a promise of 1,000.00 by 11-30. CR-2: one current invoice. */
 static void book(void)
 {
-    int64_t id = account_in("CR-1", "USD");
-    int64_t other = account_in("CR-2", "USD");
+    int64_t id = tl_fx_account_in(db, "CR-1", "USD");
+    int64_t other = tl_fx_account_in(db, "CR-2", "USD");
     tl_money m;
     int64_t promise_id = 0;
     int created = 0;
 
-    invoice(id, "CR-INV-1", "2026-06-01", 500000, "USD");
-    invoice(id, "CR-INV-2", "2026-10-01", 100000, "USD");
-    invoice(other, "CR-INV-9", "2026-11-01", 20000, "USD");
-    pay("CR-1", 150000, "USD", "2026-10-05", "W-CR-1");
+    tl_fx_ledger_invoice(db, id, "CR-INV-1", "2026-06-01", 500000, "USD");
+    tl_fx_ledger_invoice(db, id, "CR-INV-2", "2026-10-01", 100000, "USD");
+    tl_fx_ledger_invoice(db, other, "CR-INV-9", "2026-11-01", 20000, "USD");
+    tl_fx_payment(db, "CR-1", 150000, "USD", "2026-10-05", "W-CR-1");
     ck_assert_int_eq(tl_money_make(&m, 100000, "USD"), 0);
     ck_assert_msg(collections_promise_add(&promise_id, &created, db, "CR-1", &m,
                                           day("2026-11-10"), day("2026-11-30"),
@@ -555,20 +414,23 @@ START_TEST(incomplete_files_name_what_is_missing)
     tl_fx_catalog(db);
     tl_fx_contract(db, "CR-1", "2026-01-01", "1150.00");
     /* a reseller needs a tax certificate in force */
-    sqlv("UPDATE accounts.customer SET kind = 'wholesale'"
-         " WHERE customer_id = (SELECT customer_id"
-         " FROM accounts.billing_account WHERE account_number = 'CR-1')",
-         0, NULL);
+    tl_fx_sql(db,
+              "UPDATE accounts.customer SET kind = 'wholesale'"
+              " WHERE customer_id = (SELECT customer_id"
+              " FROM accounts.billing_account WHERE account_number = 'CR-1')",
+              0, NULL);
     incomplete(&s, "2026-11-15");
     ck_assert_str_eq(s.number[0], "CR-1");
     ck_assert_int_eq(s.contract[0], 0);
     ck_assert_int_eq(s.tax[0], 1);
     ck_assert_int_eq(s.application[0], 0);
-    sqlv("INSERT INTO accounts.tax_exemption (account_id, certificate_number,"
-         " jurisdiction, valid_from, valid_to) SELECT account_id, 'RESALE-77',"
-         " 'US-ME', DATE '2026-01-01', DATE '2027-01-01'"
-         " FROM accounts.billing_account WHERE account_number = 'CR-1'",
-         0, NULL);
+    tl_fx_sql(
+        db,
+        "INSERT INTO accounts.tax_exemption (account_id, certificate_number,"
+        " jurisdiction, valid_from, valid_to) SELECT account_id, 'RESALE-77',"
+        " 'US-ME', DATE '2026-01-01', DATE '2027-01-01'"
+        " FROM accounts.billing_account WHERE account_number = 'CR-1'",
+        0, NULL);
     incomplete(&s, "2026-11-15");
     ck_assert_int_eq(s.n, 1);
     ck_assert_str_eq(s.number[0], "CR-2");

@@ -15,17 +15,16 @@
 #include "collections/book.h"
 #include "collections/collections.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/ledger_fixtures.h"
 #include "tests/support/testdb.h"
 
 static tl_db *db;
 static tl_err err;
-static int invoices_made;
 
 static void setup(void)
 {
     db = tl_test_db_open();
     tl_err_init(&err);
-    invoices_made = 0;
 }
 
 static void teardown(void)
@@ -43,145 +42,6 @@ static tl_date day(const char *text)
     return d;
 }
 
-/* Runs SQL with text parameters; returns the first column of the first
- * row as a number (0 when there is none). */
-static int64_t sqlv(const char *text, int n, const char *const *params)
-{
-    PGresult *res =
-        PQexecParams(tl_db_pgconn(db), text, n, NULL, params, NULL, NULL, 0);
-    int64_t v = 0;
-
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
-                      PQresultStatus(res) == PGRES_TUPLES_OK,
-                  "%s: %s", text, PQresultErrorMessage(res));
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
-        !PQgetisnull(res, 0, 0))
-        v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return v;
-}
-
-/* An account of customer <cust>-CUST in `cur` (the fixture's account,
- * re-currencied before anything is posted to it). */
-static int64_t account_in(const char *number, const char *cur)
-{
-    int64_t id = tl_fx_account(db, number, 1, 101);
-    const char *params[2] = {number, cur};
-
-    sqlv("UPDATE accounts.billing_account SET currency = $2"
-         " WHERE account_number = $1",
-         2, params);
-    return id;
-}
-
-/* A second account of the customer that owns `sibling`. */
-__attribute__((unused)) static void sibling_account(const char *number,
-                                                    const char *sibling)
-{
-    const char *params[2] = {number, sibling};
-
-    sqlv("INSERT INTO accounts.billing_account (account_number, customer_id,"
-         " name, currency, bill_cycle_day, payment_terms_days)"
-         " SELECT $1, customer_id, 'Sibling ' || $1, currency, 1, 30"
-         " FROM accounts.billing_account WHERE account_number = $2",
-         2, params);
-}
-
-/* A final invoice posted to the ledger, issued on `issue` and due 30 days
- * later, in `cur`. Returns the invoice id. */
-static int64_t invoice(int64_t account_id, const char *number,
-                       const char *issue, int64_t amount, const char *cur)
-{
-    char acct[24];
-    char n[16];
-    char amt[24];
-    const char *params[6] = {acct, n, issue, amt, number, cur};
-
-    snprintf(acct, sizeof(acct), "%lld", (long long)account_id);
-    snprintf(n, sizeof(n), "%d", ++invoices_made);
-    snprintf(amt, sizeof(amt), "%lld", (long long)amount);
-    return sqlv(
-        "WITH r AS (INSERT INTO billing.bill_run (cycle_day, period_start,"
-        " period_end, issue_date, status, started_by, approved_by,"
-        " approved_at) VALUES (1, DATE '2000-01-01' + $2::int,"
-        " DATE '2000-01-02' + $2::int, $3::date, 'approved', 'test', 'test',"
-        " now()) RETURNING run_id),"
-        " i AS (INSERT INTO billing.invoice (account_id, invoice_number,"
-        " series, sequence_no, run_id, period_start, period_end, issue_date,"
-        " due_date, currency, subtotal_minor, tax_minor, total_minor, status)"
-        " SELECT $1::bigint, $5, 'standard', 100000 + $2::int, run_id,"
-        " $3::date, $3::date + 30, $3::date, $3::date + 30, $6, $4::bigint, 0,"
-        " $4::bigint, 'final' FROM r"
-        " RETURNING account_id, invoice_id, invoice_number, issue_date,"
-        " due_date, total_minor, currency)"
-        " INSERT INTO collections.ledger_entry (account_id, kind, source_ref,"
-        " amount_minor, currency, effective_date, due_date, invoice_id)"
-        " SELECT account_id, 'invoice', invoice_number, total_minor, currency,"
-        " issue_date, due_date, invoice_id FROM i RETURNING invoice_id",
-        6, params);
-}
-
-static void pay(const char *account_number, int64_t amount, const char *cur,
-                const char *date, const char *reference)
-{
-    collections_payment_in in;
-    collections_payment_result res;
-
-    memset(&in, 0, sizeof(in));
-    in.account_number = account_number;
-    ck_assert_int_eq(tl_money_make(&in.amount, amount, cur), 0);
-    in.received_date = day(date);
-    in.reference = reference;
-    in.method = "wire";
-    in.actor = "test";
-    ck_assert_msg(collections_post_payment(&res, db, &in, &err) == 0, "%s",
-                  err.message);
-}
-
-static int64_t acct_bal(const char *account, const char *on)
-{
-    tl_money m;
-
-    ck_assert_msg(collections_account_balance(&m, db, account, day(on), &err) ==
-                      0,
-                  "%s", err.message);
-    return m.minor;
-}
-
-__attribute__((unused)) static int64_t inv_bal(const char *invoice_number,
-                                               const char *on)
-{
-    tl_money m;
-
-    ck_assert_msg(
-        collections_invoice_balance(&m, db, invoice_number, day(on), &err) == 0,
-        "%s", err.message);
-    return m.minor;
-}
-
-/* Posts a document; returns its status (err keeps the details). */
-static int doc(collections_doc_result *res, const char *kind,
-               const char *account, const char *invoice_number, const char *to,
-               int64_t amount, const char *cur, const char *date,
-               const char *reference)
-{
-    collections_doc_in in;
-
-    memset(&in, 0, sizeof(in));
-    in.kind = kind;
-    in.account_number = account;
-    in.invoice_number = invoice_number;
-    in.to_account = to;
-    ck_assert_int_eq(tl_money_make(&in.amount, amount, cur), 0);
-    in.date = day(date);
-    in.reference = reference;
-    in.reason = "test";
-    in.method = "wire";
-    in.actor = "test";
-    tl_err_clear(&err);
-    return collections_doc_post(res, db, &in, &err);
-}
-
 /* Harbor (USD): INV-S1 1,000.00 issued 2026-10-01 (due 10-31), INV-S2
  * 2,000.00 issued 11-01 (due 12-01); 600.00 paid 11-10 (to INV-S1); a
  * credit memo of 100.00 on INV-S2 11-12; 300.00 of INV-S2 disputed 11-15;
@@ -193,14 +53,15 @@ static void book(void)
     collections_dispute_in din;
     int64_t dispute_id = 0;
     int created = 0;
-    int64_t hh = account_in("HH-1001", "USD");
-    int64_t al = account_in("AH-2001", "CAD");
+    int64_t hh = tl_fx_account_in(db, "HH-1001", "USD");
+    int64_t al = tl_fx_account_in(db, "AH-2001", "CAD");
 
-    invoice(hh, "INV-S1", "2026-10-01", 100000, "USD");
-    invoice(hh, "INV-S2", "2026-11-01", 200000, "USD");
-    pay("HH-1001", 60000, "USD", "2026-11-10", "W-HH-1");
-    ck_assert_int_eq(doc(&res, "credit_memo", "HH-1001", "INV-S2", NULL, 10000,
-                         "USD", "2026-11-12", "CM-S2"),
+    tl_fx_ledger_invoice(db, hh, "INV-S1", "2026-10-01", 100000, "USD");
+    tl_fx_ledger_invoice(db, hh, "INV-S2", "2026-11-01", 200000, "USD");
+    tl_fx_payment(db, "HH-1001", 60000, "USD", "2026-11-10", "W-HH-1");
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "credit_memo", "HH-1001",
+                               "INV-S2", NULL, 10000, "USD", "2026-11-12",
+                               "CM-S2"),
                      0);
     memset(&din, 0, sizeof(din));
     din.invoice_number = "INV-S2";
@@ -211,11 +72,11 @@ static void book(void)
     ck_assert_msg(
         collections_dispute_open(&dispute_id, &created, db, &din, &err) == 0,
         "%s", err.message);
-    ck_assert_int_eq(doc(&res, "debit_memo", "HH-1001", NULL, NULL, 5000, "USD",
-                         "2026-11-20", "DM-LATE"),
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "debit_memo", "HH-1001", NULL,
+                               NULL, 5000, "USD", "2026-11-20", "DM-LATE"),
                      0);
-    invoice(al, "INV-C1", "2026-11-01", 1000000, "CAD");
-    pay("AH-2001", 250000, "CAD", "2026-11-20", "W-AH-1");
+    tl_fx_ledger_invoice(db, al, "INV-C1", "2026-11-01", 1000000, "CAD");
+    tl_fx_payment(db, "AH-2001", 250000, "CAD", "2026-11-20", "W-AH-1");
 }
 
 static int count_entry(const collections_entry *e, void *cls, tl_err *e2)
@@ -251,7 +112,8 @@ START_TEST(statement_ties_opening_movements_closing)
     ck_assert_int_eq(s.closing, 235000);
     ck_assert_int_eq(s.opening + s.invoices + s.payments + s.credits + s.debits,
                      s.closing);
-    ck_assert_int_eq(s.closing, acct_bal("HH-1001", "2026-11-30"));
+    ck_assert_int_eq(s.closing,
+                     tl_fx_account_balance(db, "HH-1001", "2026-11-30"));
     ck_assert_int_eq(entries, 4);
     /* INV-S1: 400.00 open, 30 days past due; INV-S2: 1,900.00 open, 300.00
      * of it disputed, not yet due; the debit memo is not an invoice */
@@ -344,8 +206,9 @@ START_TEST(summary_ties_to_the_ledger_and_converts_cad_to_usd)
         ck_assert_int_eq(s.r[i].opening + s.r[i].billed - s.r[i].collected -
                              s.r[i].credits - s.r[i].write_offs,
                          s.r[i].closing);
-        ck_assert_int_eq(s.r[i].closing,
-                         acct_bal(s.r[i].account_number, "2026-11-30"));
+        ck_assert_int_eq(
+            s.r[i].closing,
+            tl_fx_account_balance(db, s.r[i].account_number, "2026-11-30"));
     }
 
     /* the portfolio in USD: Alpine at 0.733333 (the December rate is not
