@@ -7,8 +7,8 @@
  *   amount          plain decimal in the currency ("1234.50")
  *   date            deposit date, YYYY-MM-DD
  * Optional:
- *   account_number  our billing account number, as written on the stub
- *   invoice_number  invoice numbers on the stub (several: separated by ';'
+ *   account_number  our billing account number, as written on the remittance slip
+ *   invoice_number  invoice numbers on the remittance slip (several: separated by ';'
  *                   or spaces)
  *   check_number    the check's number
  *   currency        ISO 4217 (default USD)
