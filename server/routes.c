@@ -13,6 +13,9 @@
 #define MONEY_READ (SRV_R_FINANCE | SRV_R_COLL | SRV_R_ADMIN)
 #define COLL_WRITE (SRV_R_COLL | SRV_R_ADMIN)
 #define COMM_WRITE (SRV_R_FINANCE | SRV_R_ADMIN)
+#define ACCT_READ (MONEY_READ | SRV_R_SALES)
+#define WO_APPROVE (SRV_R_FINANCE | SRV_R_COLL | SRV_R_ADMIN)
+#define FX_WRITE (SRV_R_FINANCE | SRV_R_ADMIN)
 
 /* clang-format off */
 const srv_route srv_route_table[] = {
@@ -80,6 +83,43 @@ const srv_route srv_route_table[] = {
      "{\"accountNumber\", \"amount\": {\"amount\": \"100.00\", "
      "\"currency\": \"USD\"}, \"receivedDate\", \"reference\", \"method\", "
      "\"invoiceNumber\"?}", 201},
+    {"GET", "/payment", h_payment_list, ACCT_READ, "ledger",
+     "Payments received, by date (an account's, under row-level security)",
+     "accountNumber,from,to,limit,offset", NULL, 200},
+    {"GET", "/payment/{id}", h_payment_get, ACCT_READ, "ledger",
+     "One payment", NULL, NULL, 200},
+    {"GET", "/account/{id}/paymentStatus", h_payment_status, ACCT_READ,
+     "ledger",
+     "What a collector reads out: balance, open invoices, last payments "
+     "and how they were applied, promises in force", "asOf,invoiceNumber",
+     NULL, 200},
+    {"GET", "/ledger", h_ledger_list, ACCT_READ, "ledger",
+     "An account's ledger entries with the running balance",
+     "accountNumber,from,to,limit,offset", NULL, 200},
+    {"GET", "/ledger/balance", h_ledger_balance, ACCT_READ, "ledger",
+     "The balance of an account or an invoice as of a day",
+     "accountNumber,invoiceNumber,asOf", NULL, 200},
+    {"POST", "/ledgerDocument", h_ledger_doc_create, COLL_WRITE, "ledger",
+     "Post a ledger document (credit_memo, debit_memo, adjustment, refund, "
+     "transfer, recovery); the same reference again returns it (200)", NULL,
+     "{\"kind\", \"accountNumber\", \"invoiceNumber\"?, \"toAccount\"?, "
+     "\"amount\": {\"amount\": \"100.00\", \"currency\": \"USD\"}, "
+     "\"date\"?, \"reference\", \"reason\"?, \"method\"?}", 201},
+    {"POST", "/writeOff", h_writeoff_create, COLL_WRITE, "writeOff",
+     "Request a write-off of what an invoice owes; the same request again "
+     "returns it (200)", NULL,
+     "{\"invoiceNumber\", \"amount\": {\"amount\", \"currency\"}, "
+     "\"reason\", \"date\"?}", 201},
+    {"GET", "/writeOff", h_writeoff_list, MONEY_READ, "writeOff",
+     "Write-offs by number", "state,limit,offset", NULL, 200},
+    {"POST", "/writeOff/{id}/approve", h_writeoff_approve, WO_APPROVE,
+     "writeOff",
+     "Approve a write-off as the authenticated user (not the requester; "
+     "above the threshold a second, different approver posts it)", NULL,
+     "{\"date\"?}", 200},
+    {"POST", "/writeOff/{id}/reject", h_writeoff_reject, WO_APPROVE,
+     "writeOff", "Reject a requested write-off", NULL,
+     "{\"date\"?, \"note\"}", 200},
     {"GET", "/aging", h_aging, SRV_R_ALL, "collections",
      "Receivables aging by account; with by=account|agent|product|collector "
      "grouped, the disputed part apart", "asOf,by,limit,offset", NULL, 200},

@@ -221,4 +221,16 @@ int h_commission_run(srv_req *r, tl_db *db, tl_err *err);
 int h_commission_approve(srv_req *r, tl_db *db, tl_err *err);
 int h_commission_audit(srv_req *r, tl_db *db, tl_err *err);
 
+/* the AR ledger (h_acct.c) */
+int h_payment_list(srv_req *r, tl_db *db, tl_err *err);
+int h_payment_get(srv_req *r, tl_db *db, tl_err *err);
+int h_payment_status(srv_req *r, tl_db *db, tl_err *err);
+int h_ledger_list(srv_req *r, tl_db *db, tl_err *err);
+int h_ledger_balance(srv_req *r, tl_db *db, tl_err *err);
+int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_create(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_list(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_approve(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_reject(srv_req *r, tl_db *db, tl_err *err);
+
 #endif
