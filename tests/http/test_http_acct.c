@@ -516,6 +516,210 @@ START_TEST(an_account_executive_sees_only_their_accounts)
 }
 END_TEST
 
+/* ---- statements ---- */
+
+START_TEST(statements_as_json_csv_and_html)
+{
+    char ct[128];
+    resp r;
+
+    r = call(U_COLL, "POST", "/ledgerDocument", JSON_CT,
+             "{\"kind\": \"debit_memo\", \"accountNumber\": \"HTTP-A\","
+             " \"amount\": {\"amount\": \"12.34\", \"currency\": \"USD\"},"
+             " \"date\": \"2026-12-10\", \"reference\": \"DM-1\","
+             " \"reason\": \"late fee <b>\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+
+    r = call(U_AE1, "GET", "/statement?accountNumber=HTTP-A&asOf=2026-12-30",
+             NULL, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_str_eq(jstr(r.json, "from"), "2026-12-01");
+    ck_assert_str_eq(amt(r.json, "opening"), "1950.00");
+    ck_assert_str_eq(amt(r.json, "debits"), "12.34");
+    ck_assert_str_eq(amt(r.json, "closing"), "1962.34");
+    ck_assert_int_eq(json_array_size(json_object_get(r.json, "entries")), 1);
+    resp_free(&r);
+
+    r = call(U_FINANCE, "GET",
+             "/statement?accountNumber=HTTP-A&asOf=2026-12-30&format=csv", NULL,
+             NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(header(&r, "Content-Type", ct, sizeof(ct)));
+    ck_assert_msg(strncmp(ct, "text/csv", 8) == 0, "%s", ct);
+    ck_assert_ptr_nonnull(strstr(r.body, "account,currency,section,"));
+    ck_assert_ptr_nonnull(
+        strstr(r.body, "HTTP-A,USD,entry,2026-12-10,debit_memo,DM-1,,12.34,"
+                       "1962.34\n"));
+    ck_assert_ptr_nonnull(
+        strstr(r.body, "HTTP-A,USD,total,2026-12-30,closing,,,1962.34,\n"));
+    resp_free(&r);
+
+    r = call(U_FINANCE, "GET",
+             "/statement?accountNumber=HTTP-A&asOf=2026-12-30&format=html",
+             NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(header(&r, "Content-Type", ct, sizeof(ct)));
+    ck_assert_msg(strncmp(ct, "text/html", 9) == 0, "%s", ct);
+    ck_assert_ptr_nonnull(strstr(r.body, "<!DOCTYPE html>"));
+    ck_assert_ptr_nonnull(strstr(r.body, "<td>1962.34</td>"));
+    resp_free(&r);
+
+    r = call(U_FINANCE, "GET", "/statement?accountNumber=HTTP-A&format=pdf",
+             NULL, NULL);
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+    r = call(U_AE2, "GET", "/statement?accountNumber=HTTP-A&format=csv", NULL,
+             NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+
+    /* resends: once per account, statement date and day */
+    r = call(U_COLL, "POST", "/statement/resend", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"asOf\": \"2026-12-30\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_COLL, "POST", "/statement/resend", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"asOf\": \"2026-12-30\"}");
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_COLL, "POST", "/statement/resend", JSON_CT,
+             "{\"invoiceNumber\": \"INV-B1\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_COLL, "POST", "/statement/resend", JSON_CT, "{}");
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.contact"), 2);
+
+    /* the month's summary, all in USD */
+    r = call(U_FINANCE, "GET", "/statement/summary?month=2026-12&base=USD",
+             NULL, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_str_eq(amt(json_object_get(r.json, "portfolio"), "closing"),
+                     "2462.34");
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/statement/summary?month=2026-13", NULL, NULL);
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+}
+END_TEST
+
+/* ---- FX ---- */
+
+START_TEST(fx_rates_load_once_by_finance)
+{
+    static const char rate[] = "{\"from\": \"CAD\", \"to\": \"USD\","
+                               " \"effectiveDate\": \"2026-12-01\","
+                               " \"rate\": \"0.730000\"}";
+    resp r;
+
+    r = call(U_FINANCE, "POST", "/fxRate", JSON_CT, rate);
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_ADMIN, "POST", "/fxRate", JSON_CT, rate);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/fxRate", JSON_CT,
+             "{\"from\": \"CAD\", \"to\": \"USD\","
+             " \"effectiveDate\": \"2026-12-01\", \"rate\": \"0.740000\"}");
+    ck_assert_msg(r.status == 409, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_FINANCE, "POST", "/fxRate", JSON_CT,
+             "{\"from\": \"CAD\", \"to\": \"USD\","
+             " \"effectiveDate\": \"2026-12-02\", \"rate\": \"0.7300001\"}");
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+    r = call(U_COLL, "POST", "/fxRate", JSON_CT, rate);
+    ck_assert_int_eq(r.status, 403);
+    resp_free(&r);
+    r = call(U_COLL, "GET", "/fxRate", NULL, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "rate"), "0.730000");
+    resp_free(&r);
+}
+END_TEST
+
+/* ---- credit ---- */
+
+START_TEST(credit_files_deposits_and_masked_payment_methods)
+{
+    char path[64];
+    resp r;
+
+    r = call(U_COLL, "POST", "/paymentMethod", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"kind\": \"card\","
+             " \"number\": \"4111 1111 1111 1234\", \"label\": \"corp\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    ck_assert_ptr_null(strstr(r.body, "4111"));
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/paymentMethod?accountNumber=HTTP-A", NULL,
+             NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "last4"), "1234");
+    ck_assert_ptr_null(strstr(r.body, "4111"));
+    resp_free(&r);
+
+    r = call(U_COLL, "POST", "/deposit", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"amount\": {\"amount\":"
+             " \"250.00\", \"currency\": \"USD\"}, \"reason\": \"risk\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    snprintf(path, sizeof(path), "/deposit/%lld/receive",
+             (long long)jint(r.json, "id"));
+    resp_free(&r);
+    r = call(U_COLL, "POST", path, NULL, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/deposit?accountNumber=HTTP-A", NULL, NULL);
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "state"), "received");
+    ck_assert_str_eq(amt(json_array_get(r.json, 0), "amount"), "250.00");
+    resp_free(&r);
+
+    r = call(U_COLL, "POST", "/escalation", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"level\": \"supervisor\","
+             " \"reason\": \"120 days\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_COLL, "POST", "/escalation", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"level\": \"boss\","
+             " \"reason\": \"x\"}");
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/escalation?accountNumber=HTTP-A", NULL, NULL);
+    ck_assert_int_eq(json_array_size(r.json), 1);
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "level"), "supervisor");
+    resp_free(&r);
+
+    r = call(U_COLL, "POST", "/creditInquiry", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"bureau\": \"Equifax\","
+             " \"outcome\": \"review\", \"score\": 610}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    resp_free(&r);
+    r = call(U_COLL, "POST", "/creditInquiry", JSON_CT,
+             "{\"accountNumber\": \"HTTP-A\", \"bureau\": \"Equifax\","
+             " \"outcome\": \"review\", \"score\": 1001}");
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+
+    /* INV-A2 is 120 days past due: HTTP-A is a credit risk */
+    r = call(U_FINANCE, "GET", "/creditRisk?asOf=2026-12-30", NULL, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert_int_ge(json_array_size(r.json), 1);
+    ck_assert_str_eq(jstr(json_array_get(r.json, 0), "accountNumber"),
+                     "HTTP-A");
+    ck_assert_str_eq(amt(json_array_get(r.json, 0), "over90"), "800.00");
+    ck_assert(json_is_true(
+        json_object_get(json_array_get(r.json, 0), "depositReceived")));
+    resp_free(&r);
+    r = call(U_FINANCE, "GET", "/account/incomplete?asOf=2026-12-30", NULL,
+             NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    ck_assert(json_is_array(r.json));
+    resp_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http_acct");
@@ -531,6 +735,9 @@ int main(void)
     tcase_add_test(tc, bad_ledger_input_is_refused_with_field_paths);
     tcase_add_test(tc, a_large_write_off_needs_two_approvers_not_the_requester);
     tcase_add_test(tc, an_account_executive_sees_only_their_accounts);
+    tcase_add_test(tc, statements_as_json_csv_and_html);
+    tcase_add_test(tc, fx_rates_load_once_by_finance);
+    tcase_add_test(tc, credit_files_deposits_and_masked_payment_methods);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
