@@ -218,9 +218,11 @@ int h_ledger_list(srv_req *r, tl_db *db, tl_err *err)
     if (acct == NULL)
         return srv_fail(r, 400, TL_EINVALID, "required", "accountNumber",
                         "accountNumber is required");
+    /* no `to`: every entry, future-dated ones too */
+    tl_date_from_ymd(&to, 9999, 12, 31);
     rc = srv_query_date(&from, r, "from", 0, err);
     if (rc == 0)
-        rc = srv_query_date(&to, r, "to", r->today, err);
+        rc = srv_query_date(&to, r, "to", to, err);
     if (rc < 0)
         return rc;
     items = json_array();
