@@ -7,6 +7,7 @@
  * (collections_writeoff_*). Business rules stay in collections/: these
  * handlers parse, call, and reply; the actor is the authenticated user.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "accounts/accounts.h"
@@ -268,6 +269,26 @@ int h_ledger_balance(srv_req *r, tl_db *db, tl_err *err)
     return srv_reply(r, 200, out, err);
 }
 
+/* The library names a document's fields as the CLI does (invoice,
+ * to_account); the request names them invoiceNumber, toAccount. */
+static void doc_fields(tl_err *err)
+{
+    static const char *const map[][2] = {{"invoice", "invoiceNumber"},
+                                         {"to_account", "toAccount"},
+                                         {"account", "accountNumber"}};
+    size_t i;
+    size_t k;
+
+    for (k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+        if (strcmp(err->field, map[k][0]) == 0)
+            snprintf(err->field, sizeof(err->field), "%s", map[k][1]);
+        for (i = 0; i < err->n_problems; i++)
+            if (strcmp(err->problems[i].field, map[k][0]) == 0)
+                snprintf(err->problems[i].field, sizeof(err->problems[i].field),
+                         "%s", map[k][1]);
+    }
+}
+
 int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err)
 {
     static const char *const keys[] = {
@@ -302,8 +323,10 @@ int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err)
         goto cleanup;
     in.actor = r->user.username;
     rc = collections_doc_post(&res, db, &in, err);
-    if (rc < 0)
+    if (rc < 0) {
+        doc_fields(err);
         goto cleanup;
+    }
     tl_money_make(&signed_amount, res.signed_minor, in.amount.cur);
     out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:b}", "id",
                     (json_int_t)res.entry_id, "kind", in.kind, "accountNumber",

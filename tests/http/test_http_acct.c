@@ -375,6 +375,40 @@ START_TEST(bad_ledger_input_is_refused_with_field_paths)
          "from"},
         {"GET", "/ledger/balance", NULL, 400, "required", NULL},
         {"GET", "/ledger/balance?accountNumber=NOPE", NULL, 404, NULL, NULL},
+        {"POST", "/ledgerDocument",
+         "{\"kind\": \"debit_memo\", \"accountNumber\": \"HTTP-A\","
+         " \"amount\": {\"amount\": \"1.00\", \"currency\": \"EUR\"},"
+         " \"reference\": \"X-3\"}",
+         400, "currency", "amount"},
+        {"POST", "/deposit",
+         "{\"accountNumber\": \"HTTP-A\", \"amount\": {\"amount\": \"1.00\","
+         " \"currency\": \"USD\"}}",
+         400, "required", "reason"},
+        {"POST", "/deposit",
+         "{\"accountNumber\": \"HTTP-A\", \"amount\": {\"amount\": \"1.00\","
+         " \"currency\": \"CAD\"}, \"reason\": \"r\"}",
+         400, "currency", "amount"},
+        {"POST", "/deposit/abc/receive", NULL, 404, NULL, NULL},
+        {"POST", "/fxRate",
+         "{\"from\": \"CAD\", \"to\": \"USD\", \"effectiveDate\":"
+         " \"2026-12-01\", \"rate\": 0.73}",
+         400, "type", "rate"},
+        {"POST", "/fxRate",
+         "{\"from\": \"CAD\", \"to\": \"USD\", \"effectiveDate\":"
+         " \"2026-12-01\", \"rate\": \"-0.5\"}",
+         400, "format", "rate"},
+        {"POST", "/paymentMethod",
+         "{\"accountNumber\": \"HTTP-A\", \"kind\": \"card\", \"number\": "
+         "4111}",
+         400, "type", "number"},
+        {"POST", "/creditInquiry",
+         "{\"accountNumber\": \"HTTP-A\", \"bureau\": \"E\","
+         " \"outcome\": \"approved\", \"score\": \"700\"}",
+         400, "type", "score"},
+        {"POST", "/escalation", "{\"accountNumber\": \"HTTP-A\"}", 400,
+         "required", NULL},
+        {"GET", "/statement", NULL, 400, "required", "accountNumber"},
+        {"GET", "/paymentMethod", NULL, 400, "required", "accountNumber"},
     };
     size_t i;
 
@@ -398,6 +432,14 @@ START_TEST(bad_ledger_input_is_refused_with_field_paths)
     ck_assert_int_eq(
         count("SELECT count(*) AS n FROM collections.ledger_entry"), 3);
     ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.write_off"),
+                     0);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.deposit"), 0);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.fx_rate"), 0);
+    ck_assert_int_eq(
+        count("SELECT count(*) AS n FROM collections.payment_method"), 0);
+    ck_assert_int_eq(
+        count("SELECT count(*) AS n FROM collections.credit_inquiry"), 0);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.escalation"),
                      0);
 }
 END_TEST
@@ -720,6 +762,34 @@ START_TEST(credit_files_deposits_and_masked_payment_methods)
 }
 END_TEST
 
+START_TEST(an_adjustment_moves_the_balance_a_bad_transfer_nothing)
+{
+    resp r;
+
+    r = call(U_COLL, "POST", "/ledgerDocument", JSON_CT,
+             "{\"kind\": \"adjustment\", \"accountNumber\": \"HTTP-B\","
+             " \"invoiceNumber\": \"INV-B1\", \"amount\": {\"amount\":"
+             " \"-0.01\", \"currency\": \"USD\"}, \"reference\": \"ADJ-1\","
+             " \"reason\": \"rounding\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    ck_assert_str_eq(amt(r.json, "ledgerAmount"), "-0.01");
+    resp_free(&r);
+    ck_assert_str_eq(balance_of(U_COLL, "invoiceNumber=INV-B1"), "499.99");
+
+    r = call(U_COLL, "POST", "/ledgerDocument", JSON_CT,
+             "{\"kind\": \"transfer\", \"accountNumber\": \"HTTP-B\","
+             " \"toAccount\": \"HTTP-C\", \"amount\": {\"amount\":"
+             " \"99.99\", \"currency\": \"USD\"}, \"reference\": \"TR-1\","
+             " \"reason\": \"moved\"}");
+    /* HTTP-C belongs to another customer */
+    ck_assert_msg(r.status == 400, "%d %s", r.status, r.body);
+    ck_assert_str_eq(jstr(r.json, "field"), "toAccount");
+    resp_free(&r);
+    ck_assert_str_eq(balance_of(U_COLL, "accountNumber=HTTP-B"), "499.99");
+    ck_assert_str_eq(balance_of(U_COLL, "accountNumber=HTTP-C"), "0.00");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http_acct");
@@ -735,6 +805,7 @@ int main(void)
     tcase_add_test(tc, bad_ledger_input_is_refused_with_field_paths);
     tcase_add_test(tc, a_large_write_off_needs_two_approvers_not_the_requester);
     tcase_add_test(tc, an_account_executive_sees_only_their_accounts);
+    tcase_add_test(tc, an_adjustment_moves_the_balance_a_bad_transfer_nothing);
     tcase_add_test(tc, statements_as_json_csv_and_html);
     tcase_add_test(tc, fx_rates_load_once_by_finance);
     tcase_add_test(tc, credit_files_deposits_and_masked_payment_methods);
