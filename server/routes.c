@@ -13,6 +13,9 @@
 #define MONEY_READ (SRV_R_FINANCE | SRV_R_COLL | SRV_R_ADMIN)
 #define COLL_WRITE (SRV_R_COLL | SRV_R_ADMIN)
 #define COMM_WRITE (SRV_R_FINANCE | SRV_R_ADMIN)
+#define ACCT_READ (MONEY_READ | SRV_R_SALES)
+#define WO_APPROVE (SRV_R_FINANCE | SRV_R_COLL | SRV_R_ADMIN)
+#define FX_WRITE (SRV_R_FINANCE | SRV_R_ADMIN)
 
 /* clang-format off */
 const srv_route srv_route_table[] = {
@@ -68,6 +71,9 @@ const srv_route srv_route_table[] = {
      NULL, "{\"customer\": {...}, \"accounts\": [{...}]}", 201},
     {"GET", "/account", h_account_list, SRV_R_ALL, "account",
      "Billing accounts", "status,customerRef,limit,offset", NULL, 200},
+    /* before /account/{id}: the first matching route answers */
+    {"GET", "/account/incomplete", h_incomplete_files, MONEY_READ, "credit",
+     "Accounts with an incomplete file", "asOf,limit,offset", NULL, 200},
     {"GET", "/account/{id}", h_account_get, SRV_R_ALL, "account",
      "One billing account (ETag)", NULL, NULL, 200},
     {"PATCH", "/account/{id}", h_account_patch,
@@ -80,6 +86,94 @@ const srv_route srv_route_table[] = {
      "{\"accountNumber\", \"amount\": {\"amount\": \"100.00\", "
      "\"currency\": \"USD\"}, \"receivedDate\", \"reference\", \"method\", "
      "\"invoiceNumber\"?}", 201},
+    {"GET", "/payment", h_payment_list, ACCT_READ, "ledger",
+     "Payments received, by date (an account's, under row-level security)",
+     "accountNumber,from,to,limit,offset", NULL, 200},
+    {"GET", "/payment/{id}", h_payment_get, ACCT_READ, "ledger",
+     "One payment", NULL, NULL, 200},
+    {"GET", "/account/{id}/paymentStatus", h_payment_status, ACCT_READ,
+     "ledger",
+     "What a collector reads out: balance, open invoices, last payments "
+     "and how they were applied, promises in force", "asOf,invoiceNumber",
+     NULL, 200},
+    {"GET", "/ledger", h_ledger_list, ACCT_READ, "ledger",
+     "An account's ledger entries with the running balance",
+     "accountNumber,from,to,limit,offset", NULL, 200},
+    {"GET", "/ledger/balance", h_ledger_balance, ACCT_READ, "ledger",
+     "The balance of an account or an invoice as of a day",
+     "accountNumber,invoiceNumber,asOf", NULL, 200},
+    {"POST", "/ledgerDocument", h_ledger_doc_create, COLL_WRITE, "ledger",
+     "Post a ledger document (credit_memo, debit_memo, adjustment, refund, "
+     "transfer, recovery); the same reference again returns it (200)", NULL,
+     "{\"kind\", \"accountNumber\", \"invoiceNumber\"?, \"toAccount\"?, "
+     "\"amount\": {\"amount\": \"100.00\", \"currency\": \"USD\"}, "
+     "\"date\"?, \"reference\", \"reason\"?, \"method\"?}", 201},
+    {"POST", "/writeOff", h_writeoff_create, COLL_WRITE, "writeOff",
+     "Request a write-off of what an invoice owes; the same request again "
+     "returns it (200)", NULL,
+     "{\"invoiceNumber\", \"amount\": {\"amount\", \"currency\"}, "
+     "\"reason\", \"date\"?}", 201},
+    {"GET", "/writeOff", h_writeoff_list, MONEY_READ, "writeOff",
+     "Write-offs by number", "state,limit,offset", NULL, 200},
+    {"POST", "/writeOff/{id}/approve", h_writeoff_approve, WO_APPROVE,
+     "writeOff",
+     "Approve a write-off as the authenticated user (not the requester; "
+     "above the threshold a second, different approver posts it)", NULL,
+     "{\"date\"?}", 200},
+    {"POST", "/writeOff/{id}/reject", h_writeoff_reject, WO_APPROVE,
+     "writeOff", "Reject a requested write-off", NULL,
+     "{\"date\"?, \"note\"}", 200},
+    {"GET", "/statement", h_statement_get, ACCT_READ, "statement",
+     "The statement of account for [from, asOf] (from: the month's first "
+     "day); format=csv|html returns that document with its media type",
+     "accountNumber,asOf,from,format", NULL, 200},
+    {"GET", "/statement/summary", h_statement_summary, MONEY_READ,
+     "statement",
+     "The monthly account-status summary, with the portfolio in a base "
+     "currency", "month,base", NULL, 200},
+    {"POST", "/statement/resend", h_statement_resend, COLL_WRITE,
+     "statement",
+     "Record a resend of a statement (accountNumber, asOf) or an invoice "
+     "(invoiceNumber) in the contact log; again the same day: 200", NULL,
+     "{\"accountNumber\" | \"invoiceNumber\", \"asOf\"?, \"date\"?}",
+     201},
+    {"GET", "/fxRate", h_fx_list, MONEY_READ, "fx",
+     "FX rates by pair, then date", "limit,offset", NULL, 200},
+    {"POST", "/fxRate", h_fx_create, FX_WRITE, "fx",
+     "Load an FX rate; the same rate again is 200, another for the same "
+     "pair and day 409", NULL,
+     "{\"from\", \"to\", \"effectiveDate\", \"rate\": \"0.730000\"}",
+     201},
+    {"GET", "/creditRisk", h_credit_risk, MONEY_READ, "credit",
+     "Accounts over their limit, with broken promises or 90+ days past "
+     "due", "asOf,limit,offset", NULL, 200},
+    {"POST", "/escalation", h_escalation_create, COLL_WRITE, "credit",
+     "Escalate an account (collector, supervisor, agency, legal)", NULL,
+     "{\"accountNumber\", \"level\", \"reason\", \"date\"?}", 201},
+    {"GET", "/escalation", h_escalation_list, MONEY_READ, "credit",
+     "Escalation history, newest first", "accountNumber,limit,offset", NULL,
+     200},
+    {"POST", "/deposit", h_deposit_create, COLL_WRITE, "credit",
+     "Ask a deposit of an account", NULL,
+     "{\"accountNumber\", \"amount\": {\"amount\", \"currency\"}, "
+     "\"reason\", \"date\"?}", 201},
+    {"GET", "/deposit", h_deposit_list, MONEY_READ, "credit", "Deposits",
+     "accountNumber,limit,offset", NULL, 200},
+    {"POST", "/deposit/{id}/receive", h_deposit_receive, COLL_WRITE,
+     "credit", "Mark a deposit received", NULL, "{\"date\"?}", 200},
+    {"POST", "/deposit/{id}/waive", h_deposit_waive, COLL_WRITE, "credit",
+     "Waive a deposit", NULL, "{\"date\"?}", 200},
+    {"POST", "/paymentMethod", h_payment_method_create, COLL_WRITE, "credit",
+     "Record a payment method; only the last four digits are kept", NULL,
+     "{\"accountNumber\", \"kind\", \"number\", \"label\"?, "
+     "\"date\"?}", 201},
+    {"GET", "/paymentMethod", h_payment_method_list, MONEY_READ, "credit",
+     "An account's payment methods, masked (last four digits)",
+     "accountNumber,limit,offset", NULL, 200},
+    {"POST", "/creditInquiry", h_credit_inquiry_create, COLL_WRITE, "credit",
+     "Record a credit bureau inquiry", NULL,
+     "{\"accountNumber\", \"bureau\", \"outcome\", \"score\"?, "
+     "\"note\"?, \"date\"?}", 201},
     {"GET", "/aging", h_aging, SRV_R_ALL, "collections",
      "Receivables aging by account; with by=account|agent|product|collector "
      "grouped, the disputed part apart", "asOf,by,limit,offset", NULL, 200},

@@ -221,4 +221,34 @@ int h_commission_run(srv_req *r, tl_db *db, tl_err *err);
 int h_commission_approve(srv_req *r, tl_db *db, tl_err *err);
 int h_commission_audit(srv_req *r, tl_db *db, tl_err *err);
 
+/* the AR ledger (h_acct.c) */
+int h_payment_list(srv_req *r, tl_db *db, tl_err *err);
+int h_payment_get(srv_req *r, tl_db *db, tl_err *err);
+int h_payment_status(srv_req *r, tl_db *db, tl_err *err);
+int h_ledger_list(srv_req *r, tl_db *db, tl_err *err);
+int h_ledger_balance(srv_req *r, tl_db *db, tl_err *err);
+int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_create(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_list(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_approve(srv_req *r, tl_db *db, tl_err *err);
+int h_writeoff_reject(srv_req *r, tl_db *db, tl_err *err);
+
+/* statements, FX, credit (h_acct2.c) */
+int h_statement_get(srv_req *r, tl_db *db, tl_err *err);
+int h_statement_summary(srv_req *r, tl_db *db, tl_err *err);
+int h_statement_resend(srv_req *r, tl_db *db, tl_err *err);
+int h_fx_list(srv_req *r, tl_db *db, tl_err *err);
+int h_fx_create(srv_req *r, tl_db *db, tl_err *err);
+int h_credit_risk(srv_req *r, tl_db *db, tl_err *err);
+int h_incomplete_files(srv_req *r, tl_db *db, tl_err *err);
+int h_escalation_create(srv_req *r, tl_db *db, tl_err *err);
+int h_escalation_list(srv_req *r, tl_db *db, tl_err *err);
+int h_deposit_create(srv_req *r, tl_db *db, tl_err *err);
+int h_deposit_list(srv_req *r, tl_db *db, tl_err *err);
+int h_deposit_receive(srv_req *r, tl_db *db, tl_err *err);
+int h_deposit_waive(srv_req *r, tl_db *db, tl_err *err);
+int h_payment_method_create(srv_req *r, tl_db *db, tl_err *err);
+int h_payment_method_list(srv_req *r, tl_db *db, tl_err *err);
+int h_credit_inquiry_create(srv_req *r, tl_db *db, tl_err *err);
+
 #endif
