@@ -28,161 +28,27 @@
 #include "common/json.h"
 #include "provisioning/provisioning.h"
 #include "server/server.h"
+#include "tests/http/http_book.h"
 #include "tests/http/http_client.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/testdb.h"
 
 static tl_db *db;
 static srv_server *srv;
-static int invoices_made;
-
-enum { U_COORD, U_AE1, U_AE2, U_AGENT, U_FINANCE, U_COLL, U_ADMIN, U_N };
-static const struct {
-    const char *name;
-    const char *role;
-    const char *person;
-} users[U_N] = {{"coord", "coordinator", NULL},
-                {"ae1", "account_executive", "AE1"},
-                {"ae2", "account_executive", "AE2"},
-                {"agent1", "agent", "AG1"},
-                {"fin", "finance", NULL},
-                {"coll", "collections", NULL},
-                {"admin", "admin", NULL}};
-static char tokens[U_N][65];
-
-static resp call(int user, const char *method, const char *path,
-                 const char *extra, const char *body)
-{
-    return http_bearer(tokens[user], method, path, extra, body);
-}
-
-/* The "amount" member of an object member: {"x": {"amount": "1.00"}}. */
-static const char *amt(const json_t *v, const char *key)
-{
-    return jstr(json_object_get(v, key), "amount");
-}
-
-static int64_t jint(const json_t *v, const char *key)
-{
-    return (int64_t)json_integer_value(json_object_get(v, key));
-}
 
 static int64_t count(const char *sql)
 {
     return tl_fx_count(db, sql);
 }
 
-/* A final invoice of the account, posted to the ledger: total in cents,
- * due on the given day, issued 30 days before. */
-static void invoice(const char *account, const char *number, int64_t total,
-                    const char *due)
-{
-    char total_text[32];
-    char seq[16];
-    const char *params[5];
-    PGresult *res;
-
-    snprintf(total_text, sizeof(total_text), "%lld", (long long)total);
-    snprintf(seq, sizeof(seq), "%d", ++invoices_made);
-    params[0] = account;
-    params[1] = number;
-    params[2] = total_text;
-    params[3] = due;
-    params[4] = seq;
-    res = PQexecParams(
-        tl_db_pgconn(db),
-        "WITH a AS (SELECT account_id FROM accounts.billing_account"
-        "  WHERE account_number = $1),"
-        " run AS (INSERT INTO billing.bill_run (cycle_day, period_start,"
-        "  period_end, issue_date, status, started_by, approved_by,"
-        "  approved_at)"
-        "  VALUES (1, date '2000-01-01' + $5::int, date '2000-01-02'"
-        "  + $5::int, $4::date - 30, 'approved', 'test', 'test', now())"
-        "  RETURNING run_id),"
-        " inv AS (INSERT INTO billing.invoice (account_id, invoice_number,"
-        "  series, sequence_no, run_id, period_start, period_end,"
-        "  issue_date, due_date, currency, subtotal_minor, tax_minor,"
-        "  total_minor, status)"
-        "  SELECT a.account_id, $2, 'standard', 900000 + $5::bigint,"
-        "  run.run_id, $4::date - 30, $4::date, $4::date - 30, $4::date,"
-        "  'USD', $3::bigint, 0, $3::bigint, 'final' FROM a, run"
-        "  RETURNING account_id, invoice_id, invoice_number, total_minor,"
-        "  currency, issue_date, due_date)"
-        " INSERT INTO collections.ledger_entry (account_id, kind,"
-        " source_ref, amount_minor, currency, effective_date, due_date,"
-        " invoice_id)"
-        " SELECT account_id, 'invoice', invoice_number, total_minor,"
-        " currency, issue_date, due_date, invoice_id FROM inv",
-        5, NULL, params, NULL, NULL, 0);
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "invoice: %s",
-                  PQresultErrorMessage(res));
-    PQclear(res);
-}
-
-/* ---- fixture ---- */
-
 static void setup(void)
 {
-    tl_err err = TL_ERR_INIT;
-    srv_config cfg;
-    int64_t pid;
-    int changed;
-    srv_user_t u;
-    int created;
-    int i;
-
-    invoices_made = 0;
-    db = tl_test_db_open();
-    tl_fx_catalog(db);
-    tl_fx_account(db, "HTTP-A", 1, 100);
-    tl_fx_account(db, "HTTP-B", 1, 200);
-    tl_fx_account(db, "HTTP-C", 1, 300);
-    ck_assert_int_eq(
-        accounts_person_put(&pid, db, "AE1", "Ann Exec", "ae", &err), 0);
-    ck_assert_int_eq(
-        accounts_person_put(&pid, db, "AE2", "Bob Exec", "ae", &err), 0);
-    ck_assert_int_eq(
-        accounts_person_put(&pid, db, "AG1", "Summit Partners", "agent", &err),
-        0);
-    ck_assert_int_eq(accounts_assign(&changed, db, "HTTP-A", "ae", "AE1",
-                                     tl_fx_received() - 30, "test", &err),
-                     0);
-    ck_assert_int_eq(accounts_assign(&changed, db, "HTTP-A", "agent", "AG1",
-                                     tl_fx_received() - 30, "test", &err),
-                     0);
-    ck_assert_int_eq(accounts_assign(&changed, db, "HTTP-B", "ae", "AE2",
-                                     tl_fx_received() - 30, "test", &err),
-                     0);
-    for (i = 0; i < U_N; i++) {
-        int rc = srv_user_add(&u, &created, db, users[i].name, users[i].role,
-                              users[i].person, NULL, "test", &err);
-        ck_assert_msg(rc == 0, "user %s: %s", users[i].name, err.message);
-        rc = srv_user_token(tokens[i], sizeof(tokens[i]), db, users[i].name,
-                            "test", "test", &err);
-        ck_assert_msg(rc == 0, "token %s: %s", users[i].name, err.message);
-    }
-    invoice("HTTP-A", "INV-A1", 115000, "2026-12-01");
-    invoice("HTTP-A", "INV-A2", 80000, "2026-09-01");
-    invoice("HTTP-B", "INV-B1", 50000, "2026-12-15");
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.listen_addr = "127.0.0.1";
-    cfg.port = 0;
-    cfg.pool = 2;
-    cfg.conninfo = tl_test_db_conninfo();
-    cfg.max_body = 16 * 1024;
-    cfg.max_file_body = 64 * 1024;
-    ck_assert_int_eq(tl_date_parse(&cfg.today, "2026-12-30"), 0);
-    ck_assert_msg(srv_start(&srv, &cfg, &err) == 0, "start: %s", err.message);
-    http_client_port(srv_port(srv));
-    tl_err_clear(&err);
+    http_book_open(&db, &srv);
 }
 
 static void teardown(void)
 {
-    srv_stop(srv, 5000);
-    srv = NULL;
-    tl_test_db_close(db);
-    db = NULL;
+    http_book_close(&db, &srv);
 }
 
 /* The first problem's code and field (errors[0], else the problem). */
