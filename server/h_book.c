@@ -733,77 +733,63 @@ int h_worklist(srv_req *r, tl_db *db, tl_err *err)
     return srv_reply_slice(r, items, err);
 }
 
-/* PUT /account/{id}/collector {"collector": "jdoe" | null}. */
-int h_collector_put(srv_req *r, tl_db *db, tl_err *err)
+typedef int (*profile_setter)(tl_db *db, const char *account_number,
+                              const char *value, const char *actor,
+                              tl_err *err);
+
+/* PUT /account/{id}/<field> {"<field>": "text" | null}: one nullable
+ * text of the account's collections profile, set by `set`; null_means
+ * ends the message when the field is missing (what null does). */
+static int put_profile_field(srv_req *r, tl_db *db, const char *field,
+                             size_t max, const char *null_means,
+                             profile_setter set, tl_err *err)
 {
-    static const char *const keys[] = {"collector", NULL};
+    const char *const keys[] = {field, NULL};
     json_t *body = NULL;
     const json_t *v;
-    const char *collector = NULL;
+    const char *value = NULL;
     int rc;
 
     rc = srv_body_object(&body, r, err);
     if (rc < 0)
         return rc;
     tl_json_only_keys(body, "", keys, err);
-    v = json_object_get(body, "collector");
+    v = json_object_get(body, field);
     if (v == NULL)
-        tl_err_add(err, "required", "collector",
-                   "collector is required (null unassigns)");
+        tl_err_add(err, "required", field, "%s is required (null%s)", field,
+                   null_means);
     else if (!json_is_null(v))
-        tl_json_str(body, "collector", "", 1, 64, &collector, err);
+        tl_json_str(body, field, "", 1, max, &value, err);
     if (tl_err_has_problems(err)) {
         rc = TL_EINVALID;
         goto cleanup;
     }
-    rc = collections_assign(db, r->param[0], collector, r->user.username, err);
+    rc = set(db, r->param[0], value, r->user.username, err);
     if (rc < 0)
         goto cleanup;
     rc = srv_reply(r, 200,
-                   json_pack("{s:s, s:o}", "accountNumber", r->param[0],
-                             "collector",
-                             collector ? json_string(collector) : json_null()),
+                   json_pack("{s:s, s:o}", "accountNumber", r->param[0], field,
+                             value ? json_string(value) : json_null()),
                    err);
 cleanup:
     json_decref(body);
     return rc;
 }
 
+/* PUT /account/{id}/collector {"collector": "jdoe" | null}. */
+int h_collector_put(srv_req *r, tl_db *db, tl_err *err)
+{
+    return put_profile_field(r, db, "collector", 64, " unassigns",
+                             collections_assign, err);
+}
+
 /* PUT /account/{id}/dunningClass {"dunningClass": "wholesale" | null}
  * (null: the customer's kind decides). */
 int h_dunning_class_put(srv_req *r, tl_db *db, tl_err *err)
 {
-    static const char *const keys[] = {"dunningClass", NULL};
-    json_t *body = NULL;
-    const json_t *v;
-    const char *klass = NULL;
-    int rc;
-
-    rc = srv_body_object(&body, r, err);
-    if (rc < 0)
-        return rc;
-    tl_json_only_keys(body, "", keys, err);
-    v = json_object_get(body, "dunningClass");
-    if (v == NULL)
-        tl_err_add(err, "required", "dunningClass",
-                   "dunningClass is required (null: by the customer's kind)");
-    else if (!json_is_null(v))
-        tl_json_str(body, "dunningClass", "", 1, 16, &klass, err);
-    if (tl_err_has_problems(err)) {
-        rc = TL_EINVALID;
-        goto cleanup;
-    }
-    rc = collections_set_class(db, r->param[0], klass, r->user.username, err);
-    if (rc < 0)
-        goto cleanup;
-    rc = srv_reply(r, 200,
-                   json_pack("{s:s, s:o}", "accountNumber", r->param[0],
-                             "dunningClass",
-                             klass ? json_string(klass) : json_null()),
-                   err);
-cleanup:
-    json_decref(body);
-    return rc;
+    return put_profile_field(r, db, "dunningClass", 16,
+                             ": by the customer's kind", collections_set_class,
+                             err);
 }
 
 /* ---- shutouts ---- */
