@@ -83,3 +83,5 @@ VACUUM ANALYZE collections.ledger_entry;
 VACUUM ANALYZE collections.application;
 VACUUM ANALYZE collections.payment;
 VACUUM ANALYZE billing.invoice;
+VACUUM ANALYZE collections.invoice_position;
+VACUUM ANALYZE collections.payment_position;

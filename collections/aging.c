@@ -1,7 +1,10 @@
 /*
  * Aging as of a date. Everything is computed from the ledger and the
  * applications dated on or before the as-of date, so aging for a past date
- * is the same whenever it is asked.
+ * is the same whenever it is asked. The reading is done by
+ * collections.invoice_open and collections.payment_unapplied (sql/0103),
+ * which take each invoice's and payment's kept position where nothing
+ * moved it after the date.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,12 +66,8 @@ int collections_aging(tl_db *db, tl_date as_of, collections_aging_fn fn,
         "  SELECT account_id, open_minor AS open, $1::date - due_date AS dpd"
         "  FROM collections.invoice_open($1::date)),"
         " cash AS ("
-        "  SELECT p.account_id, sum(p.amount_minor) - coalesce(("
-        "    SELECT sum(a.amount_minor) FROM collections.application a"
-        "    WHERE a.account_id = p.account_id"
-        "    AND a.applied_date <= $1::date), 0) AS unapplied"
-        "  FROM collections.payment p WHERE p.received_date <= $1::date"
-        "  GROUP BY p.account_id),"
+        "  SELECT account_id, sum(unapplied_minor) AS unapplied"
+        "  FROM collections.payment_unapplied($1::date) GROUP BY account_id),"
         " per_account AS ("
         "  SELECT account_id,"
         "  sum(open) FILTER (WHERE dpd <= 0) AS b_current,"
@@ -120,13 +119,9 @@ int collections_aging_by_parse(collections_aging_by *out, const char *text)
     "  open_minor - disputed_minor AS und, disputed_minor AS disp"             \
     "  FROM collections.invoice_open($1::date)),"                              \
     " cash AS ("                                                               \
-    "  SELECT account_id, currency, sum(amount_minor) AS unapplied FROM ("     \
-    "   SELECT account_id, currency, amount_minor FROM collections.payment"    \
-    "   WHERE received_date <= $1::date"                                       \
-    "   UNION ALL SELECT a.account_id, p.currency, -a.amount_minor"            \
-    "   FROM collections.application a JOIN collections.payment p"             \
-    "   USING (account_id, payment_id) WHERE a.applied_date <= $1::date) c"    \
-    "  GROUP BY account_id, currency HAVING sum(amount_minor) <> 0),"          \
+    "  SELECT account_id, currency, sum(unapplied_minor) AS unapplied"         \
+    "  FROM collections.payment_unapplied($1::date)"                           \
+    "  GROUP BY account_id, currency HAVING sum(unapplied_minor) <> 0),"       \
     " units AS ("                                                              \
     "  SELECT account_id, currency, dpd, und, disp, 1 AS inv,"                 \
     "  0::bigint AS unapplied FROM o"                                          \

@@ -972,11 +972,7 @@ static int import_tx(tl_db *db, void *cls, tl_err *err)
         return rc;
     o->created = 1;
 
-    /* the statements below are planned as big enough for JIT, which
-     * costs more to compile than it saves on a file's worth of rows */
-    rc = tl_db_exec(db, "cash_jit_off", "SET LOCAL jit = off", NULL, err);
-    if (rc >= 0)
-        rc = stage_entries(c, db, err);
+    rc = stage_entries(c, db, err);
     if (rc < 0)
         return rc;
     rc = tl_db_select(db, "cash_stage_dups",

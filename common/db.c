@@ -105,11 +105,14 @@ static const char constraint_sql[] =
 
 /* Session settings every connection gets, so that dates and timestamps
  * read the same whatever the server's defaults, and so that NOTICEs do not
- * travel for nothing. */
+ * travel for nothing. JIT is off: the book-wide statements (aging, bill
+ * runs, cash files) are planned as costly enough for it, and compiling
+ * them took longer than running them (590 ms of an 880 ms aging). */
 static const char session_sql[] = "SET client_min_messages = warning;"
                                   "SET TimeZone = 'UTC';"
                                   "SET DateStyle = 'ISO, YMD';"
-                                  "SET IntervalStyle = 'iso_8601'";
+                                  "SET IntervalStyle = 'iso_8601';"
+                                  "SET jit = off";
 
 /* ---- small helpers ---- */
 

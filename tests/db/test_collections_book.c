@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "collections/book.h"
+#include "collections/cash.h"
 #include "collections/collections.h"
 #include "provisioning/provisioning.h"
 #include "tests/support/fixtures.h"
@@ -237,6 +238,71 @@ START_TEST(aging_puts_each_edge_day_in_its_bucket)
     ck_assert_int_eq(gs.g[0].open_total, 160500);
     aging(&gs, "2026-11-30", COLLECTIONS_BY_AGENT);
     ck_assert_str_eq(gs.g[0].key, "(direct)");
+}
+END_TEST
+
+/* Aging of a past date counts only what had happened by then, also for
+ * the invoices and payments moved again after it (their kept positions
+ * are re-added from their entries for that date). Invoice A 1000.00 due
+ * 10-31; 300.00 paid 11-10 and 900.00 on 12-05 (200.00 left on account);
+ * invoice B 150.00 due 2027-01-31, paid from that credit on 2027-01-05. */
+START_TEST(aging_of_a_past_date_ignores_later_moves)
+{
+    static const struct {
+        const char *as_of;
+        int groups;
+        int64_t current, b_1_30, open_total, unapplied;
+        int open_invoices;
+    } want[] = {
+        {"2026-09-30", 0, 0, 0, 0, 0, 0},
+        {"2026-10-15", 1, 100000, 0, 100000, 0, 1},
+        {"2026-11-20", 1, 0, 70000, 70000, 0, 1},
+        {"2026-12-31", 1, 0, 0, 0, 20000, 0},
+        {"2027-01-02", 1, 15000, 0, 15000, 20000, 1},
+        {"2027-01-10", 1, 0, 0, 0, 5000, 0},
+    };
+    int64_t id = account("PM-1");
+    cash_apply_in in;
+    cash_apply_result out;
+    groups gs;
+    size_t i;
+
+    invoice(id, "PM-A", day("2026-10-31"), 100000);
+    pay("PM-1", 30000, "2026-11-10", "PM-W1");
+    pay("PM-1", 90000, "2026-12-05", "PM-W2");
+    invoice(id, "PM-B", day("2027-01-31"), 15000);
+    memset(&in, 0, sizeof(in));
+    in.payment_id = sqlv("SELECT payment_id FROM collections.payment"
+                         " WHERE reference = 'PM-W2'",
+                         0, NULL);
+    in.invoice_number = "PM-B";
+    in.date = day("2027-01-05");
+    in.note = "credit on account to the January invoice";
+    in.actor = "test";
+    ck_assert_msg(cash_apply(&out, db, &in, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(out.applied.minor, 15000);
+    ck_assert_int_eq(out.left.minor, 5000);
+
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        aging(&gs, want[i].as_of, COLLECTIONS_BY_ACCOUNT);
+        ck_assert_msg(gs.n == want[i].groups, "%s: %d groups", want[i].as_of,
+                      gs.n);
+        if (gs.n == 0)
+            continue;
+        ck_assert_msg(
+            gs.g[0].bucket[COLLECTIONS_BUCKET_CURRENT] == want[i].current &&
+                gs.g[0].bucket[COLLECTIONS_BUCKET_1_30] == want[i].b_1_30 &&
+                gs.g[0].open_total == want[i].open_total &&
+                gs.g[0].unapplied == want[i].unapplied &&
+                gs.g[0].open_invoices == want[i].open_invoices,
+            "%s: current %lld, 1-30 %lld, open %lld, unapplied "
+            "%lld, %d invoices",
+            want[i].as_of,
+            (long long)gs.g[0].bucket[COLLECTIONS_BUCKET_CURRENT],
+            (long long)gs.g[0].bucket[COLLECTIONS_BUCKET_1_30],
+            (long long)gs.g[0].open_total, (long long)gs.g[0].unapplied,
+            gs.g[0].open_invoices);
+    }
 }
 END_TEST
 
@@ -916,6 +982,7 @@ static Suite *book_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, aging_puts_each_edge_day_in_its_bucket);
+    tcase_add_test(tc, aging_of_a_past_date_ignores_later_moves);
     tcase_add_test(tc, kpis_give_dso_and_cei_in_tenths);
     tcase_add_test(
         tc, dispute_is_shown_apart_not_dunned_and_resolved_by_credit_memo);

@@ -360,6 +360,31 @@ tl_db *tl_test_db_open(void)
     return db;
 }
 
+/* The invoice and payment positions collections keeps by trigger must
+ * still equal their recomputation from the ledger after whatever the test
+ * did. A connection the test left unusable is not judged here. */
+static void assert_positions_kept(tl_db *db)
+{
+    PGconn *conn = tl_db_pgconn(db);
+    PGresult *res;
+
+    if (PQstatus(conn) != CONNECTION_OK ||
+        PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return;
+    res = PQexec(conn, "SELECT kind || ' ' || item_id || ': kept '"
+                       " || coalesce(kept_minor::text, 'none') || ', ledger '"
+                       " || coalesce(actual_minor::text, 'none')"
+                       " FROM collections.position_drift() LIMIT 1");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+        char what[256];
+        snprintf(what, sizeof(what), "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        ck_abort_msg("a collections position drifted from the ledger: %s",
+                     what);
+    }
+    PQclear(res);
+}
+
 void tl_test_db_close(tl_db *db)
 {
     char base[CONNINFO_MAX];
@@ -370,6 +395,7 @@ void tl_test_db_close(tl_db *db)
     if (db == NULL)
         return;
     snprintf(name, sizeof(name), "%s", PQdb(tl_db_pgconn(db)));
+    assert_positions_kept(db);
     tl_db_close(db);
     /* Only ever drop what tl_test_db_open made. */
     if (strncmp(name, "tl_test_", 8) != 0)

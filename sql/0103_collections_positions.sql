@@ -1,0 +1,278 @@
+-- trunkline 0103: the position of every invoice and payment, kept up to
+-- date as the ledger grows, so aging need not re-add an account's whole
+-- history each time it is asked.
+--
+-- A position is derived, never entered: statement-level triggers on the
+-- ledger, the payments and the applications add each statement's rows to
+-- it, set-based. It carries the date of the latest move it has seen
+-- (last_move_on). For a date on or after that, the position *is* the
+-- balance on the date; only invoices and payments moved after the as-of
+-- date are re-added from their entries (collections.invoice_open and
+-- collections.payment_unapplied below). The ledger itself stays
+-- append-only: these rows are a running total of it, and
+-- collections.position_drift() recomputes them to prove it.
+
+CREATE TABLE collections.invoice_position (
+    account_id    bigint NOT NULL,
+    invoice_id    bigint NOT NULL,
+    currency      char(3),
+    issued_on     date,
+    due_date      date,
+    balance_minor bigint NOT NULL,
+    last_move_on  date NOT NULL,
+    PRIMARY KEY (account_id, invoice_id)
+);
+COMMENT ON TABLE collections.invoice_position IS 'Running total of the AR ledger per invoice (invoice, memos, adjustments, write-offs less cash applied), kept by triggers; the balance on any date from last_move_on on.';
+COMMENT ON COLUMN collections.invoice_position.account_id IS 'Billing account.';
+COMMENT ON COLUMN collections.invoice_position.invoice_id IS 'Invoice.';
+COMMENT ON COLUMN collections.invoice_position.currency IS 'Currency of its ledger entries.';
+COMMENT ON COLUMN collections.invoice_position.issued_on IS 'Effective date of its invoice entry (NULL until the invoice is posted).';
+COMMENT ON COLUMN collections.invoice_position.due_date IS 'Due date aging counts from.';
+COMMENT ON COLUMN collections.invoice_position.balance_minor IS 'What the invoice owes after every entry and application so far.';
+COMMENT ON COLUMN collections.invoice_position.last_move_on IS 'Latest effective or applied date of anything that moved it.';
+-- the invoices moved after a date (re-added from their entries), and the
+-- open ones settled by then (read straight from here)
+CREATE INDEX invoice_position_moved_idx
+    ON collections.invoice_position (last_move_on);
+CREATE INDEX invoice_position_open_idx
+    ON collections.invoice_position (last_move_on) WHERE balance_minor <> 0;
+
+CREATE TABLE collections.payment_position (
+    account_id      bigint NOT NULL,
+    payment_id      bigint NOT NULL,
+    currency        char(3) NOT NULL,
+    received_on     date NOT NULL,
+    unapplied_minor bigint NOT NULL,
+    last_move_on    date NOT NULL,
+    PRIMARY KEY (account_id, payment_id)
+);
+COMMENT ON TABLE collections.payment_position IS 'Running total per payment of what is not applied to invoices, kept by triggers; the unapplied cash on any date from last_move_on on.';
+COMMENT ON COLUMN collections.payment_position.account_id IS 'Billing account.';
+COMMENT ON COLUMN collections.payment_position.payment_id IS 'Payment.';
+COMMENT ON COLUMN collections.payment_position.currency IS 'Its currency.';
+COMMENT ON COLUMN collections.payment_position.received_on IS 'Its received date.';
+COMMENT ON COLUMN collections.payment_position.unapplied_minor IS 'Amount less every application and reversal so far.';
+COMMENT ON COLUMN collections.payment_position.last_move_on IS 'Latest of the received date and the applied dates.';
+CREATE INDEX payment_position_moved_idx
+    ON collections.payment_position (last_move_on);
+CREATE INDEX payment_position_open_idx
+    ON collections.payment_position (last_move_on) WHERE unapplied_minor <> 0;
+
+-- ---- keeping them ----
+
+CREATE FUNCTION collections.position_add_entries() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO collections.invoice_position AS p (account_id, invoice_id,
+        currency, issued_on, due_date, balance_minor, last_move_on)
+    SELECT n.account_id, n.invoice_id, max(n.currency),
+           max(n.effective_date) FILTER (WHERE n.kind = 'invoice'),
+           max(n.due_date), sum(n.amount_minor), max(n.effective_date)
+    FROM added n
+    WHERE n.invoice_id IS NOT NULL AND n.kind <> 'payment'
+    GROUP BY n.account_id, n.invoice_id
+    ON CONFLICT (account_id, invoice_id) DO UPDATE SET
+        currency = greatest(p.currency, excluded.currency),
+        issued_on = coalesce(p.issued_on, excluded.issued_on),
+        due_date = greatest(p.due_date, excluded.due_date),
+        balance_minor = p.balance_minor + excluded.balance_minor,
+        last_move_on = greatest(p.last_move_on, excluded.last_move_on);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER ledger_entry_position
+    AFTER INSERT ON collections.ledger_entry
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION collections.position_add_entries();
+
+CREATE FUNCTION collections.position_add_payments() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO collections.payment_position (account_id, payment_id,
+        currency, received_on, unapplied_minor, last_move_on)
+    SELECT n.account_id, n.payment_id, n.currency, n.received_date,
+           n.amount_minor, n.received_date
+    FROM added n;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER payment_position
+    AFTER INSERT ON collections.payment
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION collections.position_add_payments();
+
+-- An application moves its invoice and its payment. The invoice may have
+-- no position yet (cash applied before the invoice is on the ledger): the
+-- upsert starts one, as a ledger entry would.
+CREATE FUNCTION collections.position_add_applications() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO collections.invoice_position AS p (account_id, invoice_id,
+        balance_minor, last_move_on)
+    SELECT n.account_id, n.invoice_id, -sum(n.amount_minor),
+           max(n.applied_date)
+    FROM added n
+    GROUP BY n.account_id, n.invoice_id
+    ON CONFLICT (account_id, invoice_id) DO UPDATE SET
+        balance_minor = p.balance_minor + excluded.balance_minor,
+        last_move_on = greatest(p.last_move_on, excluded.last_move_on);
+    UPDATE collections.payment_position p
+    SET unapplied_minor = p.unapplied_minor - m.applied,
+        last_move_on = greatest(p.last_move_on, m.last_on)
+    FROM (SELECT n.account_id, n.payment_id, sum(n.amount_minor) AS applied,
+                 max(n.applied_date) AS last_on
+          FROM added n GROUP BY n.account_id, n.payment_id) m
+    WHERE p.account_id = m.account_id AND p.payment_id = m.payment_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER application_position
+    AFTER INSERT ON collections.application
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION collections.position_add_applications();
+
+-- ---- what is there already ----
+
+INSERT INTO collections.invoice_position (account_id, invoice_id, currency,
+    issued_on, due_date, balance_minor, last_move_on)
+SELECT account_id, invoice_id, max(currency),
+       max(effective_date) FILTER (WHERE is_invoice), max(due_date),
+       sum(amount_minor), max(effective_date)
+FROM (SELECT e.account_id, e.invoice_id, e.currency, e.due_date,
+             e.amount_minor, e.effective_date, e.kind = 'invoice' AS is_invoice
+      FROM collections.ledger_entry e
+      WHERE e.invoice_id IS NOT NULL AND e.kind <> 'payment'
+      UNION ALL
+      SELECT a.account_id, a.invoice_id, NULL, NULL, -a.amount_minor,
+             a.applied_date, false
+      FROM collections.application a) m
+GROUP BY account_id, invoice_id;
+
+INSERT INTO collections.payment_position (account_id, payment_id, currency,
+    received_on, unapplied_minor, last_move_on)
+SELECT p.account_id, p.payment_id, p.currency, p.received_date,
+       p.amount_minor - coalesce(a.applied, 0),
+       greatest(p.received_date, a.last_on)
+FROM collections.payment p
+LEFT JOIN (SELECT account_id, payment_id, sum(amount_minor) AS applied,
+                  max(applied_date) AS last_on
+           FROM collections.application GROUP BY account_id, payment_id) a
+       USING (account_id, payment_id);
+
+-- ---- reading them ----
+
+-- Open balance and open disputed part of every invoice on a date. An
+-- invoice not moved after the date has its position as its balance; one
+-- moved after it is re-added from its entries and applications dated on
+-- or before it. A plain SQL function, so the planner inlines it into each
+-- caller's query.
+CREATE OR REPLACE FUNCTION collections.invoice_open(p_as_of date)
+RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
+               due_date date, open_minor bigint, disputed_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH later AS (
+        SELECT p.account_id, p.invoice_id
+        FROM collections.invoice_position p
+        WHERE p.last_move_on > p_as_of AND p.issued_on <= p_as_of),
+    moves AS (
+        SELECT e.account_id, e.invoice_id, e.currency, e.due_date,
+               e.amount_minor, e.kind = 'invoice' AS is_invoice
+        FROM later l
+        JOIN collections.ledger_entry e
+          ON e.account_id = l.account_id AND e.invoice_id = l.invoice_id
+        WHERE e.kind <> 'payment' AND e.effective_date <= p_as_of
+        UNION ALL
+        SELECT a.account_id, a.invoice_id, NULL, NULL, -a.amount_minor, false
+        FROM later l
+        JOIN collections.application a
+          ON a.account_id = l.account_id AND a.invoice_id = l.invoice_id
+        WHERE a.applied_date <= p_as_of),
+    inv AS (
+        SELECT p.account_id, p.invoice_id, p.currency, p.due_date,
+               p.balance_minor AS open_minor
+        FROM collections.invoice_position p
+        WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
+          AND p.issued_on IS NOT NULL
+        UNION ALL
+        SELECT m.account_id, m.invoice_id, max(m.currency), max(m.due_date),
+               sum(m.amount_minor)::bigint
+        FROM moves m
+        GROUP BY m.account_id, m.invoice_id
+        HAVING bool_or(m.is_invoice) AND sum(m.amount_minor) <> 0),
+    disp AS (
+        SELECT d.account_id, d.invoice_id, sum(d.amount_minor)::bigint AS amount
+        FROM collections.dispute d
+        WHERE d.opened_on <= p_as_of AND (d.closed_on IS NULL OR d.closed_on > p_as_of)
+        GROUP BY d.account_id, d.invoice_id)
+    SELECT i.account_id, i.invoice_id, i.currency::char(3), i.due_date, i.open_minor,
+           least(coalesce(d.amount, 0), greatest(i.open_minor, 0))::bigint
+    FROM inv i
+    LEFT JOIN disp d ON d.account_id = i.account_id AND d.invoice_id = i.invoice_id
+$$;
+
+-- Unapplied cash of every payment with some on a date, the same way.
+CREATE FUNCTION collections.payment_unapplied(p_as_of date)
+RETURNS TABLE (account_id bigint, payment_id bigint, currency char(3),
+               unapplied_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT p.account_id, p.payment_id, p.currency, p.unapplied_minor
+    FROM collections.payment_position p
+    WHERE p.last_move_on <= p_as_of AND p.unapplied_minor <> 0
+    UNION ALL
+    SELECT p.account_id, p.payment_id, p.currency,
+           (p.amount_minor - a.applied)::bigint
+    FROM collections.payment_position q
+    JOIN collections.payment p
+      ON p.account_id = q.account_id AND p.payment_id = q.payment_id
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(x.amount_minor), 0) AS applied
+        FROM collections.application x
+        WHERE x.account_id = p.account_id AND x.payment_id = p.payment_id
+          AND x.applied_date <= p_as_of) a
+    WHERE q.last_move_on > p_as_of AND q.received_on <= p_as_of
+      AND p.amount_minor <> a.applied
+$$;
+COMMENT ON FUNCTION collections.payment_unapplied(date) IS 'Unapplied cash of each payment with some on the date.';
+
+-- Every position that differs from its recomputation from the ledger, the
+-- payments and the applications: none, unless something bypassed the
+-- triggers. The test suites call it on every database they drop.
+CREATE FUNCTION collections.position_drift()
+RETURNS TABLE (kind text, account_id bigint, item_id bigint,
+               kept_minor bigint, actual_minor bigint)
+LANGUAGE sql STABLE AS $$
+    WITH inv AS (
+        SELECT account_id, invoice_id, sum(amount_minor)::bigint AS balance,
+               max(effective_date) AS last_on
+        FROM (SELECT e.account_id, e.invoice_id, e.amount_minor, e.effective_date
+              FROM collections.ledger_entry e
+              WHERE e.invoice_id IS NOT NULL AND e.kind <> 'payment'
+              UNION ALL
+              SELECT a.account_id, a.invoice_id, -a.amount_minor, a.applied_date
+              FROM collections.application a) m
+        GROUP BY account_id, invoice_id),
+    pay AS (
+        SELECT p.account_id, p.payment_id,
+               (p.amount_minor - coalesce(sum(a.amount_minor), 0))::bigint AS unapplied,
+               greatest(p.received_date, max(a.applied_date)) AS last_on
+        FROM collections.payment p
+        LEFT JOIN collections.application a USING (account_id, payment_id)
+        GROUP BY p.account_id, p.payment_id)
+    SELECT 'invoice', coalesce(k.account_id, i.account_id),
+           coalesce(k.invoice_id, i.invoice_id), k.balance_minor, i.balance
+    FROM collections.invoice_position k
+    FULL JOIN inv i USING (account_id, invoice_id)
+    WHERE k.balance_minor IS DISTINCT FROM i.balance
+       OR k.last_move_on IS DISTINCT FROM i.last_on
+    UNION ALL
+    SELECT 'payment', coalesce(k.account_id, y.account_id),
+           coalesce(k.payment_id, y.payment_id), k.unapplied_minor, y.unapplied
+    FROM collections.payment_position k
+    FULL JOIN pay y USING (account_id, payment_id)
+    WHERE k.unapplied_minor IS DISTINCT FROM y.unapplied
+       OR k.last_move_on IS DISTINCT FROM y.last_on
+$$;
+COMMENT ON FUNCTION collections.position_drift() IS 'Invoice and payment positions that differ from the ledger they are kept from (none, when all is well).';
+
+SELECT api.protect_account_table(t) FROM unnest(ARRAY[
+    'collections.invoice_position', 'collections.payment_position']::regclass[]) AS t;
