@@ -386,16 +386,19 @@ static int run_gl_export(cli_ctx *c, int argc, char **argv)
 {
     const char *run_text = NULL;
     const char *day_text = NULL;
+    const char *ledger_text = NULL;
     const char *output = NULL;
     int again = 0;
     const cli_opt opts[] = {{"run", &run_text, NULL},
                             {"cash-day", &day_text, NULL},
+                            {"ledger-day", &ledger_text, NULL},
                             {"output", &output, NULL},
                             {"again", NULL, &again},
                             {NULL, NULL, NULL}};
     const char *pos[1];
     collections_gl_export_t e;
     tl_err err = TL_ERR_INIT;
+    const char *kind = NULL;
     int64_t run_id = 0;
     tl_date day = 0;
     char key[24];
@@ -406,28 +409,36 @@ static int run_gl_export(cli_ctx *c, int argc, char **argv)
     rc = cli_parse(c, argc, argv, opts, pos, 0, &npos);
     if (rc != 0)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if ((run_text == NULL) == (day_text == NULL))
-        return cli_usage_error(c, "give --run RUN or --cash-day DATE");
-    if (run_text != NULL &&
-        cli_int_arg(c, "run", run_text, 1, INT64_MAX, &run_id) != 0)
-        return CLI_EXIT_USAGE;
-    if (day_text != NULL && cli_date_arg(c, "cash-day", day_text, &day) != 0)
-        return CLI_EXIT_USAGE;
+    if ((run_text != NULL) + (day_text != NULL) + (ledger_text != NULL) != 1)
+        return cli_usage_error(
+            c, "give --run RUN, --cash-day DATE or --ledger-day DATE");
+    if (run_text != NULL) {
+        kind = "bill_run";
+        if (cli_int_arg(c, "run", run_text, 1, INT64_MAX, &run_id) != 0)
+            return CLI_EXIT_USAGE;
+        snprintf(key, sizeof(key), "%lld", (long long)run_id);
+    } else if (day_text != NULL) {
+        kind = "cash_day";
+        if (cli_date_arg(c, "cash-day", day_text, &day) != 0)
+            return CLI_EXIT_USAGE;
+        tl_date_format(key, sizeof(key), day);
+    } else {
+        kind = "ledger_day";
+        if (cli_date_arg(c, "ledger-day", ledger_text, &day) != 0)
+            return CLI_EXIT_USAGE;
+        tl_date_format(key, sizeof(key), day);
+    }
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
-    if (again) {
-        if (run_text != NULL)
-            snprintf(key, sizeof(key), "%lld", (long long)run_id);
-        else
-            tl_date_format(key, sizeof(key), day);
-        rc = collections_gl_export_get(
-            &e, c->db, run_text ? "bill_run" : "cash_day", key, &err);
-    } else if (run_text != NULL) {
+    if (again)
+        rc = collections_gl_export_get(&e, c->db, kind, key, &err);
+    else if (run_text != NULL)
         rc = collections_gl_export_run(&e, c->db, run_id, c->actor, &err);
-    } else {
+    else if (day_text != NULL)
         rc = collections_gl_export_cash_day(&e, c->db, day, c->actor, &err);
-    }
+    else
+        rc = collections_gl_export_ledger_day(&e, c->db, day, c->actor, &err);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     if (output != NULL) {
@@ -474,13 +485,19 @@ const cli_command cli_reconcile_commands[] = {
     {"bill", "gl-accounts", "load the GL account mapping (JSON)",
      "trunkline bill gl-accounts load FILE [--json]\n"
      "GL accounts by purpose (receivable, revenue by product, tax_payable\n"
-     "by tax code, cash, unapplied_cash), e.g. demo/gl-accounts.json.\n",
+     "by tax code, cash, unapplied_cash, adjustments, bad_debt), e.g.\n"
+     "demo/gl-accounts.json.\n",
      run_gl_accounts},
     {"bill", "gl-export",
-     "the balanced GL journal of a bill run or a day of cash, once",
-     "trunkline bill gl-export (--run RUN | --cash-day DATE) [--again]\n"
-     "                         [--output FILE] [--json]\n"
+     "the balanced GL journal of a bill run, cash day or ledger day, once",
+     "trunkline bill gl-export (--run RUN | --cash-day DATE | --ledger-day "
+     "DATE)\n"
+     "                         [--again] [--output FILE] [--json]\n"
      "Writes the journal as CSV (stdout or --output). Each run and day is\n"
-     "exported once; --again prints the stored export again, identical.\n",
+     "exported once; --again prints the stored export again, identical.\n"
+     "A ledger day journals the credit and debit memos, adjustments,\n"
+     "refunds, write-offs, recoveries and transfers effective by DATE and\n"
+     "not journaled before (GL accounts: receivable, adjustments,\n"
+     "bad_debt, unapplied_cash, cash).\n",
      run_gl_export},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -73,7 +73,8 @@ int collections_finance_report(int *untied_months, tl_db *db, int from_year,
 /* GL accounts. Each journal line posts to the GL account mapped for its
  * purpose and key (a product for revenue, a tax code for tax payable),
  * else to the purpose's default (key "*"). Purposes: receivable,
- * revenue, tax_payable, cash, unapplied_cash. */
+ * revenue, tax_payable, cash, unapplied_cash, adjustments (revenue
+ * adjustments) and bad_debt. */
 typedef struct collections_gl_load_result {
     int added;
     int updated;
@@ -103,9 +104,9 @@ typedef struct collections_gl_total {
  * each line has a debit or a credit, the other empty) and its record. */
 typedef struct collections_gl_export {
     int64_t export_id;
-    char kind[12];       /* bill_run, cash_day */
+    char kind[12];       /* bill_run, cash_day, ledger_day */
     char source_key[16]; /* run id, or the day YYYY-MM-DD */
-    char journal[32];    /* BR-<run id>, CASH-<day> */
+    char journal[32];    /* BR-<run id>, CASH-<day>, LEDGER-<day> */
     char exported_at[32];
     char exported_by[64];
     char sha256[65]; /* of the CSV text */
@@ -140,9 +141,29 @@ int collections_gl_export_run(collections_gl_export_t *out, tl_db *db,
 int collections_gl_export_cash_day(collections_gl_export_t *out, tl_db *db,
                                    tl_date day, const char *actor, tl_err *err);
 
-/* The stored export of a bill run ("bill_run", run id) or a cash day
- * ("cash_day", YYYY-MM-DD), with the CSV exactly as first exported
- * (created 0). TL_ENOTFOUND when not exported. */
+/* The journal of a day of ledger documents (credit and debit memos,
+ * adjustments, refunds, write-offs, recoveries, transfers): every
+ * document whose ledger entry is effective on or before the day and that
+ * no ledger-day journal has taken yet (collections.gl_doc_posted), so each
+ * is journaled exactly once, one posted late with the next day exported.
+ * Per currency and kind of document, at the entry amounts: a credit memo
+ * (or an adjustment lowering AR) debits adjustments and credits
+ * receivable, a debit memo (or an adjustment raising AR) the reverse; a
+ * write-off debits bad_debt and credits receivable, a recovery the
+ * reverse; a refund debits unapplied_cash and credits cash (the credit on
+ * account the cash journal put in unapplied cash is paid out); a transfer
+ * credits receivable for the account it leaves and debits it for the one
+ * it reaches. Errors as collections_gl_export_run (a missing account is
+ * "missing_gl_account" at glAccounts.<purpose>); a day with nothing new
+ * is "nothing_to_export". */
+int collections_gl_export_ledger_day(collections_gl_export_t *out, tl_db *db,
+                                     tl_date day, const char *actor,
+                                     tl_err *err);
+
+/* The stored export of a bill run ("bill_run", run id), a cash day
+ * ("cash_day", YYYY-MM-DD) or a ledger day ("ledger_day", YYYY-MM-DD),
+ * with the CSV exactly as first exported (created 0). TL_ENOTFOUND when
+ * not exported. */
 int collections_gl_export_get(collections_gl_export_t *out, tl_db *db,
                               const char *kind, const char *source_key,
                               tl_err *err);

@@ -25,7 +25,8 @@
 /* ---- GL accounts ---- */
 
 static const char *const purposes[] = {
-    "receivable", "revenue", "tax_payable", "cash", "unapplied_cash", NULL};
+    "receivable",     "revenue",     "tax_payable", "cash",
+    "unapplied_cash", "adjustments", "bad_debt",    NULL};
 
 static int known_purpose(const char *p)
 {
@@ -110,8 +111,8 @@ static void check_mapping(const json_t *e, const char *path, gl_mapping *m,
     if (m->purpose != NULL && !known_purpose(m->purpose)) {
         tl_path_key(field, sizeof(field), path, "purpose");
         tl_err_add(err, "format", field,
-                   "purpose must be receivable, revenue, tax_payable, cash "
-                   "or unapplied_cash");
+                   "purpose must be receivable, revenue, tax_payable, cash, "
+                   "unapplied_cash, adjustments or bad_debt");
     }
     m->key = "*";
     if (product != NULL) {
@@ -573,6 +574,148 @@ static int cash_taken(journal *j, tl_db *db, tl_err *err)
     return rc < 0 ? rc : 0;
 }
 
+/* ---- a day of ledger documents' lines ---- */
+
+/* What a ledger day journals (on $1): every document a person posted
+ * (collections.ledger_doc) whose entry is effective on or before the day
+ * and that no ledger-day journal has taken yet, so one posted after its
+ * day was exported comes with the next day exported. A transfer is two
+ * documents, one per account, posted together with the same date. */
+#define DOCS_TO_JOURNAL                                                        \
+    "WITH doc AS ("                                                            \
+    "  SELECT d.account_id, d.entry_id, d.doc_kind, e.currency,"               \
+    "  e.amount_minor, e.effective_date FROM collections.ledger_doc d"         \
+    "  JOIN collections.ledger_entry e ON e.account_id = d.account_id"         \
+    "  AND e.entry_id = d.entry_id"                                            \
+    "  WHERE e.effective_date <= $1::date AND NOT EXISTS (SELECT 1"            \
+    "   FROM collections.gl_doc_posted g WHERE g.account_id = d.account_id"    \
+    "   AND g.entry_id = d.entry_id))"
+
+/* How each kind of document is journaled, by the sign of its ledger
+ * amount (raises: positive, the customer owes more). The receivable side
+ * is the ledger amount itself, so the receivable account moves exactly as
+ * the AR ledger does; the other side says why.
+ *
+ * A refund (a positive entry: it takes back a credit on account) pays
+ * cash out. The cash-day journal books a payment's part not applied to
+ * invoices as a credit to unapplied cash (CASH_TO_JOURNAL, cash_row):
+ * the customer's credit lives there, not in receivable. So the refund
+ * debits unapplied cash and credits cash; AR in the ledger (invoices less
+ * payments) still equals receivable less unapplied cash in the GL.
+ *
+ * A transfer keeps both legs on receivable (credit the account it leaves,
+ * debit the one it reaches): they net to zero there, and the journal
+ * still shows it. A rule without a debit or a credit purpose gives one
+ * line only. */
+typedef struct doc_rule {
+    const char *doc_kind;
+    int raises;
+    const char *debit;
+    const char *credit;
+    const char *text;
+} doc_rule;
+
+static const doc_rule doc_rules[] = {
+    {"credit_memo", 0, "adjustments", "receivable", "Credit memos"},
+    {"debit_memo", 1, "receivable", "adjustments", "Debit memos"},
+    {"adjustment", 0, "adjustments", "receivable", "Adjustments lowering AR"},
+    {"adjustment", 1, "receivable", "adjustments", "Adjustments raising AR"},
+    {"write_off", 0, "bad_debt", "receivable", "Write-offs"},
+    {"recovery", 1, "receivable", "bad_debt", "Recoveries"},
+    {"refund", 1, "unapplied_cash", "cash", "Refunds"},
+    {"transfer", 0, NULL, "receivable", "Transfers out"},
+    {"transfer", 1, "receivable", NULL, "Transfers in"},
+};
+
+#define N_DOC_RULES (sizeof(doc_rules) / sizeof(doc_rules[0]))
+
+static int docs_row(const tl_row *row, void *cls, tl_err *err)
+{
+    journal *j = cls;
+    const doc_rule *rule = NULL;
+    const char *cur = NULL;
+    const char *kind = NULL;
+    int64_t amount = 0;
+    int raises = 0;
+    int docs = 0;
+    int late = 0;
+    char text[160];
+    size_t i;
+    int rc = 0;
+
+    if (tl_row_text(row, "currency", &cur, err) < 0 ||
+        tl_row_text(row, "doc_kind", &kind, err) < 0 ||
+        tl_row_bool(row, "raises", &raises, err) < 0 ||
+        tl_row_int64(row, "amount", &amount, err) < 0 ||
+        tl_row_int(row, "docs", &docs, err) < 0 ||
+        tl_row_int(row, "late", &late, err) < 0)
+        return TL_ERROR;
+    for (i = 0; i < N_DOC_RULES && rule == NULL; i++)
+        if (strcmp(doc_rules[i].doc_kind, kind) == 0 &&
+            doc_rules[i].raises == raises)
+            rule = &doc_rules[i];
+    /* the posting code never makes one (a credit memo that raises AR, a
+     * write-off that does): a journal that guessed would not tie */
+    if (rule == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "journal",
+                          "a %s that %s what the customer owes has no GL "
+                          "rule; nothing was exported",
+                          kind, raises ? "raises" : "lowers");
+    if (!raises)
+        amount = -amount;
+    if (late > 0)
+        snprintf(text, sizeof(text), "%s %s (%d; %d dated earlier)", rule->text,
+                 j->source_key, docs, late);
+    else
+        snprintf(text, sizeof(text), "%s %s (%d)", rule->text, j->source_key,
+                 docs);
+    /* debits first, then credits, each in the order of doc_rules */
+    i = (size_t)(rule - doc_rules);
+    if (rule->debit != NULL)
+        rc = add_line(j, cur, (int)i, rule->debit, NULL, 1, amount, text, err);
+    if (rc == 0 && rule->credit != NULL)
+        rc = add_line(j, cur, (int)(N_DOC_RULES + i), rule->credit, NULL, 0,
+                      amount, text, err);
+    return rc;
+}
+
+static int doc_lines(journal *j, tl_db *db, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_date(&p, j->date);
+    rc = tl_db_select(db, "collections_gl_docs",
+                      DOCS_TO_JOURNAL
+                      " SELECT currency, doc_kind, amount_minor > 0 AS raises,"
+                      " sum(amount_minor)::bigint AS amount,"
+                      " count(*) AS docs,"
+                      " count(*) FILTER (WHERE effective_date < $1::date)"
+                      " AS late FROM doc GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                      &p, docs_row, j, err);
+    return rc < 0 ? rc : 0;
+}
+
+/* Records what the day's journal took (the same read as doc_lines, in
+ * the same serializable transaction, so the same rows). */
+static int docs_taken(journal *j, tl_db *db, tl_err *err)
+{
+    tl_params p;
+    int rc;
+
+    tl_params_init(&p);
+    tl_params_date(&p, j->date);
+    tl_params_int64(&p, j->out->export_id);
+    rc = tl_db_exec(db, "collections_gl_docs_taken",
+                    DOCS_TO_JOURNAL
+                    " INSERT INTO collections.gl_doc_posted (account_id,"
+                    " entry_id, export_id)"
+                    " SELECT account_id, entry_id, $2::bigint FROM doc",
+                    &p, err);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---- accounts, balance, CSV ---- */
 
 static int cmp_lines(const void *a, const void *b)
@@ -819,6 +962,17 @@ static int render_csv(journal *j, textbuf *b, tl_err *err)
 
 /* ---- stored exports ---- */
 
+/* How messages name the source of an export of kind: "bill run 7", "the
+ * cash day 2026-12-28", "the ledger day 2026-12-31". */
+static const char *source_words(const char *kind)
+{
+    if (strcmp(kind, "bill_run") == 0)
+        return "bill run";
+    if (strcmp(kind, "ledger_day") == 0)
+        return "the ledger day";
+    return "the cash day";
+}
+
 static int read_export(collections_gl_export_t *out, const tl_row *row,
                        tl_err *err)
 {
@@ -919,8 +1073,9 @@ static int already_exported(const collections_gl_export_t *prev,
     return tl_err_set(err, TL_ECONFLICT, "already_exported", "source",
                       "%s %s was exported on %s by %s as export %lld "
                       "(journal %s); print it again with --again",
-                      strcmp(j->kind, "bill_run") == 0 ? "bill run"
-                                                       : "the cash of",
+                      strcmp(j->kind, "bill_run") == 0     ? "bill run"
+                      : strcmp(j->kind, "ledger_day") == 0 ? "the ledger day"
+                                                           : "the cash of",
                       j->source_key, prev->exported_at, prev->exported_by,
                       (long long)prev->export_id, prev->journal);
 }
@@ -1008,15 +1163,15 @@ static int export_tx(tl_db *db, void *cls, tl_err *err)
         goto cleanup;
     if (strcmp(j->kind, "bill_run") == 0)
         rc = run_lines(j, db, ctx->run_id, err);
+    else if (strcmp(j->kind, "ledger_day") == 0)
+        rc = doc_lines(j, db, err);
     else
         rc = cash_lines(j, db, err);
     if (rc < 0)
         goto cleanup;
     if (j->n == 0) {
         rc = tl_err_set(err, TL_ENOTFOUND, "nothing_to_export", "source",
-                        "%s %s has nothing to export",
-                        strcmp(j->kind, "bill_run") == 0 ? "bill run"
-                                                         : "the cash day",
+                        "%s %s has nothing to export", source_words(j->kind),
                         j->source_key);
         goto cleanup;
     }
@@ -1030,6 +1185,8 @@ static int export_tx(tl_db *db, void *cls, tl_err *err)
         rc = store(j, db, &csv, err);
     if (rc == 0 && strcmp(j->kind, "cash_day") == 0)
         rc = cash_taken(j, db, err);
+    if (rc == 0 && strcmp(j->kind, "ledger_day") == 0)
+        rc = docs_taken(j, db, err);
     if (rc == TL_EDUPLICATE) {
         /* exported meanwhile by someone else */
         tl_err_clear(err);
@@ -1098,6 +1255,23 @@ int collections_gl_export_cash_day(collections_gl_export_t *out, tl_db *db,
     return run_export(&ctx, db, out, err);
 }
 
+int collections_gl_export_ledger_day(collections_gl_export_t *out, tl_db *db,
+                                     tl_date day, const char *actor,
+                                     tl_err *err)
+{
+    export_ctx ctx;
+    char date[16];
+
+    memset(&ctx, 0, sizeof(ctx));
+    tl_date_format(date, sizeof(date), day);
+    ctx.j.kind = "ledger_day";
+    ctx.j.actor = actor;
+    ctx.j.date = day;
+    snprintf(ctx.j.source_key, sizeof(ctx.j.source_key), "%s", date);
+    snprintf(ctx.j.journal, sizeof(ctx.j.journal), "LEDGER-%s", date);
+    return run_export(&ctx, db, out, err);
+}
+
 int collections_gl_export_get(collections_gl_export_t *out, tl_db *db,
                               const char *kind, const char *source_key,
                               tl_err *err)
@@ -1108,9 +1282,7 @@ int collections_gl_export_get(collections_gl_export_t *out, tl_db *db,
     rc = load_export(out, db, kind, source_key, err);
     if (rc == 0)
         rc = tl_err_set(err, TL_ENOTFOUND, "not_exported", "source",
-                        "%s %s has not been exported",
-                        strcmp(kind, "bill_run") == 0 ? "bill run"
-                                                      : "the cash day",
+                        "%s %s has not been exported", source_words(kind),
                         source_key);
     if (rc < 0) {
         collections_gl_export_free(out);

@@ -1068,13 +1068,13 @@ START_TEST(reconcile_and_gl_commands)
     expect(&r, 0, "\"tiesOut\": true");
 
     run(&r, 1, "bill gl-export --run 1 --cash-day 2026-12-28");
-    expect(&r, 2, "give --run RUN or --cash-day DATE");
+    expect(&r, 2, "give --run RUN, --cash-day DATE or --ledger-day DATE");
     run(&r, 1, "bill gl-export --run 1");
     expect(&r, 3, "missing_gl_account");
     run(&r, 0, "bill gl-accounts load " DEMO "gl-accounts.json");
-    expect(&r, 0, "22 added, 0 updated, 0 unchanged");
+    expect(&r, 0, "24 added, 0 updated, 0 unchanged");
     run(&r, 0, "bill gl-accounts load " DEMO "gl-accounts.json --json");
-    expect(&r, 0, "\"unchanged\": 22");
+    expect(&r, 0, "\"unchanged\": 24");
     run(&r, 1, "bill gl-export --run 9");
     expect(&r, 4, "bill run 9 does not exist");
     run(&first, 0, "bill gl-export --run 1");
@@ -1113,6 +1113,33 @@ START_TEST(reconcile_and_gl_commands)
         strstr(file, "Payments not applied (credit on account),USD,,16.43\n"));
     run(&r, 0, "bill gl-export --cash-day 2026-12-28 --again");
     ck_assert_str_eq(r.out, file);
+
+    /* a day of ledger documents: an account-level credit memo */
+    run(&r, 1, "bill gl-export --ledger-day 2026-12-32");
+    expect(&r, 2, "--ledger-day must be a date");
+    run(&r, 1, "bill gl-export --cash-day 2026-12-29 --ledger-day 2026-12-29");
+    expect(&r, 2, "give --run RUN, --cash-day DATE or --ledger-day DATE");
+    run(&r, 1, "bill gl-export --ledger-day 2026-12-29");
+    expect(&r, 4, "the ledger day 2026-12-29 has nothing to export");
+    run(&r, 0,
+        "ledger post --kind credit_memo --account HH-1001 --amount 20.00 "
+        "--reference CM-G1 --reason goodwill --date 2026-12-29");
+    run(&first, 0, "bill gl-export --ledger-day 2026-12-29");
+    expect(&first, 0,
+           "journal,line,date,account,account_name,description,currency,"
+           "debit,credit\n"
+           "LEDGER-2026-12-29,1,2026-12-29,4950,"
+           "Revenue adjustments - credit and debit memos,"
+           "Credit memos 2026-12-29 (1),USD,20.00,\n"
+           "LEDGER-2026-12-29,2,2026-12-29,1200,Accounts receivable - trade,"
+           "Credit memos 2026-12-29 (1),USD,,20.00\n");
+    run(&r, 1, "bill gl-export --ledger-day 2026-12-29");
+    expect(&r, 5, "already_exported");
+    run(&r, 0, "bill gl-export --ledger-day 2026-12-29 --again");
+    ck_assert_str_eq(r.out, first.out);
+    run(&r, 0, "bill gl-export --ledger-day 2026-12-29 --again --json");
+    expect(&r, 0, "\"kind\": \"ledger_day\"");
+    expect(&r, 0, "\"created\": false");
 }
 END_TEST
 

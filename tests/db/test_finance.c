@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "billing/billing.h"
+#include "collections/acct.h"
 #include "collections/collections.h"
 #include "collections/finance.h"
 #include "provisioning/provisioning.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/ledger_fixtures.h"
 #include "tests/support/testdb.h"
 
 static tl_db *db;
@@ -560,6 +562,299 @@ START_TEST(gl_export_of_a_cash_day_balances_and_is_made_once)
 }
 END_TEST
 
+/* ---- GL export of the ledger documents ---- */
+
+static const char *const gl_doc_accounts =
+    "{\"accounts\": ["
+    " {\"purpose\": \"adjustments\", \"account\": \"4950\","
+    "  \"name\": \"Revenue adjustments\"},"
+    " {\"purpose\": \"bad_debt\", \"account\": \"6400\","
+    "  \"name\": \"Bad debt\"}]}";
+
+static void load_gl_doc_accounts(const char *text)
+{
+    json_t *doc = parse(text);
+    collections_gl_load_result res;
+
+    ck_assert_int_eq(collections_gl_accounts_load(&res, db, doc, "test", &err),
+                     0);
+    json_decref(doc);
+}
+
+/* Posts a ledger document through collections_doc_post; it must be new. */
+static void post_doc(const char *kind, const char *account, const char *invoice,
+                     const char *to, int64_t amount, const char *cur,
+                     const char *date, const char *reference)
+{
+    collections_doc_result res;
+
+    ck_assert_msg(tl_fx_doc(&res, db, &err, kind, account, invoice, to, amount,
+                            cur, date, reference) == 0,
+                  "%s %s: %s", kind, reference, err.message);
+    ck_assert_int_eq(res.created, 1);
+}
+
+/* A write-off requested by test and approved (posted) by boss on date. */
+static void write_off(const char *invoice, int64_t amount, const char *date)
+{
+    collections_writeoff_in in;
+    int64_t id = 0;
+    int created = 0;
+    int posted = 0;
+
+    memset(&in, 0, sizeof(in));
+    in.invoice_number = invoice;
+    ck_assert_int_eq(tl_money_make(&in.amount, amount, "USD"), 0);
+    in.reason = "uncollectable";
+    in.date = day(date);
+    in.actor = "test";
+    ck_assert_int_eq(collections_writeoff_request(&id, &created, db, &in, &err),
+                     0);
+    ck_assert_int_eq(
+        collections_writeoff_approve(&posted, db, id, day(date), "boss", &err),
+        0);
+    ck_assert_int_eq(posted, 1);
+}
+
+/* Every kind of document on 2026-12-15, in USD on FN-1, FN-2 and FN-1's
+ * sibling FN-1B, and a refund in CAD on FN-C: journaled at the entry
+ * amounts, debits first, balanced per currency, made once. */
+START_TEST(gl_export_of_a_ledger_day_balances_and_is_made_once)
+{
+    collections_gl_export_t e;
+    collections_gl_export_t again;
+    int64_t cad;
+
+    billed_book(1);
+    load_gl_accounts();
+    load_gl_doc_accounts(gl_doc_accounts);
+    tl_fx_sibling_account(db, "FN-1B", "FN-1");
+    cad = tl_fx_account_in(db, "FN-C", "CAD");
+    tl_fx_ledger_invoice(db, cad, "CAD-1", "2026-11-20", 50000, "CAD");
+    tl_fx_payment(db, "FN-C", 60000, "CAD", "2026-12-01", "CAD-W1");
+
+    post_doc("credit_memo", "FN-1", "INV-00000001", NULL, 10000, "USD",
+             "2026-12-15", "CM-1");
+    post_doc("credit_memo", "FN-2", "INV-00000002", NULL, 5025, "USD",
+             "2026-12-15", "CM-2");
+    post_doc("debit_memo", "FN-1", "INV-00000001", NULL, 2500, "USD",
+             "2026-12-15", "DM-1");
+    post_doc("adjustment", "FN-2", "INV-00000002", NULL, -1000, "USD",
+             "2026-12-15", "ADJ-1");
+    post_doc("adjustment", "FN-1", NULL, NULL, 350, "USD", "2026-12-15",
+             "ADJ-2");
+    write_off("INV-00000002", 20000, "2026-12-15");
+    post_doc("recovery", "FN-2", "INV-00000002", NULL, 8000, "USD",
+             "2026-12-15", "RCV-1");
+    post_doc("transfer", "FN-1", NULL, "FN-1B", 4000, "USD", "2026-12-15",
+             "TR-1");
+    post_doc("refund", "FN-C", NULL, NULL, 6000, "CAD", "2026-12-15", "RF-1");
+    /* effective after the day: not in its journal */
+    post_doc("debit_memo", "FN-2", "INV-00000002", NULL, 700, "USD",
+             "2026-12-20", "DM-2");
+
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-14"),
+                                                      "test", &err),
+                     TL_ENOTFOUND);
+    ck_assert_str_eq(err.code, "nothing_to_export");
+    ck_assert_str_eq(err.message,
+                     "the ledger day 2026-12-14 has nothing to export");
+    tl_err_clear(&err);
+
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-15"),
+                                                      "test", &err),
+                     0);
+    ck_assert_int_eq(e.created, 1);
+    ck_assert_str_eq(e.kind, "ledger_day");
+    ck_assert_str_eq(e.source_key, "2026-12-15");
+    ck_assert_str_eq(e.journal, "LEDGER-2026-12-15");
+    /* CAD: the refund pays FN-C's credit on account out; then USD, the
+     * debits first, then the credits, in the same order of kinds */
+    ck_assert_str_eq(
+        e.csv,
+        "journal,line,date,account,account_name,description,currency,debit,"
+        "credit\n"
+        "LEDGER-2026-12-15,1,2026-12-15,2150,Unapplied cash,"
+        "Refunds 2026-12-15 (1),CAD,60.00,\n"
+        "LEDGER-2026-12-15,2,2026-12-15,1010,Cash,"
+        "Refunds 2026-12-15 (1),CAD,,60.00\n"
+        "LEDGER-2026-12-15,3,2026-12-15,4950,Revenue adjustments,"
+        "Credit memos 2026-12-15 (2),USD,150.25,\n"
+        "LEDGER-2026-12-15,4,2026-12-15,1200,Accounts receivable,"
+        "Debit memos 2026-12-15 (1),USD,25.00,\n"
+        "LEDGER-2026-12-15,5,2026-12-15,4950,Revenue adjustments,"
+        "Adjustments lowering AR 2026-12-15 (1),USD,10.00,\n"
+        "LEDGER-2026-12-15,6,2026-12-15,1200,Accounts receivable,"
+        "Adjustments raising AR 2026-12-15 (1),USD,3.50,\n"
+        "LEDGER-2026-12-15,7,2026-12-15,6400,Bad debt,"
+        "Write-offs 2026-12-15 (1),USD,200.00,\n"
+        "LEDGER-2026-12-15,8,2026-12-15,1200,Accounts receivable,"
+        "Recoveries 2026-12-15 (1),USD,80.00,\n"
+        "LEDGER-2026-12-15,9,2026-12-15,1200,Accounts receivable,"
+        "Transfers in 2026-12-15 (1),USD,40.00,\n"
+        "LEDGER-2026-12-15,10,2026-12-15,1200,Accounts receivable,"
+        "Credit memos 2026-12-15 (2),USD,,150.25\n"
+        "LEDGER-2026-12-15,11,2026-12-15,4950,Revenue adjustments,"
+        "Debit memos 2026-12-15 (1),USD,,25.00\n"
+        "LEDGER-2026-12-15,12,2026-12-15,1200,Accounts receivable,"
+        "Adjustments lowering AR 2026-12-15 (1),USD,,10.00\n"
+        "LEDGER-2026-12-15,13,2026-12-15,4950,Revenue adjustments,"
+        "Adjustments raising AR 2026-12-15 (1),USD,,3.50\n"
+        "LEDGER-2026-12-15,14,2026-12-15,1200,Accounts receivable,"
+        "Write-offs 2026-12-15 (1),USD,,200.00\n"
+        "LEDGER-2026-12-15,15,2026-12-15,6400,Bad debt,"
+        "Recoveries 2026-12-15 (1),USD,,80.00\n"
+        "LEDGER-2026-12-15,16,2026-12-15,1200,Accounts receivable,"
+        "Transfers out 2026-12-15 (1),USD,,40.00\n");
+    ck_assert_int_eq(e.line_count, 16);
+    ck_assert_int_eq(e.n_totals, 2);
+    ck_assert_str_eq(e.totals[0].currency, "CAD");
+    ck_assert_int_eq(e.totals[0].debit_minor, 6000);
+    ck_assert_int_eq(e.totals[0].credit_minor, 6000);
+    ck_assert_str_eq(e.totals[1].currency, "USD");
+    ck_assert_int_eq(e.totals[1].debit_minor, 50875);
+    ck_assert_int_eq(e.totals[1].credit_minor, 50875);
+    /* receivable moved as the AR ledger did: 25.00 + 3.50 + 80.00 + 40.00
+     * - 150.25 - 10.00 - 200.00 - 40.00 */
+    ck_assert_int_eq(
+        tl_fx_sql(db,
+                  "SELECT sum(e.amount_minor) FROM collections.ledger_doc d"
+                  " JOIN collections.ledger_entry e USING (account_id,"
+                  " entry_id) WHERE e.currency = 'USD'"
+                  " AND e.effective_date <= '2026-12-15'",
+                  0, NULL),
+        -25175);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.gl_export_total"
+                                     " WHERE debit_minor = credit_minor"),
+                     2);
+    /* nine documents in USD (the transfer is two) and the refund */
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.gl_doc_posted"),
+                     10);
+
+    /* a second export is refused; the stored one prints again */
+    ck_assert_int_eq(collections_gl_export_ledger_day(
+                         &again, db, day("2026-12-15"), "test", &err),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "already_exported");
+    ck_assert_ptr_nonnull(
+        strstr(err.message, "the ledger day 2026-12-15 was exported on"));
+    ck_assert_ptr_null(again.csv);
+    tl_err_clear(&err);
+    ck_assert_int_eq(
+        collections_gl_export_get(&again, db, "ledger_day", "2026-12-15", &err),
+        0);
+    ck_assert_int_eq(again.created, 0);
+    ck_assert_int_eq(again.export_id, e.export_id);
+    ck_assert_str_eq(again.csv, e.csv);
+    ck_assert_str_eq(again.sha256, e.sha256);
+    ck_assert_int_eq(again.n_totals, 2);
+    ck_assert_int_eq(again.totals[1].debit_minor, 50875);
+    collections_gl_export_free(&again);
+    collections_gl_export_free(&e);
+
+    /* a credit memo dated the 10th, posted after the 15th was exported,
+     * goes out with the next day exported, never lost and never twice */
+    post_doc("credit_memo", "FN-1", "INV-00000001", NULL, 1234, "USD",
+             "2026-12-10", "CM-3");
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-16"),
+                                                      "test", &err),
+                     0);
+    ck_assert_str_eq(
+        e.csv,
+        "journal,line,date,account,account_name,description,currency,debit,"
+        "credit\n"
+        "LEDGER-2026-12-16,1,2026-12-16,4950,Revenue adjustments,"
+        "Credit memos 2026-12-16 (1; 1 dated earlier),USD,12.34,\n"
+        "LEDGER-2026-12-16,2,2026-12-16,1200,Accounts receivable,"
+        "Credit memos 2026-12-16 (1; 1 dated earlier),USD,,12.34\n");
+    ck_assert_int_eq(e.totals[0].debit_minor, 1234);
+    collections_gl_export_free(&e);
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-17"),
+                                                      "test", &err),
+                     TL_ENOTFOUND);
+    ck_assert_str_eq(err.code, "nothing_to_export");
+    tl_err_clear(&err);
+    /* the debit memo effective on the 20th waited for its day */
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-20"),
+                                                      "test", &err),
+                     0);
+    ck_assert_str_eq(
+        e.csv,
+        "journal,line,date,account,account_name,description,currency,debit,"
+        "credit\n"
+        "LEDGER-2026-12-20,1,2026-12-20,1200,Accounts receivable,"
+        "Debit memos 2026-12-20 (1),USD,7.00,\n"
+        "LEDGER-2026-12-20,2,2026-12-20,4950,Revenue adjustments,"
+        "Debit memos 2026-12-20 (1),USD,,7.00\n");
+    collections_gl_export_free(&e);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.gl_doc_posted"),
+                     12);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.gl_doc_posted g"
+                                     " JOIN collections.gl_export x"
+                                     " USING (export_id)"
+                                     " WHERE x.source_key = '2026-12-16'"),
+                     1);
+    /* invoices and payments (the recovery's too) are the bill run's and
+     * the cash day's: no ledger-day journal took one */
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.gl_doc_posted g"
+                                     " JOIN collections.ledger_entry e"
+                                     " USING (account_id, entry_id)"
+                                     " WHERE e.kind IN ('invoice', 'payment')"),
+                     0);
+}
+END_TEST
+
+/* Without a bad_debt account a write-off cannot be journaled: refused
+ * with the missing purpose named, nothing stored, nothing taken. */
+START_TEST(gl_export_of_a_ledger_day_refuses_a_missing_bad_debt_account)
+{
+    collections_gl_export_t e;
+
+    billed_book(1);
+    load_gl_accounts();
+    load_gl_doc_accounts("{\"accounts\": [{\"purpose\": \"adjustments\","
+                         " \"account\": \"4950\","
+                         " \"name\": \"Revenue adjustments\"}]}");
+    write_off("INV-00000002", 20000, "2026-12-15");
+    post_doc("credit_memo", "FN-1", "INV-00000001", NULL, 10000, "USD",
+             "2026-12-15", "CM-1");
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-15"),
+                                                      "test", &err),
+                     TL_EINVALID);
+    ck_assert_int_eq(err.n_problems, 1);
+    ck_assert_str_eq(err.problems[0].field, "glAccounts.bad_debt");
+    ck_assert_str_eq(err.problems[0].code, "missing_gl_account");
+    ck_assert_str_eq(err.problems[0].message,
+                     "no GL account for bad_debt and no default: load one "
+                     "with bill gl-accounts load");
+    ck_assert_ptr_null(e.csv);
+    ck_assert_int_eq(e.export_id, 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM collections.gl_export"), 0);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM collections.gl_doc_posted"),
+        0);
+    tl_err_clear(&err);
+
+    /* with the account loaded, the same day exports both documents */
+    load_gl_doc_accounts(gl_doc_accounts);
+    ck_assert_int_eq(collections_gl_export_ledger_day(&e, db, day("2026-12-15"),
+                                                      "test", &err),
+                     0);
+    ck_assert_int_eq(e.line_count, 4);
+    ck_assert_int_eq(e.totals[0].debit_minor, 30000);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM collections.gl_doc_posted"),
+        2);
+    collections_gl_export_free(&e);
+}
+END_TEST
+
 static Suite *finance_suite(void)
 {
     Suite *s = suite_create("finance");
@@ -577,6 +872,9 @@ static Suite *finance_suite(void)
     tcase_add_test(tc, gl_export_refuses_an_unbalanced_journal);
     tcase_add_test(tc, gl_export_of_a_run_balances_and_is_made_once);
     tcase_add_test(tc, gl_export_of_a_cash_day_balances_and_is_made_once);
+    tcase_add_test(tc, gl_export_of_a_ledger_day_balances_and_is_made_once);
+    tcase_add_test(
+        tc, gl_export_of_a_ledger_day_refuses_a_missing_bad_debt_account);
     suite_add_tcase(s, tc);
     return s;
 }
