@@ -2,9 +2,9 @@
  * Aging as of a date. Everything is computed from the ledger and the
  * applications dated on or before the as-of date, so aging for a past date
  * is the same whenever it is asked. The reading is done by
- * collections.invoice_open and collections.payment_unapplied (sql/0103),
- * which take each invoice's and payment's kept position where nothing
- * moved it after the date.
+ * collections.aging_units, collections.invoice_open and
+ * collections.payment_unapplied (sql/0103), which take each invoice's and
+ * payment's kept position where nothing moved it after the date.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,8 +63,8 @@ int collections_aging(tl_db *db, tl_date as_of, collections_aging_fn fn,
     return tl_db_select(
         db, "collections_aging",
         "WITH open_inv AS ("
-        "  SELECT account_id, open_minor AS open, $1::date - due_date AS dpd"
-        "  FROM collections.invoice_open($1::date)),"
+        "  SELECT account_id, undisputed_minor + disputed_minor AS open, dpd,"
+        "  invoices FROM collections.aging_units($1::date)),"
         " cash AS ("
         "  SELECT account_id, sum(unapplied_minor) AS unapplied"
         "  FROM collections.payment_unapplied($1::date) GROUP BY account_id),"
@@ -76,7 +76,7 @@ int collections_aging(tl_db *db, tl_date as_of, collections_aging_fn fn,
         "  sum(open) FILTER (WHERE dpd BETWEEN 61 AND 90) AS b_61_90,"
         "  sum(open) FILTER (WHERE dpd BETWEEN 91 AND 120) AS b_91_120,"
         "  sum(open) FILTER (WHERE dpd > 120) AS b_over_120,"
-        "  sum(open) AS open_total, count(*) AS open_invoices"
+        "  sum(open) AS open_total, sum(invoices) AS open_invoices"
         "  FROM open_inv GROUP BY account_id)"
         " SELECT b.account_id, b.account_number, b.name, b.currency,"
         " coalesce(pa.b_current, 0) AS b_current,"
@@ -111,19 +111,20 @@ int collections_aging_by_parse(collections_aging_by *out, const char *text)
     return TL_EINVALID;
 }
 
-/* The open invoices as units to aggregate: undisputed and disputed parts
- * with days past due, plus one row per account for unapplied cash. */
+/* The open invoices as units to aggregate (collections.aging_units:
+ * undisputed and disputed parts with days past due, each invoice counted
+ * once), plus one row per account and currency for unapplied cash. */
 #define AGING_UNITS                                                            \
     "WITH o AS ("                                                              \
-    "  SELECT account_id, invoice_id, currency, $1::date - due_date AS dpd,"   \
-    "  open_minor - disputed_minor AS und, disputed_minor AS disp"             \
-    "  FROM collections.invoice_open($1::date)),"                              \
+    "  SELECT account_id, currency, dpd, undisputed_minor AS und,"             \
+    "  disputed_minor AS disp, invoices AS inv"                                \
+    "  FROM collections.aging_units($1::date)),"                               \
     " cash AS ("                                                               \
     "  SELECT account_id, currency, sum(unapplied_minor) AS unapplied"         \
     "  FROM collections.payment_unapplied($1::date)"                           \
     "  GROUP BY account_id, currency HAVING sum(unapplied_minor) <> 0),"       \
     " units AS ("                                                              \
-    "  SELECT account_id, currency, dpd, und, disp, 1 AS inv,"                 \
+    "  SELECT account_id, currency, dpd, und, disp, inv,"                      \
     "  0::bigint AS unapplied FROM o"                                          \
     "  UNION ALL SELECT account_id, currency, NULL, 0, 0, 0, unapplied"        \
     "  FROM cash)"
@@ -291,12 +292,12 @@ int collections_kpis(tl_db *db, tl_date as_of, int days, collections_kpi_fn fn,
     /* numeric keeps AR * days * 10 exact; round() is half away from zero */
     return tl_db_select(
         db, "collections_kpis",
-        "WITH e AS (SELECT currency, sum(open_minor) AS ar,"
-        "  coalesce(sum(open_minor - disputed_minor)"
-        "  FILTER (WHERE due_date >= $1::date), 0) AS cur"
-        "  FROM collections.invoice_open($1::date) GROUP BY currency),"
-        " b AS (SELECT currency, sum(open_minor) AS ar"
-        "  FROM collections.invoice_open($1::date - $2::int)"
+        "WITH e AS (SELECT currency,"
+        "  sum(undisputed_minor + disputed_minor) AS ar,"
+        "  coalesce(sum(undisputed_minor) FILTER (WHERE dpd <= 0), 0) AS cur"
+        "  FROM collections.aging_units($1::date) GROUP BY currency),"
+        " b AS (SELECT currency, sum(undisputed_minor + disputed_minor) AS ar"
+        "  FROM collections.aging_units($1::date - $2::int)"
         "  GROUP BY currency),"
         " s AS (SELECT currency, sum(amount_minor) AS sales"
         "  FROM collections.ledger_entry WHERE kind = 'invoice'"

@@ -105,14 +105,17 @@ static const char constraint_sql[] =
 
 /* Session settings every connection gets, so that dates and timestamps
  * read the same whatever the server's defaults, and so that NOTICEs do not
- * travel for nothing. JIT is off: the book-wide statements (aging, bill
- * runs, cash files) are planned as costly enough for it, and compiling
- * them took longer than running them (590 ms of an 880 ms aging). */
+ * travel for nothing. The book-wide statements (aging, bill runs, cash
+ * files) need two more: JIT off, because they are planned as costly
+ * enough for it and compiling them took longer than running them (590 ms
+ * of an 880 ms aging); and more memory per sort or hash than the server's
+ * 4 MB, which made aging sort a million rows on disk to group them. */
 static const char session_sql[] = "SET client_min_messages = warning;"
                                   "SET TimeZone = 'UTC';"
                                   "SET DateStyle = 'ISO, YMD';"
                                   "SET IntervalStyle = 'iso_8601';"
-                                  "SET jit = off";
+                                  "SET jit = off;"
+                                  "SET work_mem = '64MB'";
 
 /* ---- small helpers ---- */
 

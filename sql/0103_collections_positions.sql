@@ -46,13 +46,13 @@ CREATE TABLE collections.payment_position (
     last_move_on    date NOT NULL,
     PRIMARY KEY (account_id, payment_id)
 );
-COMMENT ON TABLE collections.payment_position IS 'Running total per payment of what is not applied to invoices, kept by triggers; the unapplied cash on any date from last_move_on on.';
+COMMENT ON TABLE collections.payment_position IS 'Running total per payment of what is neither applied to invoices nor refunded, kept by triggers; the unapplied cash on any date from last_move_on on.';
 COMMENT ON COLUMN collections.payment_position.account_id IS 'Billing account.';
 COMMENT ON COLUMN collections.payment_position.payment_id IS 'Payment.';
 COMMENT ON COLUMN collections.payment_position.currency IS 'Its currency.';
 COMMENT ON COLUMN collections.payment_position.received_on IS 'Its received date.';
-COMMENT ON COLUMN collections.payment_position.unapplied_minor IS 'Amount less every application and reversal so far.';
-COMMENT ON COLUMN collections.payment_position.last_move_on IS 'Latest of the received date and the applied dates.';
+COMMENT ON COLUMN collections.payment_position.unapplied_minor IS 'Amount less every application and reversal and every refund of it so far.';
+COMMENT ON COLUMN collections.payment_position.last_move_on IS 'Latest of the received date, the applied dates and the refund dates.';
 CREATE INDEX payment_position_moved_idx
     ON collections.payment_position (last_move_on);
 CREATE INDEX payment_position_open_idx
@@ -77,6 +77,16 @@ BEGIN
         due_date = greatest(p.due_date, excluded.due_date),
         balance_minor = p.balance_minor + excluded.balance_minor,
         last_move_on = greatest(p.last_move_on, excluded.last_move_on);
+    -- a refund naming a payment pays that payment's credit back out
+    UPDATE collections.payment_position p
+    SET unapplied_minor = p.unapplied_minor - m.refunded,
+        last_move_on = greatest(p.last_move_on, m.last_on)
+    FROM (SELECT n.account_id, n.payment_id, sum(n.amount_minor) AS refunded,
+                 max(n.effective_date) AS last_on
+          FROM added n
+          WHERE n.kind = 'refund' AND n.payment_id IS NOT NULL
+          GROUP BY n.account_id, n.payment_id) m
+    WHERE p.account_id = m.account_id AND p.payment_id = m.payment_id;
     RETURN NULL;
 END
 $$;
@@ -155,20 +165,26 @@ SELECT p.account_id, p.payment_id, p.currency, p.received_date,
        greatest(p.received_date, a.last_on)
 FROM collections.payment p
 LEFT JOIN (SELECT account_id, payment_id, sum(amount_minor) AS applied,
-                  max(applied_date) AS last_on
-           FROM collections.application GROUP BY account_id, payment_id) a
+                  max(on_date) AS last_on
+           FROM (SELECT account_id, payment_id, amount_minor,
+                        applied_date AS on_date
+                 FROM collections.application
+                 UNION ALL
+                 SELECT account_id, payment_id, amount_minor, effective_date
+                 FROM collections.ledger_entry
+                 WHERE kind = 'refund' AND payment_id IS NOT NULL) x
+           GROUP BY account_id, payment_id) a
        USING (account_id, payment_id);
 
 -- ---- reading them ----
 
--- Open balance and open disputed part of every invoice on a date. An
--- invoice not moved after the date has its position as its balance; one
--- moved after it is re-added from its entries and applications dated on
--- or before it. A plain SQL function, so the planner inlines it into each
--- caller's query.
-CREATE OR REPLACE FUNCTION collections.invoice_open(p_as_of date)
+-- The invoices moved after a date (a later entry or application), with
+-- what each owed on the date, re-added from its entries and applications
+-- dated on or before it. Only these need the history; every other
+-- invoice's position is its balance on the date.
+CREATE FUNCTION collections.invoice_moved_after(p_as_of date)
 RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
-               due_date date, open_minor bigint, disputed_minor bigint)
+               due_date date, open_minor bigint)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH later AS (
         SELECT p.account_id, p.invoice_id
@@ -186,31 +202,92 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         FROM later l
         JOIN collections.application a
           ON a.account_id = l.account_id AND a.invoice_id = l.invoice_id
-        WHERE a.applied_date <= p_as_of),
-    inv AS (
-        SELECT p.account_id, p.invoice_id, p.currency, p.due_date,
-               p.balance_minor AS open_minor
-        FROM collections.invoice_position p
-        WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
-          AND p.issued_on IS NOT NULL
-        UNION ALL
-        SELECT m.account_id, m.invoice_id, max(m.currency), max(m.due_date),
-               sum(m.amount_minor)::bigint
-        FROM moves m
-        GROUP BY m.account_id, m.invoice_id
-        HAVING bool_or(m.is_invoice) AND sum(m.amount_minor) <> 0),
-    disp AS (
-        SELECT d.account_id, d.invoice_id, sum(d.amount_minor)::bigint AS amount
-        FROM collections.dispute d
-        WHERE d.opened_on <= p_as_of AND (d.closed_on IS NULL OR d.closed_on > p_as_of)
-        GROUP BY d.account_id, d.invoice_id)
-    SELECT i.account_id, i.invoice_id, i.currency::char(3), i.due_date, i.open_minor,
-           least(coalesce(d.amount, 0), greatest(i.open_minor, 0))::bigint
-    FROM inv i
-    LEFT JOIN disp d ON d.account_id = i.account_id AND d.invoice_id = i.invoice_id
+        WHERE a.applied_date <= p_as_of)
+    SELECT m.account_id, m.invoice_id, max(m.currency)::char(3),
+           max(m.due_date), sum(m.amount_minor)::bigint
+    FROM moves m
+    GROUP BY m.account_id, m.invoice_id
+    HAVING bool_or(m.is_invoice) AND sum(m.amount_minor) <> 0
+$$;
+COMMENT ON FUNCTION collections.invoice_moved_after(date) IS 'Invoices moved after the date, with the non-zero balance each had on it, re-added from their entries.';
+
+-- The amount under dispute on a date per invoice (disputes opened on or
+-- before it and not closed by then).
+CREATE FUNCTION collections.dispute_open(p_as_of date)
+RETURNS TABLE (account_id bigint, invoice_id bigint, amount_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT d.account_id, d.invoice_id, sum(d.amount_minor)::bigint
+    FROM collections.dispute d
+    WHERE d.opened_on <= p_as_of
+      AND (d.closed_on IS NULL OR d.closed_on > p_as_of)
+    GROUP BY d.account_id, d.invoice_id
+$$;
+COMMENT ON FUNCTION collections.dispute_open(date) IS 'Amount under open dispute per invoice on the date.';
+
+-- Open balance and open disputed part of every invoice on a date (same
+-- contract as in 0080): the positions of the invoices not moved after
+-- the date, and the re-added balances of those that were. A plain SQL
+-- function, so the planner inlines it into each caller's query.
+CREATE OR REPLACE FUNCTION collections.invoice_open(p_as_of date)
+RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
+               due_date date, open_minor bigint, disputed_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT i.account_id, i.invoice_id, i.currency, i.due_date, i.open_minor,
+           least(coalesce(d.amount_minor, 0), greatest(i.open_minor, 0))::bigint
+    FROM (SELECT p.account_id, p.invoice_id, p.currency, p.due_date,
+                 p.balance_minor AS open_minor
+          FROM collections.invoice_position p
+          WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
+            AND p.issued_on IS NOT NULL
+          UNION ALL
+          SELECT m.account_id, m.invoice_id, m.currency, m.due_date,
+                 m.open_minor
+          FROM collections.invoice_moved_after(p_as_of) m) i
+    LEFT JOIN collections.dispute_open(p_as_of) d
+      ON d.account_id = i.account_id AND d.invoice_id = i.invoice_id
 $$;
 
--- Unapplied cash of every payment with some on a date, the same way.
+-- The same open invoices as rows to add up for aging by account, agent
+-- or collector: each invoice not moved after the date whole as
+-- undisputed, straight from its position (no join: the bulk of the book
+-- flows through one scan), then for the few under dispute a row moving
+-- the disputed part from undisputed to disputed, then the invoices moved
+-- after the date as invoice_open gives them. Summed per account they
+-- equal invoice_open's rows; invoices counts each invoice once.
+CREATE FUNCTION collections.aging_units(p_as_of date)
+RETURNS TABLE (account_id bigint, currency char(3), dpd integer,
+               undisputed_minor bigint, disputed_minor bigint,
+               invoices integer)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT p.account_id, p.currency, p_as_of - p.due_date, p.balance_minor,
+           0::bigint, 1
+    FROM collections.invoice_position p
+    WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
+      AND p.issued_on IS NOT NULL
+    UNION ALL
+    SELECT p.account_id, p.currency, p_as_of - p.due_date, -x.part, x.part, 0
+    FROM collections.dispute_open(p_as_of) d
+    JOIN collections.invoice_position p
+      ON p.account_id = d.account_id AND p.invoice_id = d.invoice_id
+    CROSS JOIN LATERAL (SELECT least(d.amount_minor,
+                                     greatest(p.balance_minor, 0))::bigint
+                               AS part) x
+    WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
+      AND p.issued_on IS NOT NULL AND x.part <> 0
+    UNION ALL
+    SELECT m.account_id, m.currency, p_as_of - m.due_date,
+           m.open_minor - x.part, x.part, 1
+    FROM collections.invoice_moved_after(p_as_of) m
+    LEFT JOIN collections.dispute_open(p_as_of) d
+      ON d.account_id = m.account_id AND d.invoice_id = m.invoice_id
+    CROSS JOIN LATERAL (SELECT least(coalesce(d.amount_minor, 0),
+                                     greatest(m.open_minor, 0))::bigint
+                               AS part) x
+$$;
+COMMENT ON FUNCTION collections.aging_units(date) IS 'Open invoices on the date as rows to sum for aging: days past due, undisputed and disputed amounts, invoices counted once.';
+
+-- Unapplied cash of every payment with some on a date, the same way:
+-- what it brought less what was applied and what was refunded from it.
 CREATE FUNCTION collections.payment_unapplied(p_as_of date)
 RETURNS TABLE (account_id bigint, payment_id bigint, currency char(3),
                unapplied_minor bigint)
@@ -226,9 +303,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       ON p.account_id = q.account_id AND p.payment_id = q.payment_id
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(x.amount_minor), 0) AS applied
-        FROM collections.application x
-        WHERE x.account_id = p.account_id AND x.payment_id = p.payment_id
-          AND x.applied_date <= p_as_of) a
+        FROM (SELECT y.amount_minor FROM collections.application y
+              WHERE y.account_id = p.account_id AND y.payment_id = p.payment_id
+                AND y.applied_date <= p_as_of
+              UNION ALL
+              SELECT r.amount_minor FROM collections.ledger_entry r
+              WHERE r.account_id = p.account_id AND r.payment_id = p.payment_id
+                AND r.kind = 'refund' AND r.effective_date <= p_as_of) x) a
     WHERE q.last_move_on > p_as_of AND q.received_on <= p_as_of
       AND p.amount_minor <> a.applied
 $$;
@@ -254,9 +335,16 @@ LANGUAGE sql STABLE AS $$
     pay AS (
         SELECT p.account_id, p.payment_id,
                (p.amount_minor - coalesce(sum(a.amount_minor), 0))::bigint AS unapplied,
-               greatest(p.received_date, max(a.applied_date)) AS last_on
+               greatest(p.received_date, max(a.on_date)) AS last_on
         FROM collections.payment p
-        LEFT JOIN collections.application a USING (account_id, payment_id)
+        LEFT JOIN (SELECT account_id, payment_id, amount_minor,
+                          applied_date AS on_date
+                   FROM collections.application
+                   UNION ALL
+                   SELECT account_id, payment_id, amount_minor, effective_date
+                   FROM collections.ledger_entry
+                   WHERE kind = 'refund' AND payment_id IS NOT NULL) a
+               USING (account_id, payment_id)
         GROUP BY p.account_id, p.payment_id)
     SELECT 'invoice', coalesce(k.account_id, i.account_id),
            coalesce(k.invoice_id, i.invoice_id), k.balance_minor, i.balance
