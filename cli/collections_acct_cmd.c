@@ -111,6 +111,7 @@ static int run_ledger_post(cli_ctx *c, int argc, char **argv)
                             {"reference", &in.reference, NULL},
                             {"reason", &in.reason, NULL},
                             {"method", &in.method, NULL},
+                            {"payment", &in.payment_reference, NULL},
                             {NULL, NULL, NULL}};
     const char *pos[1];
     accounts_account_t acct;
@@ -143,15 +144,19 @@ static int run_ledger_post(cli_ctx *c, int argc, char **argv)
         return cli_fail(c, rc, &err);
     if (c->json)
         return cli_print_json(json_pack(
-            "{s:I, s:I, s:b, s:s, s:s, s:s, s:o}", "entryId",
+            "{s:I, s:I, s:I, s:b, s:s, s:s, s:s, s:o}", "entryId",
             (json_int_t)res.entry_id, "linkedEntryId",
-            (json_int_t)res.linked_entry_id, "created", res.created, "kind",
-            in.kind, "account", acct.account_number, "reference", in.reference,
-            "amount", amount_json(res.signed_minor, acct.currency)));
-    printf("%s %s %s on %s: %s %s (entry %lld)\n", in.kind, in.reference,
+            (json_int_t)res.linked_entry_id, "paymentId",
+            (json_int_t)res.payment_id, "created", res.created, "kind", in.kind,
+            "account", acct.account_number, "reference", in.reference, "amount",
+            amount_json(res.signed_minor, acct.currency)));
+    printf("%s %s %s on %s: %s %s (entry %lld", in.kind, in.reference,
            res.created ? "posted" : "was already posted", acct.account_number,
            acct.currency, minor_text(buf, res.signed_minor, acct.currency),
            (long long)res.entry_id);
+    if (res.payment_id != 0)
+        printf(", credit of payment %lld", (long long)res.payment_id);
+    printf(")\n");
     return CLI_EXIT_OK;
 }
 
@@ -1739,11 +1744,13 @@ const cli_command cli_collections_acct_commands[] = {
      "transfer|recovery\n"
      "          --account NUMBER --amount AMOUNT --reference REF\n"
      "          [--invoice NUMBER] [--to NUMBER] [--reason TEXT]\n"
-     "          [--method wire|ach|check|card|other] [--date DATE] [--json]\n"
+     "          [--method wire|ach|check|card|other] [--payment REF]\n"
+     "          [--date DATE] [--json]\n"
      "Amounts are positive (an adjustment is signed). The same reference\n"
      "again posts nothing. A transfer moves a balance to --to, another\n"
      "account of the same customer; a recovery records cash received on a\n"
-     "written-off --invoice.\n",
+     "written-off --invoice. A refund returns the credit of one payment:\n"
+     "--payment (its reference), or else the oldest with enough left.\n",
      run_ledger_post},
     {"ledger", "list", "an account's ledger entries with running balance",
      "trunkline ledger list --account NUMBER [--from DATE] [--to DATE] "

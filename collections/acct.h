@@ -58,23 +58,38 @@ typedef struct collections_doc_in {
     tl_date date;               /* effective date */
     const char *reference;      /* idempotency key */
     const char *reason;
-    const char *method; /* recovery: wire, ach, check, card, other */
+    const char *method;            /* recovery: wire, ach, check, card, other */
+    const char *payment_reference; /* refund only: the payment whose
+                                      credit it returns; NULL: chosen */
     const char *actor;
 } collections_doc_in;
 
 typedef struct collections_doc_result {
     int64_t entry_id;
     int64_t linked_entry_id; /* transfer: the other side; else 0 */
+    int64_t payment_id;      /* refund: the payment it returns credit of
+                                (0 for one posted before refunds named
+                                one); else 0 */
     int created;
     int64_t signed_minor; /* what the entry added to the account */
 } collections_doc_result;
 
-/* Posts a document (see the top of this file). TL_EINVALID with field
- * paths (kind, amount, reference, reason, invoice, to_account, method)
- * for bad input; TL_ENOTFOUND for an unknown account or invoice;
- * TL_ECONFLICT with code exceeds_open / exceeds_credit /
- * exceeds_written_off when the amount is too large; TL_EDUPLICATE for a
- * reference reused with other values. One audit event per document. */
+/* Posts a document (see the top of this file). A refund returns the
+ * credit of one payment of the account, recorded on its entry: the one
+ * named by payment_reference, or else the oldest (by received date, then
+ * id) with enough credit left. A payment's credit left is its amount less
+ * what it applied and what refunds returned of it, both on the refund's
+ * date and counting everything posted; the account must have that much
+ * credit on the date too. TL_EINVALID with field paths (kind, amount,
+ * reference, reason, invoice, to_account, method, payment) for bad input;
+ * TL_ENOTFOUND for an unknown account or invoice, or a payment reference
+ * the account does not have (code not_found, field payment); TL_ECONFLICT
+ * with code exceeds_open / exceeds_credit / exceeds_written_off when the
+ * amount is too large (exceeds_credit: the account's credit, or the named
+ * payment's, or every single payment's credit left is less than the
+ * refund); TL_EDUPLICATE for a reference reused with other values (a
+ * refund naming another payment). Nothing is written on any error. One
+ * audit event per document. */
 int collections_doc_post(collections_doc_result *out, tl_db *db,
                          const collections_doc_in *in, tl_err *err);
 
@@ -247,7 +262,7 @@ typedef struct collections_statement {
     int64_t closing;                     /* opening + the four above */
     int64_t bucket[COLLECTIONS_BUCKETS]; /* undisputed open on as_of */
     int64_t disputed;                    /* open and under dispute */
-    int64_t unapplied;                   /* cash on account, not applied */
+    int64_t unapplied; /* cash on account: not applied, not refunded */
 } collections_statement;
 
 /* The statement of account for [from, as_of]; entry_fn (may be NULL) is

@@ -155,8 +155,9 @@ typedef struct cash_apply_result {
     int64_t payment_id;
     int64_t application_id; /* 0 when nothing was applied to an invoice */
     tl_money applied;       /* applied to the invoice now */
-    tl_money left;          /* the payment's credit left on account */
-    tl_money invoice_open;  /* the invoice's open amount afterwards */
+    tl_money left;         /* the payment's credit left on account: not applied,
+                              not refunded */
+    tl_money invoice_open; /* the invoice's open amount afterwards */
 } cash_apply_result;
 
 /* Applies cash by hand. Exactly one of receipt_id and payment_id is given.
@@ -167,7 +168,9 @@ typedef struct cash_apply_result {
  * what the invoice owes) to that invoice. Returns 0; TL_ENOTFOUND for an
  * unknown receipt, payment, account or invoice; TL_ECONFLICT when the
  * receipt is already matched, the invoice is another account's or in
- * another currency, or the amount is more than the payment has left or the
+ * another currency, or the amount is more than the payment has left (its
+ * amount less what it applied and the refunds that returned it:
+ * exceeds_payment, or nothing_to_apply when it has nothing left) or the
  * invoice owes; TL_EINVALID for a bad request or an amount that is not a
  * plain decimal in the payment's currency. */
 int cash_apply(cash_apply_result *out, tl_db *db, const cash_apply_in *in,
@@ -196,7 +199,7 @@ typedef struct cash_queue_row {
     int64_t receipt_id;         /* kind 0, or the payment's receipt (or 0) */
     int64_t payment_id;         /* kind 1 */
     const char *account_number; /* kind 1 */
-    tl_money amount;            /* what is unapplied */
+    tl_money amount;            /* what is not applied nor refunded */
     tl_date date;
     const char *bank_ref;
     const char *debtor_name;

@@ -14,6 +14,9 @@
 #include "collections/ledger_internal.h"
 #include "common/audit.h"
 
+/* What payment p has left to apply: not applied, not refunded. */
+#define PAYMENT_LEFT COLLECTIONS_PAYMENT_LEFT("p.account_id", "p.payment_id")
+
 typedef struct pay_state {
     int64_t account_id;
     int64_t payment_id;
@@ -47,10 +50,7 @@ static int load_payment(pay_state *ps, tl_db *db, int64_t payment_id,
     rc = tl_db_query_one(db, &res, "cash_payment_get",
                          "SELECT p.account_id, p.payment_id, p.receipt_id,"
                          " p.amount_minor, p.currency, p.received_date,"
-                         " p.amount_minor - coalesce((SELECT"
-                         " sum(a.amount_minor) FROM collections.application a"
-                         " WHERE a.account_id = p.account_id"
-                         " AND a.payment_id = p.payment_id), 0) AS left_minor"
+                         " " PAYMENT_LEFT " AS left_minor"
                          " FROM collections.payment p"
                          " WHERE p.payment_id = $1::bigint",
                          &p, err);
@@ -593,16 +593,14 @@ int cash_queue(tl_db *db, int with_credits, cash_queue_fn fn, void *cls,
     m = tl_db_select(
         db, "cash_queue_credits",
         "SELECT p.receipt_id, p.payment_id, b.account_number,"
-        " p.amount_minor - coalesce(ap.applied, 0) AS amount_minor,"
+        " l.left_minor AS amount_minor,"
         " p.currency, p.received_date AS d, p.reference AS bank_ref,"
         " r.debtor_name, coalesce(p.remittance, '') AS remittance"
         " FROM collections.payment p"
         " JOIN accounts.billing_account b USING (account_id)"
         " LEFT JOIN collections.bank_receipt r ON r.receipt_id = p.receipt_id"
-        " LEFT JOIN LATERAL (SELECT sum(a.amount_minor) AS applied"
-        "  FROM collections.application a WHERE a.account_id = p.account_id"
-        "  AND a.payment_id = p.payment_id) ap ON true"
-        " WHERE p.amount_minor - coalesce(ap.applied, 0) > 0"
+        " CROSS JOIN LATERAL (SELECT " PAYMENT_LEFT " AS left_minor) l"
+        " WHERE l.left_minor > 0"
         " ORDER BY b.account_number, p.payment_id",
         NULL, queue_row, &q, err);
     return m < 0 ? m : n + m;

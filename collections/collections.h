@@ -40,7 +40,7 @@ typedef struct collections_payment_result {
     int created; /* 0 when the reference was posted before */
     int invoices_paid;
     tl_money applied;
-    tl_money unapplied;
+    tl_money unapplied; /* neither applied nor refunded */
 } collections_payment_result;
 
 /* Records a payment and applies it: to the named invoice first, then to

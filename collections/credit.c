@@ -12,6 +12,11 @@
 #include "accounts/accounts.h"
 #include "collections/acct.h"
 #include "collections/book_internal.h"
+#include "collections/ledger_internal.h"
+
+/* What payment p had left on the status date ($2). */
+#define PAYMENT_LEFT_AS_OF                                                     \
+    COLLECTIONS_PAYMENT_LEFT_ON("p.account_id", "p.payment_id", "$2::date")
 
 static int one_of(const char *v, const char *const *list)
 {
@@ -964,10 +969,7 @@ int collections_payment_status(json_t **out, tl_db *db,
     rc = tl_db_select(
         db, "collections_status_payments",
         "SELECT p.reference, p.method, p.received_date, p.amount_minor,"
-        " (p.amount_minor - coalesce((SELECT sum(a.amount_minor)"
-        "  FROM collections.application a WHERE a.account_id = p.account_id"
-        "  AND a.payment_id = p.payment_id AND a.applied_date <= $2::date),"
-        "  0))::bigint AS unapplied,"
+        " " PAYMENT_LEFT_AS_OF " AS unapplied,"
         " coalesce((SELECT json_agg(json_build_object('invoice',"
         "  x.invoice_number, 'amount', x.amt) ORDER BY x.invoice_number)::text"
         "  FROM (SELECT i.invoice_number, sum(a.amount_minor)::bigint AS amt"

@@ -6,6 +6,12 @@
  * entries (the append-only ledger keyed by account, kind and reference),
  * its collections.ledger_doc row (kind, reason, links) and one audit
  * event.
+ *
+ * A refund pays back the credit of one payment, and its entry names that
+ * payment (ledger_entry.payment_id): what a payment has left to apply is
+ * its amount less its applications and the refunds naming it
+ * (COLLECTIONS_PAYMENT_LEFT), so refunded credit is never applied to an
+ * invoice as well.
  */
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +95,59 @@ static int inv_facts_get(inv_facts *f, tl_db *db, int64_t account_id,
     return 0;
 }
 
+/* What payment p has left on the refund's date ($3), and after everything
+ * posted. */
+#define PAYMENT_LEFT_ON_DATE                                                   \
+    COLLECTIONS_PAYMENT_LEFT_ON("p.account_id", "p.payment_id", "$3::date")
+#define PAYMENT_LEFT COLLECTIONS_PAYMENT_LEFT("p.account_id", "p.payment_id")
+
+typedef struct pay_facts {
+    int found;
+    int64_t payment_id;
+    int64_t left; /* on the refund date and after everything posted */
+} pay_facts;
+
+static int pay_row(const tl_row *row, void *cls, tl_err *err)
+{
+    pay_facts *f = cls;
+
+    f->found = 1;
+    if (tl_row_int64(row, "payment_id", &f->payment_id, err) < 0 ||
+        tl_row_int64(row, "left_minor", &f->left, err) < 0)
+        return TL_ERROR;
+    return 0;
+}
+
+/* The payment a refund of amount on date returns credit of: the one named
+ * reference (NULL: any) of the account, the oldest with enough left first.
+ * Its credit left is the lesser of what it has on the date and what it has
+ * after everything posted, so that a refund dated before a later
+ * application cannot return the same credit. f->found is 0 when there is
+ * no such payment at all. */
+static int refund_payment_get(pay_facts *f, tl_db *db, int64_t account_id,
+                              const char *reference, tl_date on, int64_t amount,
+                              tl_err *err)
+{
+    tl_params p;
+
+    memset(f, 0, sizeof(*f));
+    tl_params_init(&p);
+    tl_params_int64(&p, account_id);
+    tl_params_text(&p, reference);
+    tl_params_date(&p, on);
+    tl_params_int64(&p, amount);
+    return tl_db_select(
+        db, "collections_doc_refund_payment",
+        "SELECT p.payment_id, l.left_minor FROM collections.payment p"
+        " CROSS JOIN LATERAL (SELECT least(" PAYMENT_LEFT_ON_DATE
+        ", " PAYMENT_LEFT ") AS left_minor) l"
+        " WHERE p.account_id = $1::bigint"
+        " AND ($2::text IS NULL OR p.reference = $2)"
+        " ORDER BY l.left_minor >= $4::bigint DESC, p.received_date,"
+        " p.payment_id LIMIT 1",
+        &p, pay_row, f, err);
+}
+
 static int balance_row(const tl_row *row, void *cls, tl_err *err)
 {
     return tl_row_int64(row, "balance", cls, err);
@@ -117,12 +176,16 @@ typedef struct existing {
     int64_t amount;
     int64_t invoice_id; /* 0 when none */
     int64_t linked;
+    int64_t payment_id; /* 0 when none */
+    const char *named;  /* in: the payment the document names, or NULL */
+    int same_payment;   /* out: none named, or the stored entry's */
 } existing;
 
 static int existing_row(const tl_row *row, void *cls, tl_err *err)
 {
     existing *x = cls;
     int isnull = 0;
+    int none = 0;
 
     x->found = 1;
     if (tl_row_int64(row, "entry_id", &x->entry_id, err) < 0 ||
@@ -130,6 +193,16 @@ static int existing_row(const tl_row *row, void *cls, tl_err *err)
         tl_row_int64_opt(row, "invoice_id", &x->invoice_id, &isnull, err) < 0 ||
         tl_row_int64_opt(row, "linked_entry_id", &x->linked, &isnull, err) < 0)
         return TL_ERROR;
+    if (tl_row_int64_opt(row, "payment_id", &x->payment_id, &none, err) < 0)
+        return TL_ERROR;
+    x->same_payment = x->named == NULL;
+    if (x->named != NULL && !none) {
+        const char *ref = NULL;
+
+        if (tl_row_text(row, "payment_reference", &ref, err) < 0)
+            return TL_ERROR;
+        x->same_payment = strcmp(ref, x->named) == 0;
+    }
     return 0;
 }
 
@@ -141,7 +214,7 @@ static int entry_id_row(const tl_row *row, void *cls, tl_err *err)
 static int insert_entry(int64_t *entry_id, tl_db *db, int64_t account_id,
                         const char *kind, const char *ref, int64_t amount,
                         const char *cur, tl_date on, int64_t invoice_id,
-                        tl_err *err)
+                        int64_t payment_id, tl_err *err)
 {
     tl_params p;
 
@@ -156,11 +229,16 @@ static int insert_entry(int64_t *entry_id, tl_db *db, int64_t account_id,
         tl_params_int64(&p, invoice_id);
     else
         tl_params_null(&p);
+    if (payment_id > 0)
+        tl_params_int64(&p, payment_id);
+    else
+        tl_params_null(&p);
     return tl_db_select(db, "collections_doc_entry",
                         "INSERT INTO collections.ledger_entry (account_id,"
                         " kind, source_ref, amount_minor, currency,"
-                        " effective_date, invoice_id) VALUES ($1::bigint, $2,"
-                        " $3, $4::bigint, $5, $6::date, $7::bigint)"
+                        " effective_date, invoice_id, payment_id)"
+                        " VALUES ($1::bigint, $2, $3, $4::bigint, $5,"
+                        " $6::date, $7::bigint, $8::bigint)"
                         " RETURNING entry_id",
                         &p, entry_id_row, entry_id, err);
 }
@@ -209,6 +287,7 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
     accounts_account_t acct;
     accounts_account_t to;
     inv_facts inv;
+    pay_facts pay;
     existing x;
     char ref[160];
     char day[16];
@@ -220,6 +299,7 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
 
     memset(&ctx->res, 0, sizeof(ctx->res));
     memset(&inv, 0, sizeof(inv));
+    memset(&pay, 0, sizeof(pay));
     memset(&to, 0, sizeof(to));
     rc = accounts_get(&acct, db, in->account_number, err);
     if (rc < 0)
@@ -243,29 +323,38 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
 
     /* the same reference again: the stored entry, or a duplicate */
     memset(&x, 0, sizeof(x));
+    x.named = in->payment_reference;
     tl_params_init(&p);
     tl_params_int64(&p, acct.account_id);
     tl_params_text(&p, kind);
     tl_params_text(&p, ref);
     rc = tl_db_select(db, "collections_doc_existing",
                       "SELECT e.entry_id, e.amount_minor, e.invoice_id,"
-                      " d.linked_entry_id FROM collections.ledger_entry e"
+                      " d.linked_entry_id, e.payment_id,"
+                      " y.reference AS payment_reference"
+                      " FROM collections.ledger_entry e"
                       " LEFT JOIN collections.ledger_doc d"
                       " ON d.account_id = e.account_id"
                       " AND d.entry_id = e.entry_id"
+                      " LEFT JOIN collections.payment y"
+                      " ON y.account_id = e.account_id"
+                      " AND y.payment_id = e.payment_id"
                       " WHERE e.account_id = $1::bigint AND e.kind = $2"
                       " AND e.source_ref = $3",
                       &p, existing_row, &x, err);
     if (rc < 0)
         return rc;
     if (x.found) {
-        if (x.amount != amount || x.invoice_id != inv.invoice_id)
+        if (x.amount != amount || x.invoice_id != inv.invoice_id ||
+            !x.same_payment)
             return tl_err_set(err, TL_EDUPLICATE, "duplicate", "reference",
                               "%s %s was already posted on %s with other "
                               "values",
                               in->kind, in->reference, acct.account_number);
         ctx->res.entry_id = x.entry_id;
         ctx->res.linked_entry_id = x.linked;
+        ctx->res.payment_id =
+            strcmp(in->kind, "refund") == 0 ? x.payment_id : 0;
         ctx->res.signed_minor = amount;
         return 0;
     }
@@ -283,6 +372,14 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
     if (strcmp(in->kind, "refund") == 0) {
         int64_t bal = 0;
 
+        rc = refund_payment_get(&pay, db, acct.account_id,
+                                in->payment_reference, in->date, amount, err);
+        if (rc < 0)
+            return rc;
+        if (in->payment_reference != NULL && !pay.found)
+            return tl_err_set(err, TL_ENOTFOUND, "not_found", "payment",
+                              "account %s has no payment %s",
+                              acct.account_number, in->payment_reference);
         rc = account_balance_id(&bal, db, acct.account_id, in->date, err);
         if (rc < 0)
             return rc;
@@ -290,6 +387,17 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
             return tl_err_set(err, TL_ECONFLICT, "exceeds_credit", "amount",
                               "account %s has less credit than the refund "
                               "on %s",
+                              acct.account_number, book_date(day, in->date));
+        if (in->payment_reference != NULL && amount > pay.left)
+            return tl_err_set(err, TL_ECONFLICT, "exceeds_credit", "amount",
+                              "payment %s has less credit left than the "
+                              "refund on %s",
+                              in->payment_reference, book_date(day, in->date));
+        if (!pay.found || amount > pay.left)
+            return tl_err_set(err, TL_ECONFLICT, "exceeds_credit", "amount",
+                              "no single payment of account %s has as much "
+                              "credit left as the refund on %s; refund "
+                              "each payment's credit on its own",
                               acct.account_number, book_date(day, in->date));
     }
     if (strcmp(in->kind, "recovery") == 0 && amount > inv.written_off)
@@ -310,13 +418,14 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
     }
 
     rc = insert_entry(&ctx->res.entry_id, db, acct.account_id, kind, ref,
-                      amount, acct.currency, in->date, inv.invoice_id, err);
+                      amount, acct.currency, in->date, inv.invoice_id,
+                      pay.payment_id, err);
     if (rc < 0)
         return rc;
     if (strcmp(in->kind, "transfer") == 0) {
         rc = insert_entry(&ctx->res.linked_entry_id, db, to.account_id,
                           "transfer", ref, -amount, acct.currency, in->date, 0,
-                          err);
+                          0, err);
         if (rc < 0)
             return rc;
         rc = insert_doc(db, to.account_id, ctx->res.linked_entry_id, in,
@@ -347,15 +456,17 @@ static int post_tx(tl_db *db, void *cls, tl_err *err)
     if (rc < 0)
         return rc;
     ctx->res.created = 1;
+    ctx->res.payment_id = pay.payment_id;
     ctx->res.signed_minor = amount;
     return book_audit(
         db, in->actor, "ledger.post", "ledger_entry", ctx->res.entry_id,
         acct.account_id, NULL,
-        json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "kind", in->kind,
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I}", "kind", in->kind,
                   "reference", in->reference, "amountMinor", (json_int_t)amount,
                   "currency", acct.currency, "date", book_date(day, in->date),
                   "invoice", in->invoice_number ? in->invoice_number : "",
-                  "reason", in->reason ? in->reason : ""),
+                  "reason", in->reason ? in->reason : "", "paymentId",
+                  (json_int_t)pay.payment_id),
         err);
 }
 
@@ -390,6 +501,14 @@ int collections_doc_post(collections_doc_result *out, tl_db *db,
             in->invoice_number != NULL)
             tl_err_add(err, "invalid", "invoice",
                        "a %s is posted at account level", in->kind);
+        if (in->payment_reference != NULL &&
+            (strcmp(in->kind, "refund") != 0 ||
+             in->payment_reference[0] == '\0' ||
+             strlen(in->payment_reference) > 120))
+            tl_err_add(err, "invalid", "payment",
+                       strcmp(in->kind, "refund") != 0
+                           ? "only a refund names a payment"
+                           : "a payment reference has 1 to 120 characters");
         if (strcmp(in->kind, "recovery") == 0 && in->invoice_number == NULL)
             tl_err_add(err, "required", "invoice",
                        "a recovery names the written-off invoice");

@@ -1,7 +1,9 @@
 /*
  * Inside collections: what an invoice still owes, as one SQL fragment for
  * every query that pays invoices (payments, bank-file matching, manual
- * apply), so that none of them forgets a credit memo.
+ * apply), so that none of them forgets a credit memo; and what a payment
+ * has left, as one fragment for every query that applies, refunds or
+ * shows a payment's credit, so that none of them forgets a refund.
  */
 #ifndef COLLECTIONS_LEDGER_INTERNAL_H
 #define COLLECTIONS_LEDGER_INTERNAL_H
@@ -17,5 +19,29 @@
     " - coalesce((SELECT sum(a.amount_minor)"                                  \
     " FROM collections.application a WHERE a.account_id = " ACC                \
     " AND a.invoice_id = " INV "), 0))"
+
+/* What payment (ACC, PAY) has left on the date ON (SQL expressions): its
+ * amount if it was received by then, less the cash applied from it (the
+ * signed application history) and the refunds that returned its credit
+ * (refund entries naming it, positive), each dated on or before ON. A
+ * refund is tied to one payment, so its credit cannot also be applied to
+ * an invoice; refunds posted before they named a payment lower no
+ * payment. */
+#define COLLECTIONS_PAYMENT_LEFT_ON(ACC, PAY, ON)                              \
+    "((coalesce((SELECT left_p.amount_minor FROM collections.payment left_p"   \
+    " WHERE left_p.account_id = " ACC " AND left_p.payment_id = " PAY          \
+    " AND left_p.received_date <= " ON "), 0)"                                 \
+    " - coalesce((SELECT sum(left_a.amount_minor)"                             \
+    " FROM collections.application left_a WHERE left_a.account_id = " ACC      \
+    " AND left_a.payment_id = " PAY " AND left_a.applied_date <= " ON "), 0)"  \
+    " - coalesce((SELECT sum(left_r.amount_minor)"                             \
+    " FROM collections.ledger_entry left_r WHERE left_r.account_id = " ACC     \
+    " AND left_r.kind = 'refund' AND left_r.payment_id = " PAY                 \
+    " AND left_r.effective_date <= " ON "), 0))::bigint)"
+
+/* What payment (ACC, PAY) has left after everything posted, whatever its
+ * date: what cash application may still use. */
+#define COLLECTIONS_PAYMENT_LEFT(ACC, PAY)                                     \
+    COLLECTIONS_PAYMENT_LEFT_ON(ACC, PAY, "'infinity'::date")
 
 #endif

@@ -16,6 +16,9 @@
 #include "collections/ledger_internal.h"
 #include "common/audit.h"
 
+/* What payment p has left: not applied, not refunded. */
+#define PAYMENT_LEFT COLLECTIONS_PAYMENT_LEFT("p.account_id", "p.payment_id")
+
 typedef struct pay_ctx {
     const collections_payment_in *in;
     accounts_account_t account;
@@ -30,7 +33,7 @@ static int load_totals(pay_ctx *ctx, tl_db *db, tl_err *err)
     tl_params p;
     tl_row row;
     int64_t applied = 0;
-    int64_t amount = 0;
+    int64_t left = 0;
     int n = 0;
     int rc;
 
@@ -38,7 +41,7 @@ static int load_totals(pay_ctx *ctx, tl_db *db, tl_err *err)
     tl_params_int64(&p, ctx->account.account_id);
     tl_params_int64(&p, ctx->result->payment_id);
     rc = tl_db_query_one(db, &res, "collections_payment_totals",
-                         "SELECT p.amount_minor,"
+                         "SELECT " PAYMENT_LEFT " AS left_minor,"
                          " coalesce(sum(a.net), 0) AS applied,"
                          " count(a.invoice_id) FILTER (WHERE a.net > 0)"
                          " AS invoices"
@@ -52,7 +55,7 @@ static int load_totals(pay_ctx *ctx, tl_db *db, tl_err *err)
                          " USING (account_id, payment_id)"
                          " WHERE p.account_id = $1::bigint"
                          " AND p.payment_id = $2::bigint"
-                         " GROUP BY p.amount_minor",
+                         " GROUP BY p.account_id, p.payment_id",
                          &p, err);
     if (rc <= 0)
         return rc < 0 ? rc
@@ -60,7 +63,7 @@ static int load_totals(pay_ctx *ctx, tl_db *db, tl_err *err)
                                    "payment vanished");
     row.res = res;
     row.row = 0;
-    rc = tl_row_int64(&row, "amount_minor", &amount, err);
+    rc = tl_row_int64(&row, "left_minor", &left, err);
     if (rc == 0)
         rc = tl_row_int64(&row, "applied", &applied, err);
     if (rc == 0)
@@ -70,8 +73,7 @@ static int load_totals(pay_ctx *ctx, tl_db *db, tl_err *err)
         return rc;
     ctx->result->invoices_paid = n;
     tl_money_make(&ctx->result->applied, applied, ctx->account.currency);
-    tl_money_make(&ctx->result->unapplied, amount - applied,
-                  ctx->account.currency);
+    tl_money_make(&ctx->result->unapplied, left, ctx->account.currency);
     return 0;
 }
 

@@ -11,6 +11,11 @@
 #include "accounts/accounts.h"
 #include "collections/acct.h"
 #include "collections/book_internal.h"
+#include "collections/ledger_internal.h"
+
+/* What payment p had left on the statement date ($3). */
+#define PAYMENT_LEFT_AS_OF                                                     \
+    COLLECTIONS_PAYMENT_LEFT_ON("p.account_id", "p.payment_id", "$3::date")
 
 static int stmt_row(const tl_row *row, void *cls, tl_err *err)
 {
@@ -103,10 +108,9 @@ int collections_statement_get(collections_statement *out, tl_db *db,
         "  AS b5,"
         " coalesce((SELECT sum(disputed_minor) FROM o), 0)::bigint"
         "  AS disputed,"
-        " (coalesce((SELECT -sum(amount_minor) FROM e WHERE kind = 'payment'),"
-        "  0) - coalesce((SELECT sum(a.amount_minor)"
-        "  FROM collections.application a WHERE a.account_id = $1::bigint"
-        "  AND a.applied_date <= $3::date), 0))::bigint AS unapplied",
+        " coalesce((SELECT sum(" PAYMENT_LEFT_AS_OF ")"
+        "  FROM collections.payment p WHERE p.account_id = $1::bigint"
+        "  AND p.received_date <= $3::date), 0)::bigint AS unapplied",
         &p, stmt_row, out, err);
     if (rc < 0)
         return rc;

@@ -270,12 +270,14 @@ int h_ledger_balance(srv_req *r, tl_db *db, tl_err *err)
 }
 
 /* The library names a document's fields as the CLI does (invoice,
- * to_account); the request names them invoiceNumber, toAccount. */
+ * to_account, payment); the request names them invoiceNumber, toAccount,
+ * paymentReference. */
 static void doc_fields(tl_err *err)
 {
     static const char *const map[][2] = {{"invoice", "invoiceNumber"},
                                          {"to_account", "toAccount"},
-                                         {"account", "accountNumber"}};
+                                         {"account", "accountNumber"},
+                                         {"payment", "paymentReference"}};
     size_t i;
     size_t k;
 
@@ -291,9 +293,17 @@ static void doc_fields(tl_err *err)
 
 int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err)
 {
-    static const char *const keys[] = {
-        "kind", "accountNumber", "invoiceNumber", "toAccount", "amount",
-        "date", "reference",     "reason",        "method",    NULL};
+    static const char *const keys[] = {"kind",
+                                       "accountNumber",
+                                       "invoiceNumber",
+                                       "toAccount",
+                                       "amount",
+                                       "date",
+                                       "reference",
+                                       "reason",
+                                       "method",
+                                       "paymentReference",
+                                       NULL};
     collections_doc_in in;
     collections_doc_result res;
     json_t *body = NULL;
@@ -314,6 +324,8 @@ int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err)
     tl_json_str(body, "reference", "", 1, 64, &in.reference, err);
     tl_json_str(body, "reason", "", 0, 500, &in.reason, err);
     tl_json_str(body, "method", "", 0, 16, &in.method, err);
+    tl_json_str(body, "paymentReference", "", 0, 120, &in.payment_reference,
+                err);
     if (tl_err_has_problems(err)) {
         rc = TL_EINVALID;
         goto cleanup;
@@ -340,6 +352,9 @@ int h_ledger_doc_create(srv_req *r, tl_db *db, tl_err *err)
     if (res.linked_entry_id != 0)
         json_object_set_new(out, "linkedId",
                             json_integer((json_int_t)res.linked_entry_id));
+    if (res.payment_id != 0)
+        json_object_set_new(out, "paymentId",
+                            json_integer((json_int_t)res.payment_id));
     rc = srv_reply(r, res.created ? 201 : 200, out, err);
     out = NULL;
 cleanup:

@@ -107,7 +107,8 @@ const srv_route srv_route_table[] = {
      "transfer, recovery); the same reference again returns it (200)", NULL,
      "{\"kind\", \"accountNumber\", \"invoiceNumber\"?, \"toAccount\"?, "
      "\"amount\": {\"amount\": \"100.00\", \"currency\": \"USD\"}, "
-     "\"date\"?, \"reference\", \"reason\"?, \"method\"?}", 201},
+     "\"date\"?, \"reference\", \"reason\"?, \"method\"?,"
+     " \"paymentReference\"?}", 201},
     {"POST", "/writeOff", h_writeoff_create, COLL_WRITE, "writeOff",
      "Request a write-off of what an invoice owes; the same request again "
      "returns it (200)", NULL,

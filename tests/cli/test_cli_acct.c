@@ -274,6 +274,33 @@ START_TEST(acct_collector_day_credit_deposit_escalation_status)
             "--date 2026-12-22");
     run(&r, "account incomplete --as-of 2026-12-31");
     expect(&r, 0, "(every file is complete)");
+
+    /* 200.00 overpaid with W2 and refunded: W1 has no credit left, W9 is
+     * nobody's; the refund names W2 */
+    run(&r, "payment post --account HH-1001 --amount 1783.57 "
+            "--date 2026-12-24 --reference W2");
+    expect(&r, 0, NULL);
+    run(&r, "ledger post --kind refund --account HH-1001 --amount 200.00 "
+            "--reference RF-1 --payment W9 --date 2026-12-26 --json");
+    expect(&r, 4, "\"field\": \"payment\"");
+    run(&r, "ledger post --kind refund --account HH-1001 --amount 200.00 "
+            "--reference RF-1 --payment W1 --date 2026-12-26 --json");
+    expect(&r, 5, "\"code\": \"exceeds_credit\"");
+    ck_assert_int_eq(count("SELECT count(*) FROM collections.ledger_entry"
+                           " WHERE kind = 'refund'"),
+                     0);
+    run(&r, "ledger post --kind refund --account HH-1001 --amount 200.00 "
+            "--reference RF-1 --payment W2 --date 2026-12-26");
+    expect(&r, 0, "refund RF-1 posted on HH-1001: USD 200.00 (entry");
+    expect(&r, 0, ", credit of payment 2)");
+    ck_assert_int_eq(count("SELECT count(*) FROM collections.ledger_entry e"
+                           " JOIN collections.payment p"
+                           " USING (account_id, payment_id)"
+                           " WHERE e.kind = 'refund' AND p.reference = 'W2'"
+                           " AND e.amount_minor = 20000"),
+                     1);
+    run(&r, "ledger balance --account HH-1001 --as-of 2026-12-26");
+    expect(&r, 0, "USD 0.00");
 }
 END_TEST
 

@@ -5,7 +5,8 @@
  * write-offs needing one or two approvers who are not the requester;
  * recovery of cash on a written-off invoice; a transfer between two
  * accounts of one customer; FX conversion rounded half-even at the rate in
- * force on a date. Amounts to the cent.
+ * force on a date; a refund returning one payment's credit, which cash
+ * application then cannot use again. Amounts to the cent.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "collections/acct.h"
+#include "collections/cash.h"
 #include "collections/collections.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/ledger_fixtures.h"
@@ -156,17 +158,24 @@ START_TEST(memos_adjustments_refunds_move_balances_from_their_date)
                      880000);
     ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-20"), -95001);
 
-    /* a refund of more than the credit is refused; of the credit, zero */
+    /* a refund of more than the account's credit (950.01) is refused; so
+     * is one of more than the payment's credit left (950.00: the other
+     * cent is the adjustment's); of the payment's credit, -0.01 stays */
     ck_assert_int_eq(tl_fx_doc(&res, db, &err, "refund", "LD-2", NULL, NULL,
                                95002, "USD", "2026-11-25", "RF-1"),
                      TL_ECONFLICT);
     ck_assert_str_eq(err.code, "exceeds_credit");
     ck_assert_int_eq(tl_fx_doc(&res, db, &err, "refund", "LD-2", NULL, NULL,
                                95001, "USD", "2026-11-25", "RF-1"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+    ck_assert_str_eq(err.field, "amount");
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "refund", "LD-2", NULL, NULL,
+                               95000, "USD", "2026-11-25", "RF-1"),
                      0);
-    ck_assert_int_eq(res.signed_minor, 95001);
+    ck_assert_int_eq(res.signed_minor, 95000);
     ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-24"), -95001);
-    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-25"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "LD-2", "2026-11-25"), -1);
 
     /* append-only: the trigger refuses an edit */
     {
@@ -180,6 +189,285 @@ START_TEST(memos_adjustments_refunds_move_balances_from_their_date)
     ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
                                      " WHERE action = 'ledger.post'"),
                      4);
+}
+END_TEST
+
+/* ---- refunds return one payment's credit ---- */
+
+/* Posts a refund on account naming payment (NULL: chosen); its status. */
+static int refund(collections_doc_result *res, const char *account,
+                  const char *payment, int64_t amount, const char *date,
+                  const char *reference)
+{
+    collections_doc_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.kind = "refund";
+    in.account_number = account;
+    in.payment_reference = payment;
+    ck_assert_int_eq(tl_money_make(&in.amount, amount, "USD"), 0);
+    in.date = day(date);
+    in.reference = reference;
+    in.reason = "test";
+    in.actor = "test";
+    tl_err_clear(&err);
+    return collections_doc_post(res, db, &in, &err);
+}
+
+/* Applies payment to invoice (amount NULL: all it can) by hand; status. */
+static int apply(cash_apply_result *res, int64_t payment_id,
+                 const char *invoice_number, const char *amount,
+                 const char *date)
+{
+    cash_apply_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.payment_id = payment_id;
+    in.invoice_number = invoice_number;
+    in.amount = amount;
+    in.date = day(date);
+    in.actor = "test";
+    tl_err_clear(&err);
+    return cash_apply(res, db, &in, &err);
+}
+
+static int64_t payment_id(const char *reference)
+{
+    const char *params[1] = {reference};
+    int64_t id = tl_fx_sql(db,
+                           "SELECT payment_id FROM collections.payment"
+                           " WHERE reference = $1",
+                           1, params);
+
+    ck_assert_int_ne(id, 0);
+    return id;
+}
+
+/* The payment_id of the refund entry posted under reference. */
+static int64_t refund_payment(const char *reference)
+{
+    const char *params[1] = {reference};
+
+    return tl_fx_sql(db,
+                     "SELECT coalesce(payment_id, -1)"
+                     " FROM collections.ledger_entry"
+                     " WHERE kind = 'refund' AND source_ref = $1",
+                     1, params);
+}
+
+static int count_credits(const cash_queue_row *row, void *cls, tl_err *e)
+{
+    (void)e;
+    if (row->kind == 1)
+        ++*(int *)cls;
+    return 0;
+}
+
+/* A 200.00 overpayment refunded in full: the new 150.00 invoice cannot be
+ * paid from the refunded credit, and nothing is written trying. */
+START_TEST(refunded_credit_is_not_applied_again)
+{
+    collections_doc_result res;
+    collections_statement st;
+    cash_apply_result app;
+    int64_t id = tl_fx_account_in(db, "RF-1", "USD");
+    int64_t pay;
+    int credits = 0;
+
+    tl_fx_ledger_invoice(db, id, "RF-INV-1", "2026-10-01", 10000, "USD");
+    tl_fx_payment(db, "RF-1", 30000, "USD", "2026-10-10", "W-RF1");
+    pay = payment_id("W-RF1");
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-1", "2026-10-10"), -20000);
+
+    ck_assert_int_eq(refund(&res, "RF-1", NULL, 20000, "2026-10-15", "RF-A"),
+                     0);
+    ck_assert_int_eq(res.created, 1);
+    ck_assert_int_eq(res.signed_minor, 20000);
+    ck_assert_int_eq(res.payment_id, pay);
+    ck_assert_int_eq(refund_payment("RF-A"), pay);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-1", "2026-10-15"), 0);
+
+    tl_fx_ledger_invoice(db, id, "RF-INV-2", "2026-11-01", 15000, "USD");
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-1", "2026-11-01"), 15000);
+    /* all the payment has left: nothing */
+    ck_assert_int_eq(apply(&app, pay, "RF-INV-2", NULL, "2026-11-02"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "nothing_to_apply");
+    ck_assert_str_eq(err.field, "amount");
+    /* 150.00 of it: more than its 0.00 left */
+    ck_assert_int_eq(apply(&app, pay, "RF-INV-2", "150.00", "2026-11-02"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_payment");
+    ck_assert_str_eq(err.field, "amount");
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "RF-INV-2", "2026-11-30"),
+                     15000);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.application"),
+                     1);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
+                                     " WHERE action = 'cash.apply'"),
+                     0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-1", "2026-11-30"), 15000);
+
+    /* no credit waits in the queue; none is unapplied on a statement */
+    ck_assert_int_eq(cash_queue(db, 1, count_credits, &credits, &err), 0);
+    ck_assert_int_eq(credits, 0);
+    ck_assert_int_eq(
+        collections_statement_get(&st, db, "RF-1", day("2026-10-01"),
+                                  day("2026-10-14"), NULL, NULL, &err),
+        0);
+    ck_assert_int_eq(st.unapplied, 20000);
+    ck_assert_int_eq(
+        collections_statement_get(&st, db, "RF-1", day("2026-10-01"),
+                                  day("2026-11-30"), NULL, NULL, &err),
+        0);
+    ck_assert_int_eq(st.unapplied, 0);
+    ck_assert_int_eq(st.closing, 15000);
+}
+END_TEST
+
+/* A refund of 50.00 of the 200.00: the 150.00 left pays the new invoice. */
+START_TEST(a_partial_refund_leaves_the_rest_to_apply)
+{
+    collections_doc_result res;
+    cash_apply_result app;
+    int64_t id = tl_fx_account_in(db, "RF-2", "USD");
+    int64_t pay;
+    int credits = 0;
+
+    tl_fx_ledger_invoice(db, id, "RF-INV-21", "2026-10-01", 10000, "USD");
+    tl_fx_payment(db, "RF-2", 30000, "USD", "2026-10-10", "W-RF2");
+    pay = payment_id("W-RF2");
+    ck_assert_int_eq(refund(&res, "RF-2", "W-RF2", 5000, "2026-10-15", "RF-B"),
+                     0);
+    ck_assert_int_eq(res.payment_id, pay);
+    ck_assert_int_eq(refund_payment("RF-B"), pay);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-2", "2026-10-15"), -15000);
+    ck_assert_int_eq(cash_queue(db, 1, count_credits, &credits, &err), 1);
+    ck_assert_int_eq(credits, 1);
+
+    tl_fx_ledger_invoice(db, id, "RF-INV-22", "2026-11-01", 15000, "USD");
+    ck_assert_int_eq(apply(&app, pay, "RF-INV-22", NULL, "2026-11-02"), 0);
+    ck_assert_int_eq(app.applied.minor, 15000);
+    ck_assert_int_eq(app.left.minor, 0);
+    ck_assert_int_eq(app.invoice_open.minor, 0);
+    ck_assert_int_eq(tl_fx_invoice_balance(db, "RF-INV-22", "2026-11-02"), 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-2", "2026-11-02"), 0);
+    /* and then nothing is left to refund */
+    ck_assert_int_eq(refund(&res, "RF-2", "W-RF2", 1, "2026-11-03", "RF-C"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+}
+END_TEST
+
+/* Refunds that no payment can cover are refused and write nothing; with
+ * no payment named, the oldest with enough credit left is the one. */
+START_TEST(a_refund_names_a_payment_with_enough_credit)
+{
+    collections_doc_result res;
+    cash_apply_result app;
+    int64_t id = tl_fx_account_in(db, "RF-3", "USD");
+    int64_t small;
+    int64_t big;
+
+    tl_fx_account_in(db, "RF-4", "USD");
+    tl_fx_payment(db, "RF-4", 10000, "USD", "2026-10-01", "W-RF4");
+    tl_fx_payment(db, "RF-3", 3000, "USD", "2026-10-01", "W-RF3A");
+    tl_fx_payment(db, "RF-3", 8000, "USD", "2026-10-05", "W-RF3B");
+    small = payment_id("W-RF3A");
+    big = payment_id("W-RF3B");
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-3", "2026-10-05"), -11000);
+
+    /* another account's payment; a payment with too little left; more
+     * than any one payment has (90.00 of 30.00 and 80.00); more than the
+     * account's credit; a payment named on another kind */
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF4", 1000, "2026-10-20", "R-1"),
+                     TL_ENOTFOUND);
+    ck_assert_str_eq(err.code, "not_found");
+    ck_assert_str_eq(err.field, "payment");
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF3A", 3001, "2026-10-20", "R-1"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+    ck_assert_str_eq(err.field, "amount");
+    ck_assert_int_eq(refund(&res, "RF-3", NULL, 9000, "2026-10-20", "R-1"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+    ck_assert_int_eq(refund(&res, "RF-3", NULL, 11001, "2026-10-20", "R-1"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+    /* on 2026-10-03 W-RF3B was not received yet */
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF3B", 3000, "2026-10-03", "R-1"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+    ck_assert_int_eq(tl_fx_doc(&res, db, &err, "credit_memo", "RF-3", NULL,
+                               NULL, 100, "USD", "2026-10-20", "R-1"),
+                     0); /* the fixture names no payment */
+    {
+        collections_doc_in in;
+
+        memset(&in, 0, sizeof(in));
+        in.kind = "debit_memo";
+        in.account_number = "RF-3";
+        in.payment_reference = "W-RF3A";
+        ck_assert_int_eq(tl_money_make(&in.amount, 100, "USD"), 0);
+        in.date = day("2026-10-20");
+        in.reference = "DM-1";
+        in.actor = "test";
+        tl_err_clear(&err);
+        ck_assert_int_eq(collections_doc_post(&res, db, &in, &err),
+                         TL_EINVALID);
+        ck_assert_str_eq(err.field, "payment");
+    }
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.ledger_entry"
+                                     " WHERE kind IN ('refund', 'debit_memo')"),
+                     0);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM audit.event"
+                                     " WHERE action = 'ledger.post'"),
+                     1);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-3", "2026-10-20"), -11100);
+
+    /* 50.00 named by nobody: the 80.00 payment, the oldest with enough */
+    ck_assert_int_eq(refund(&res, "RF-3", NULL, 5000, "2026-10-20", "R-1"), 0);
+    ck_assert_int_eq(res.payment_id, big);
+    ck_assert_int_eq(refund_payment("R-1"), big);
+    /* again: the same entry; naming another payment: a duplicate */
+    ck_assert_int_eq(refund(&res, "RF-3", NULL, 5000, "2026-10-20", "R-1"), 0);
+    ck_assert_int_eq(res.created, 0);
+    ck_assert_int_eq(res.payment_id, big);
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF3B", 5000, "2026-10-20", "R-1"),
+                     0);
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF3A", 5000, "2026-10-20", "R-1"),
+                     TL_EDUPLICATE);
+    ck_assert_str_eq(err.field, "reference");
+    /* both have 30.00 left now: the older goes first */
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF3B", 3001, "2026-10-21", "R-2"),
+                     TL_ECONFLICT);
+    ck_assert_int_eq(refund(&res, "RF-3", NULL, 3000, "2026-10-21", "R-2"), 0);
+    ck_assert_int_eq(res.payment_id, small);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-3", "2026-10-21"), -3100);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.ledger_entry"
+                                     " WHERE kind = 'refund'"),
+                     2);
+
+    /* a refund dated before an application cannot return the credit it
+     * applied: W-RF3B's 30.00 pays an invoice on 2026-11-05, and a refund
+     * dated 2026-10-25 (when it still had the 30.00) is refused */
+    tl_fx_ledger_invoice(db, id, "RF-INV-3", "2026-11-01", 3000, "USD");
+    ck_assert_int_eq(apply(&app, big, "RF-INV-3", NULL, "2026-11-05"), 0);
+    ck_assert_int_eq(app.applied.minor, 3000);
+    ck_assert_int_eq(app.left.minor, 0);
+    ck_assert_int_eq(tl_fx_account_balance(db, "RF-3", "2026-10-25"), -3100);
+    ck_assert_int_eq(refund(&res, "RF-3", "W-RF3B", 3000, "2026-10-25", "R-3"),
+                     TL_ECONFLICT);
+    ck_assert_str_eq(err.code, "exceeds_credit");
+    ck_assert_int_eq(refund(&res, "RF-3", NULL, 3000, "2026-10-25", "R-3"),
+                     TL_ECONFLICT);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n"
+                                     " FROM collections.ledger_entry"
+                                     " WHERE kind = 'refund'"),
+                     2);
 }
 END_TEST
 
@@ -534,6 +822,9 @@ static Suite *ledger_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, documents_reject_bad_input_first);
     tcase_add_test(tc, memos_adjustments_refunds_move_balances_from_their_date);
+    tcase_add_test(tc, refunded_credit_is_not_applied_again);
+    tcase_add_test(tc, a_partial_refund_leaves_the_rest_to_apply);
+    tcase_add_test(tc, a_refund_names_a_payment_with_enough_credit);
     tcase_add_test(tc, writeoff_needs_another_person_and_two_above_threshold);
     tcase_add_test(tc, recovery_reinstates_and_pays_the_written_off_invoice);
     tcase_add_test(tc, transfer_posts_two_linked_entries);

@@ -195,6 +195,73 @@ START_TEST(credit_memo_lowers_the_invoice_and_reposts_are_idempotent)
 }
 END_TEST
 
+/* HTTP-B overpays INV-B1 (500.00) by 200.00 and the refund names the
+ * payment whose credit it returns. */
+START_TEST(a_refund_names_the_payment_it_returns)
+{
+    static const char *const refused[][4] = {
+        {"P-X", "200.00", "404", "paymentReference"},
+        {"P-B", "200.01", "409", "amount"},
+    };
+    const char *code;
+    const char *field;
+    char body[320];
+    int64_t id;
+    size_t i;
+    resp r;
+
+    r = call(U_COLL, "POST", "/payment", JSON_CT,
+             "{\"accountNumber\": \"HTTP-B\", \"amount\": {\"amount\":"
+             " \"700.00\", \"currency\": \"USD\"}, \"receivedDate\":"
+             " \"2026-12-20\", \"reference\": \"P-B\", \"method\": \"wire\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    id = jint(r.json, "id");
+    resp_free(&r);
+    ck_assert_str_eq(balance_of(U_COLL, "accountNumber=HTTP-B"), "-200.00");
+
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        snprintf(body, sizeof(body),
+                 "{\"kind\": \"refund\", \"accountNumber\": \"HTTP-B\","
+                 " \"amount\": {\"amount\": \"%s\", \"currency\": \"USD\"},"
+                 " \"date\": \"2026-12-28\", \"reference\": \"RF-1\","
+                 " \"paymentReference\": \"%s\"}",
+                 refused[i][1], refused[i][0]);
+        r = call(U_COLL, "POST", "/ledgerDocument", JSON_CT, body);
+        problem(&r, &code, &field);
+        ck_assert_msg(r.status == atoi(refused[i][2]), "case %zu: %d %s", i,
+                      r.status, r.body);
+        ck_assert_str_eq(field, refused[i][3]);
+        resp_free(&r);
+    }
+    /* only a refund names a payment */
+    r = call(U_COLL, "POST", "/ledgerDocument", JSON_CT,
+             "{\"kind\": \"debit_memo\", \"accountNumber\": \"HTTP-B\","
+             " \"amount\": {\"amount\": \"1.00\", \"currency\": \"USD\"},"
+             " \"reference\": \"DM-1\", \"paymentReference\": \"P-B\"}");
+    problem(&r, &code, &field);
+    ck_assert_msg(r.status == 400, "%d %s", r.status, r.body);
+    ck_assert_str_eq(field, "paymentReference");
+    resp_free(&r);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.ledger_entry"
+                           " WHERE kind IN ('refund', 'debit_memo')"),
+                     0);
+
+    r = call(U_COLL, "POST", "/ledgerDocument", JSON_CT,
+             "{\"kind\": \"refund\", \"accountNumber\": \"HTTP-B\","
+             " \"amount\": {\"amount\": \"200.00\", \"currency\": \"USD\"},"
+             " \"date\": \"2026-12-28\", \"reference\": \"RF-1\","
+             " \"paymentReference\": \"P-B\"}");
+    ck_assert_msg(r.status == 201, "%d %s", r.status, r.body);
+    ck_assert_int_eq(jint(r.json, "paymentId"), id);
+    ck_assert_str_eq(amt(r.json, "ledgerAmount"), "200.00");
+    resp_free(&r);
+    ck_assert_str_eq(balance_of(U_COLL, "accountNumber=HTTP-B"), "0.00");
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM collections.ledger_entry"
+                           " WHERE kind = 'refund' AND payment_id IS NOT NULL"),
+                     1);
+}
+END_TEST
+
 START_TEST(bad_ledger_input_is_refused_with_field_paths)
 {
     static const struct {
@@ -668,6 +735,7 @@ int main(void)
     tcase_add_test(tc, payments_listed_one_by_one_and_status);
     tcase_add_test(tc,
                    credit_memo_lowers_the_invoice_and_reposts_are_idempotent);
+    tcase_add_test(tc, a_refund_names_the_payment_it_returns);
     tcase_add_test(tc, bad_ledger_input_is_refused_with_field_paths);
     tcase_add_test(tc, a_large_write_off_needs_two_approvers_not_the_requester);
     tcase_add_test(tc, an_account_executive_sees_only_their_accounts);
