@@ -111,23 +111,45 @@ int collections_aging_by_parse(collections_aging_by *out, const char *text)
     return TL_EINVALID;
 }
 
-/* The open invoices as units to aggregate (collections.aging_units:
- * undisputed and disputed parts with days past due, each invoice counted
- * once), plus one row per account and currency for unapplied cash. */
-#define AGING_UNITS                                                            \
-    "WITH o AS ("                                                              \
-    "  SELECT account_id, currency, dpd, undisputed_minor AS und,"             \
-    "  disputed_minor AS disp, invoices AS inv"                                \
-    "  FROM collections.aging_units($1::date)),"                               \
-    " cash AS ("                                                               \
-    "  SELECT account_id, currency, sum(unapplied_minor) AS unapplied"         \
-    "  FROM collections.payment_unapplied($1::date)"                           \
-    "  GROUP BY account_id, currency HAVING sum(unapplied_minor) <> 0),"       \
-    " units AS ("                                                              \
-    "  SELECT account_id, currency, dpd, und, disp, inv,"                      \
-    "  0::bigint AS unapplied FROM o"                                          \
-    "  UNION ALL SELECT account_id, currency, NULL, 0, 0, 0, unapplied"        \
-    "  FROM cash)"
+/* Aging by a key of the account (its number, agent or collector): the
+ * units to sum, each with the key and name JOINS give for account
+ * u.account_id. The settled invoices (collections.invoice_settled, the
+ * bulk of the book) are summed per key, currency and bucket as they are
+ * scanned, so a big book is one parallel pass; then the few correction
+ * rows (collections.aging_corrections: disputed parts, invoices moved
+ * after the date) and one row per account and currency for unapplied
+ * cash. A bucket row's dpd is its smallest, which is in the bucket. */
+#define AGING_BUCKET_OF(DPD)                                                   \
+    "CASE WHEN " DPD " <= 0 THEN 0 WHEN " DPD " <= 30 THEN 1"                  \
+    " WHEN " DPD " <= 60 THEN 2 WHEN " DPD " <= 90 THEN 3"                     \
+    " WHEN " DPD " <= 120 THEN 4 ELSE 5 END"
+
+#define AGING_BY_KEY(KEY, NAME, JOINS)                                         \
+    "WITH units AS ("                                                          \
+    "  SELECT " KEY " AS key, " NAME " AS name, u.currency,"                   \
+    "  min($1::date - u.due_date) AS dpd, sum(u.open_minor) AS und,"           \
+    "  0::bigint AS disp, count(*) AS inv, 0::numeric AS unapplied"            \
+    "  FROM collections.invoice_settled($1::date) u " JOINS                    \
+    "  GROUP BY 1, 2, 3, " AGING_BUCKET_OF(                                    \
+        "($1::date - u.due_date)") "  UNION ALL SELECT " KEY ", " NAME         \
+                                   ", u.currency, u.dpd,"                      \
+                                   "  u.undisputed_minor, u.disputed_minor, "  \
+                                   "u.invoices, 0"                             \
+                                   "  FROM "                                   \
+                                   "collections.aging_corrections($1::date) "  \
+                                   "u " JOINS "  UNION ALL SELECT " KEY        \
+                                   ", " NAME ", u.currency, NULL, 0, 0, 0,"    \
+                                   "  u.unapplied FROM (SELECT account_id, "   \
+                                   "currency,"                                 \
+                                   "   sum(unapplied_minor) AS unapplied"      \
+                                   "   FROM "                                  \
+                                   "collections.payment_unapplied($1::date)"   \
+                                   "   GROUP BY account_id, currency HAVING "  \
+                                   "sum(unapplied_minor) <> 0) u " JOINS ")"   \
+                                   " SELECT u.key, u.name, "                   \
+                                   "u.currency," AGING_SUMS " FROM units u"    \
+                                   " GROUP BY u.key, u.name, u.currency "      \
+                                   "ORDER BY 1, 3"
 
 /* The buckets of a set of units u grouped by key, name and currency. */
 #define AGING_SUMS                                                             \
@@ -146,20 +168,18 @@ int collections_aging_by_parse(collections_aging_by *out, const char *text)
 
 static const char *const aging_sql[] = {
     /* by account */
-    AGING_UNITS
-    " SELECT b.account_number AS key, b.name AS name, u.currency," AGING_SUMS
-    " FROM units u JOIN accounts.billing_account b USING (account_id)"
-    " GROUP BY b.account_number, b.name, u.currency"
-    " ORDER BY 1, 3",
+    AGING_BY_KEY("b.account_number", "b.name",
+                 "JOIN accounts.billing_account b"
+                 " ON b.account_id = u.account_id"),
     /* by agent of record on the as-of date */
-    AGING_UNITS " SELECT coalesce(pe.person_ref, '(direct)') AS key,"
-                " coalesce(pe.name, '(direct)') AS name, u.currency," AGING_SUMS
-                " FROM units u LEFT JOIN accounts.account_assignment aa"
-                " ON aa.account_id = u.account_id AND aa.role = 'agent'"
-                " AND aa.valid_from <= $1::date"
-                " AND (aa.valid_to IS NULL OR aa.valid_to > $1::date)"
-                " LEFT JOIN accounts.person pe ON pe.person_id = aa.person_id"
-                " GROUP BY 1, 2, u.currency ORDER BY 1, 3",
+    AGING_BY_KEY("coalesce(pe.person_ref, '(direct)')",
+                 "coalesce(pe.name, '(direct)')",
+                 "LEFT JOIN accounts.account_assignment aa"
+                 " ON aa.account_id = u.account_id AND aa.role = 'agent'"
+                 " AND aa.valid_from <= $1::date"
+                 " AND (aa.valid_to IS NULL OR aa.valid_to > $1::date)"
+                 " LEFT JOIN accounts.person pe"
+                 " ON pe.person_id = aa.person_id"),
     /* by product: each invoice shared among its lines' products */
     "WITH o AS ("
     "  SELECT account_id, invoice_id, currency, $1::date - due_date AS dpd,"
@@ -193,12 +213,10 @@ static const char *const aging_sql[] = {
     " SELECT u.product AS key, u.product AS name, u.currency," AGING_SUMS
     " FROM units u GROUP BY 1, 2, u.currency ORDER BY 1, 3",
     /* by collector */
-    AGING_UNITS
-    " SELECT coalesce(ap.collector, '(unassigned)') AS key,"
-    " coalesce(ap.collector, '(unassigned)') AS name, u.currency," AGING_SUMS
-    " FROM units u LEFT JOIN collections.account_profile ap"
-    " USING (account_id)"
-    " GROUP BY 1, 2, u.currency ORDER BY 1, 3"};
+    AGING_BY_KEY("coalesce(ap.collector, '(unassigned)')",
+                 "coalesce(ap.collector, '(unassigned)')",
+                 "LEFT JOIN collections.account_profile ap"
+                 " ON ap.account_id = u.account_id")};
 
 static const char *const aging_names[] = {
     "collections_aging_by_account", "collections_aging_by_agent",

@@ -186,26 +186,23 @@ CREATE FUNCTION collections.invoice_moved_after(p_as_of date)
 RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
                due_date date, open_minor bigint)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    WITH later AS (
-        SELECT p.account_id, p.invoice_id
-        FROM collections.invoice_position p
-        WHERE p.last_move_on > p_as_of AND p.issued_on <= p_as_of),
-    moves AS (
-        SELECT e.account_id, e.invoice_id, e.currency, e.due_date,
-               e.amount_minor, e.kind = 'invoice' AS is_invoice
-        FROM later l
-        JOIN collections.ledger_entry e
-          ON e.account_id = l.account_id AND e.invoice_id = l.invoice_id
-        WHERE e.kind <> 'payment' AND e.effective_date <= p_as_of
-        UNION ALL
-        SELECT a.account_id, a.invoice_id, NULL, NULL, -a.amount_minor, false
-        FROM later l
-        JOIN collections.application a
-          ON a.account_id = l.account_id AND a.invoice_id = l.invoice_id
-        WHERE a.applied_date <= p_as_of)
     SELECT m.account_id, m.invoice_id, max(m.currency)::char(3),
            max(m.due_date), sum(m.amount_minor)::bigint
-    FROM moves m
+    FROM (SELECT e.account_id, e.invoice_id, e.currency, e.due_date,
+                 e.amount_minor, e.kind = 'invoice' AS is_invoice
+          FROM collections.invoice_position l
+          JOIN collections.ledger_entry e
+            ON e.account_id = l.account_id AND e.invoice_id = l.invoice_id
+          WHERE l.last_move_on > p_as_of AND l.issued_on <= p_as_of
+            AND e.kind <> 'payment' AND e.effective_date <= p_as_of
+          UNION ALL
+          SELECT a.account_id, a.invoice_id, NULL, NULL, -a.amount_minor,
+                 false
+          FROM collections.invoice_position l
+          JOIN collections.application a
+            ON a.account_id = l.account_id AND a.invoice_id = l.invoice_id
+          WHERE l.last_move_on > p_as_of AND l.issued_on <= p_as_of
+            AND a.applied_date <= p_as_of) m
     GROUP BY m.account_id, m.invoice_id
     HAVING bool_or(m.is_invoice) AND sum(m.amount_minor) <> 0
 $$;
@@ -224,21 +221,34 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION collections.dispute_open(date) IS 'Amount under open dispute per invoice on the date.';
 
+-- The open invoices whose position is their balance on a date (nothing
+-- moved them after it): one scan of the positions, which aging sums
+-- straight away, in parallel where the book is big.
+CREATE FUNCTION collections.invoice_settled(p_as_of date)
+RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
+               due_date date, open_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT p.account_id, p.invoice_id, p.currency, p.due_date,
+           p.balance_minor
+    FROM collections.invoice_position p
+    WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
+      AND p.issued_on IS NOT NULL
+$$;
+COMMENT ON FUNCTION collections.invoice_settled(date) IS 'Open invoices not moved after the date, with their position as their balance on it.';
+
 -- Open balance and open disputed part of every invoice on a date (same
--- contract as in 0080): the positions of the invoices not moved after
--- the date, and the re-added balances of those that were. A plain SQL
--- function, so the planner inlines it into each caller's query.
+-- contract as in 0080): the settled invoices and the re-added balances
+-- of those moved after the date, with the part under dispute. A plain
+-- SQL function, so the planner inlines it into each caller's query.
 CREATE OR REPLACE FUNCTION collections.invoice_open(p_as_of date)
 RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
                due_date date, open_minor bigint, disputed_minor bigint)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT i.account_id, i.invoice_id, i.currency, i.due_date, i.open_minor,
            least(coalesce(d.amount_minor, 0), greatest(i.open_minor, 0))::bigint
-    FROM (SELECT p.account_id, p.invoice_id, p.currency, p.due_date,
-                 p.balance_minor AS open_minor
-          FROM collections.invoice_position p
-          WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
-            AND p.issued_on IS NOT NULL
+    FROM (SELECT s.account_id, s.invoice_id, s.currency, s.due_date,
+                 s.open_minor
+          FROM collections.invoice_settled(p_as_of) s
           UNION ALL
           SELECT m.account_id, m.invoice_id, m.currency, m.due_date,
                  m.open_minor
@@ -247,33 +257,24 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       ON d.account_id = i.account_id AND d.invoice_id = i.invoice_id
 $$;
 
--- The same open invoices as rows to add up for aging by account, agent
--- or collector: each invoice not moved after the date whole as
--- undisputed, straight from its position (no join: the bulk of the book
--- flows through one scan), then for the few under dispute a row moving
--- the disputed part from undisputed to disputed, then the invoices moved
--- after the date as invoice_open gives them. Summed per account they
--- equal invoice_open's rows; invoices counts each invoice once.
-CREATE FUNCTION collections.aging_units(p_as_of date)
+-- What aging adds to the settled invoices, taken whole as undisputed, to
+-- get invoice_open's figures: for a settled invoice under dispute, a row
+-- moving the disputed part from undisputed to disputed (no invoice
+-- counted); and each invoice moved after the date, as invoice_open gives
+-- it. Few rows: the bulk of the book never goes through a join.
+CREATE FUNCTION collections.aging_corrections(p_as_of date)
 RETURNS TABLE (account_id bigint, currency char(3), dpd integer,
                undisputed_minor bigint, disputed_minor bigint,
                invoices integer)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT p.account_id, p.currency, p_as_of - p.due_date, p.balance_minor,
-           0::bigint, 1
-    FROM collections.invoice_position p
-    WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
-      AND p.issued_on IS NOT NULL
-    UNION ALL
-    SELECT p.account_id, p.currency, p_as_of - p.due_date, -x.part, x.part, 0
+    SELECT s.account_id, s.currency, p_as_of - s.due_date, -x.part, x.part, 0
     FROM collections.dispute_open(p_as_of) d
-    JOIN collections.invoice_position p
-      ON p.account_id = d.account_id AND p.invoice_id = d.invoice_id
+    JOIN collections.invoice_settled(p_as_of) s
+      ON s.account_id = d.account_id AND s.invoice_id = d.invoice_id
     CROSS JOIN LATERAL (SELECT least(d.amount_minor,
-                                     greatest(p.balance_minor, 0))::bigint
+                                     greatest(s.open_minor, 0))::bigint
                                AS part) x
-    WHERE p.last_move_on <= p_as_of AND p.balance_minor <> 0
-      AND p.issued_on IS NOT NULL AND x.part <> 0
+    WHERE x.part <> 0
     UNION ALL
     SELECT m.account_id, m.currency, p_as_of - m.due_date,
            m.open_minor - x.part, x.part, 1
@@ -283,6 +284,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     CROSS JOIN LATERAL (SELECT least(coalesce(d.amount_minor, 0),
                                      greatest(m.open_minor, 0))::bigint
                                AS part) x
+$$;
+COMMENT ON FUNCTION collections.aging_corrections(date) IS 'Rows that turn the settled invoices, taken whole as undisputed, into the open invoices of the date: disputed parts, and the invoices moved after it.';
+
+-- The open invoices of a date as rows to sum for aging (days past due,
+-- undisputed and disputed amounts, each invoice counted once).
+CREATE FUNCTION collections.aging_units(p_as_of date)
+RETURNS TABLE (account_id bigint, currency char(3), dpd integer,
+               undisputed_minor bigint, disputed_minor bigint,
+               invoices integer)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT s.account_id, s.currency, p_as_of - s.due_date, s.open_minor,
+           0::bigint, 1
+    FROM collections.invoice_settled(p_as_of) s
+    UNION ALL
+    SELECT c.account_id, c.currency, c.dpd, c.undisputed_minor,
+           c.disputed_minor, c.invoices
+    FROM collections.aging_corrections(p_as_of) c
 $$;
 COMMENT ON FUNCTION collections.aging_units(date) IS 'Open invoices on the date as rows to sum for aging: days past due, undisputed and disputed amounts, invoices counted once.';
 
