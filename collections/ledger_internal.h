@@ -11,14 +11,13 @@
 /* What invoice (ACC, INV) still owes (SQL column expressions): its ledger
  * entries (the invoice, credit and debit memos, adjustments, write-offs;
  * not payments) less the cash applied to it (the signed application
- * history). The same rows collections.invoice_open sums by date. */
+ * history). That running total is the invoice's position, which triggers
+ * keep (collections.invoice_position, sql/0103): one row read by its key
+ * instead of both histories summed. */
 #define COLLECTIONS_INVOICE_OWED(ACC, INV)                                     \
-    "((SELECT coalesce(sum(x.amount_minor), 0)"                                \
-    " FROM collections.ledger_entry x WHERE x.account_id = " ACC               \
-    " AND x.invoice_id = " INV " AND x.kind <> 'payment')"                     \
-    " - coalesce((SELECT sum(a.amount_minor)"                                  \
-    " FROM collections.application a WHERE a.account_id = " ACC                \
-    " AND a.invoice_id = " INV "), 0))"
+    "coalesce((SELECT owed_p.balance_minor"                                    \
+    " FROM collections.invoice_position owed_p"                                \
+    " WHERE owed_p.account_id = " ACC " AND owed_p.invoice_id = " INV "), 0)"
 
 /* What payment (ACC, PAY) has left on the date ON (SQL expressions): its
  * amount if it was received by then, less the cash applied from it (the

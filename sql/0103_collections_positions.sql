@@ -30,10 +30,13 @@ COMMENT ON COLUMN collections.invoice_position.issued_on IS 'Effective date of i
 COMMENT ON COLUMN collections.invoice_position.due_date IS 'Due date aging counts from.';
 COMMENT ON COLUMN collections.invoice_position.balance_minor IS 'What the invoice owes after every entry and application so far.';
 COMMENT ON COLUMN collections.invoice_position.last_move_on IS 'Latest effective or applied date of anything that moved it.';
--- the invoices moved after a date (re-added from their entries), and the
--- open ones settled by then (read straight from here)
+-- the invoices moved after a date (re-added from their entries; only an
+-- invoice moved after its issue date can be one, which keeps invoices
+-- just posted out of this index), and the open ones settled by then
+-- (read straight from here)
 CREATE INDEX invoice_position_moved_idx
-    ON collections.invoice_position (last_move_on);
+    ON collections.invoice_position (last_move_on)
+    WHERE last_move_on > issued_on;
 CREATE INDEX invoice_position_open_idx
     ON collections.invoice_position (last_move_on) WHERE balance_minor <> 0;
 
@@ -54,7 +57,8 @@ COMMENT ON COLUMN collections.payment_position.received_on IS 'Its received date
 COMMENT ON COLUMN collections.payment_position.unapplied_minor IS 'Amount less every application and reversal and every refund of it so far.';
 COMMENT ON COLUMN collections.payment_position.last_move_on IS 'Latest of the received date, the applied dates and the refund dates.';
 CREATE INDEX payment_position_moved_idx
-    ON collections.payment_position (last_move_on);
+    ON collections.payment_position (last_move_on)
+    WHERE last_move_on > received_on;
 CREATE INDEX payment_position_open_idx
     ON collections.payment_position (last_move_on) WHERE unapplied_minor <> 0;
 
@@ -194,6 +198,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
           JOIN collections.ledger_entry e
             ON e.account_id = l.account_id AND e.invoice_id = l.invoice_id
           WHERE l.last_move_on > p_as_of AND l.issued_on <= p_as_of
+            AND l.last_move_on > l.issued_on
             AND e.kind <> 'payment' AND e.effective_date <= p_as_of
           UNION ALL
           SELECT a.account_id, a.invoice_id, NULL, NULL, -a.amount_minor,
@@ -202,6 +207,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
           JOIN collections.application a
             ON a.account_id = l.account_id AND a.invoice_id = l.invoice_id
           WHERE l.last_move_on > p_as_of AND l.issued_on <= p_as_of
+            AND l.last_move_on > l.issued_on
             AND a.applied_date <= p_as_of) m
     GROUP BY m.account_id, m.invoice_id
     HAVING bool_or(m.is_invoice) AND sum(m.amount_minor) <> 0
@@ -329,6 +335,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
               WHERE r.account_id = p.account_id AND r.payment_id = p.payment_id
                 AND r.kind = 'refund' AND r.effective_date <= p_as_of) x) a
     WHERE q.last_move_on > p_as_of AND q.received_on <= p_as_of
+      AND q.last_move_on > q.received_on
       AND p.amount_minor <> a.applied
 $$;
 COMMENT ON FUNCTION collections.payment_unapplied(date) IS 'Unapplied cash of each payment with some on the date.';
