@@ -377,11 +377,20 @@ static int resolve_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_text(&p, d.currency);
     tl_params_date(&p, ctx->on);
     tl_params_int64(&p, d.invoice_id);
+    tl_params_text(&p, ctx->actor);
+    tl_params_int64(&p, ctx->dispute_id);
+    /* a ledger document like one posted by hand, so that the ledger-day
+     * GL journal takes the credit memo too */
     rc = tl_db_select(db, "collections_credit_memo_post",
-                      "INSERT INTO collections.ledger_entry (account_id, kind,"
-                      " source_ref, amount_minor, currency, effective_date,"
-                      " invoice_id) VALUES ($1::bigint, 'credit_memo', $2,"
-                      " $3::bigint, $4, $5::date, $6::bigint)"
+                      "WITH e AS (INSERT INTO collections.ledger_entry"
+                      " (account_id, kind, source_ref, amount_minor, currency,"
+                      " effective_date, invoice_id) VALUES ($1::bigint,"
+                      " 'credit_memo', $2, $3::bigint, $4, $5::date,"
+                      " $6::bigint) RETURNING account_id, entry_id)"
+                      " INSERT INTO collections.ledger_doc (account_id,"
+                      " entry_id, doc_kind, reason, posted_by)"
+                      " SELECT account_id, entry_id, 'credit_memo',"
+                      " 'dispute ' || $8::bigint || ' resolved', $7 FROM e"
                       " RETURNING entry_id",
                       &p, entry_row, &ctx->credit_entry_id, err);
     if (rc < 0)

@@ -5,7 +5,10 @@
 -- ledger day took, each exactly once (collections.gl_doc_posted), against
 -- two new GL account purposes: adjustments (revenue adjustments) and
 -- bad_debt. Documents posted before this migration were never journaled,
--- so the first ledger day exported takes them all.
+-- so the first ledger day exported takes them all. The credit memo that
+-- resolves a dispute becomes a ledger document too (disputes.c posts one
+-- from now on; those posted before are recorded below), so it is
+-- journaled like a credit memo posted by hand.
 
 ALTER TABLE collections.gl_account
     DROP CONSTRAINT gl_account_purpose_known,
@@ -53,3 +56,15 @@ COMMENT ON COLUMN collections.gl_doc_posted.export_id IS 'The ledger-day export 
 COMMENT ON CONSTRAINT gl_doc_posted_pkey ON collections.gl_doc_posted IS
     'entry: this ledger document was journaled before';
 SELECT api.protect_account_table('collections.gl_doc_posted'::regclass);
+
+INSERT INTO collections.ledger_doc (account_id, entry_id, doc_kind, reason,
+    posted_by, created_at)
+SELECT e.account_id, e.entry_id, 'credit_memo',
+       'dispute ' || d.dispute_id || ' resolved', coalesce(d.closed_by, ''),
+       e.created_at
+FROM collections.dispute d
+JOIN collections.ledger_entry e
+  ON e.account_id = d.account_id AND e.entry_id = d.credit_entry_id
+WHERE NOT EXISTS (SELECT 1 FROM collections.ledger_doc x
+                  WHERE x.account_id = e.account_id
+                    AND x.entry_id = e.entry_id);

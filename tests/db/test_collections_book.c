@@ -497,6 +497,16 @@ START_TEST(dispute_is_shown_apart_not_dunned_and_resolved_by_credit_memo)
         tl_fx_count(db, "SELECT amount_minor AS n FROM collections.ledger_entry"
                         " WHERE kind = 'credit_memo' AND source_ref = 'CM-D1'"),
         -120000);
+    /* a ledger document like a hand-posted credit memo, so that the
+     * ledger-day GL journal takes it */
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM collections.ledger_doc d"
+                        " JOIN collections.ledger_entry e USING (account_id,"
+                        " entry_id) WHERE e.source_ref = 'CM-D1'"
+                        " AND d.doc_kind = 'credit_memo'"
+                        " AND d.posted_by = 'billing'"
+                        " AND d.reason = 'dispute 1 resolved'"),
+        1);
     aging(&gs, "2026-12-22", COLLECTIONS_BY_ACCOUNT);
     ck_assert_int_eq(gs.g[0].open_total, 860000);
     ck_assert_int_eq(gs.g[0].bucket[COLLECTIONS_BUCKET_31_60], 860000);
