@@ -39,8 +39,11 @@
     " AND left_r.effective_date <= " ON "), 0))::bigint)"
 
 /* What payment (ACC, PAY) has left after everything posted, whatever its
- * date: what cash application may still use. */
+ * date: what cash application may still use. That is the payment's
+ * position, which triggers keep (collections.payment_position, sql/0103). */
 #define COLLECTIONS_PAYMENT_LEFT(ACC, PAY)                                     \
-    COLLECTIONS_PAYMENT_LEFT_ON(ACC, PAY, "'infinity'::date")
+    "coalesce((SELECT left_q.unapplied_minor"                                  \
+    " FROM collections.payment_position left_q"                                \
+    " WHERE left_q.account_id = " ACC " AND left_q.payment_id = " PAY "), 0)"
 
 #endif

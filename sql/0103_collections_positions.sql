@@ -145,13 +145,20 @@ CREATE TRIGGER application_position
     REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION collections.position_add_applications();
 
--- ---- what is there already ----
+-- ---- what they must be ----
 
-INSERT INTO collections.invoice_position (account_id, invoice_id, currency,
-    issued_on, due_date, balance_minor, last_move_on)
-SELECT account_id, invoice_id, max(currency),
-       max(effective_date) FILTER (WHERE is_invoice), max(due_date),
-       sum(amount_minor), max(effective_date)
+-- The positions recomputed from the ledger, the payments, the
+-- applications and the refunds: what the triggers keep, which fills the
+-- tables below for the rows already there and is what
+-- collections.position_drift() compares them with. security_invoker: an
+-- account executive reading them through the API sees only the rows
+-- row-level security lets him see in the tables.
+CREATE VIEW collections.invoice_position_from_ledger
+    WITH (security_invoker = true) AS
+SELECT account_id, invoice_id, max(currency)::char(3) AS currency,
+       max(effective_date) FILTER (WHERE is_invoice) AS issued_on,
+       max(due_date) AS due_date, sum(amount_minor)::bigint AS balance_minor,
+       max(effective_date) AS last_move_on
 FROM (SELECT e.account_id, e.invoice_id, e.currency, e.due_date,
              e.amount_minor, e.effective_date, e.kind = 'invoice' AS is_invoice
       FROM collections.ledger_entry e
@@ -161,24 +168,37 @@ FROM (SELECT e.account_id, e.invoice_id, e.currency, e.due_date,
              a.applied_date, false
       FROM collections.application a) m
 GROUP BY account_id, invoice_id;
+COMMENT ON VIEW collections.invoice_position_from_ledger IS 'collections.invoice_position recomputed from the ledger and the applications.';
+
+CREATE VIEW collections.payment_position_from_ledger
+    WITH (security_invoker = true) AS
+SELECT p.account_id, p.payment_id, p.currency, p.received_date AS received_on,
+       (p.amount_minor - coalesce(sum(x.amount_minor), 0))::bigint
+           AS unapplied_minor,
+       greatest(p.received_date, max(x.on_date)) AS last_move_on
+FROM collections.payment p
+LEFT JOIN (SELECT account_id, payment_id, amount_minor,
+                  applied_date AS on_date
+           FROM collections.application
+           UNION ALL
+           SELECT account_id, payment_id, amount_minor, effective_date
+           FROM collections.ledger_entry
+           WHERE kind = 'refund' AND payment_id IS NOT NULL) x
+       USING (account_id, payment_id)
+GROUP BY p.account_id, p.payment_id;
+COMMENT ON VIEW collections.payment_position_from_ledger IS 'collections.payment_position recomputed from the payments, the applications and the refunds naming a payment.';
+
+INSERT INTO collections.invoice_position (account_id, invoice_id, currency,
+    issued_on, due_date, balance_minor, last_move_on)
+SELECT account_id, invoice_id, currency, issued_on, due_date, balance_minor,
+       last_move_on
+FROM collections.invoice_position_from_ledger;
 
 INSERT INTO collections.payment_position (account_id, payment_id, currency,
     received_on, unapplied_minor, last_move_on)
-SELECT p.account_id, p.payment_id, p.currency, p.received_date,
-       p.amount_minor - coalesce(a.applied, 0),
-       greatest(p.received_date, a.last_on)
-FROM collections.payment p
-LEFT JOIN (SELECT account_id, payment_id, sum(amount_minor) AS applied,
-                  max(on_date) AS last_on
-           FROM (SELECT account_id, payment_id, amount_minor,
-                        applied_date AS on_date
-                 FROM collections.application
-                 UNION ALL
-                 SELECT account_id, payment_id, amount_minor, effective_date
-                 FROM collections.ledger_entry
-                 WHERE kind = 'refund' AND payment_id IS NOT NULL) x
-           GROUP BY account_id, payment_id) a
-       USING (account_id, payment_id);
+SELECT account_id, payment_id, currency, received_on, unapplied_minor,
+       last_move_on
+FROM collections.payment_position_from_ledger;
 
 -- ---- reading them ----
 
@@ -347,43 +367,26 @@ CREATE FUNCTION collections.position_drift()
 RETURNS TABLE (kind text, account_id bigint, item_id bigint,
                kept_minor bigint, actual_minor bigint)
 LANGUAGE sql STABLE AS $$
-    WITH inv AS (
-        SELECT account_id, invoice_id, sum(amount_minor)::bigint AS balance,
-               max(effective_date) AS last_on
-        FROM (SELECT e.account_id, e.invoice_id, e.amount_minor, e.effective_date
-              FROM collections.ledger_entry e
-              WHERE e.invoice_id IS NOT NULL AND e.kind <> 'payment'
-              UNION ALL
-              SELECT a.account_id, a.invoice_id, -a.amount_minor, a.applied_date
-              FROM collections.application a) m
-        GROUP BY account_id, invoice_id),
-    pay AS (
-        SELECT p.account_id, p.payment_id,
-               (p.amount_minor - coalesce(sum(a.amount_minor), 0))::bigint AS unapplied,
-               greatest(p.received_date, max(a.on_date)) AS last_on
-        FROM collections.payment p
-        LEFT JOIN (SELECT account_id, payment_id, amount_minor,
-                          applied_date AS on_date
-                   FROM collections.application
-                   UNION ALL
-                   SELECT account_id, payment_id, amount_minor, effective_date
-                   FROM collections.ledger_entry
-                   WHERE kind = 'refund' AND payment_id IS NOT NULL) a
-               USING (account_id, payment_id)
-        GROUP BY p.account_id, p.payment_id)
     SELECT 'invoice', coalesce(k.account_id, i.account_id),
-           coalesce(k.invoice_id, i.invoice_id), k.balance_minor, i.balance
+           coalesce(k.invoice_id, i.invoice_id), k.balance_minor,
+           i.balance_minor
     FROM collections.invoice_position k
-    FULL JOIN inv i USING (account_id, invoice_id)
-    WHERE k.balance_minor IS DISTINCT FROM i.balance
-       OR k.last_move_on IS DISTINCT FROM i.last_on
+    FULL JOIN collections.invoice_position_from_ledger i
+      ON i.account_id = k.account_id AND i.invoice_id = k.invoice_id
+    WHERE (k.currency, k.issued_on, k.due_date, k.balance_minor,
+           k.last_move_on)
+          IS DISTINCT FROM (i.currency, i.issued_on, i.due_date,
+                            i.balance_minor, i.last_move_on)
     UNION ALL
     SELECT 'payment', coalesce(k.account_id, y.account_id),
-           coalesce(k.payment_id, y.payment_id), k.unapplied_minor, y.unapplied
+           coalesce(k.payment_id, y.payment_id), k.unapplied_minor,
+           y.unapplied_minor
     FROM collections.payment_position k
-    FULL JOIN pay y USING (account_id, payment_id)
-    WHERE k.unapplied_minor IS DISTINCT FROM y.unapplied
-       OR k.last_move_on IS DISTINCT FROM y.last_on
+    FULL JOIN collections.payment_position_from_ledger y
+      ON y.account_id = k.account_id AND y.payment_id = k.payment_id
+    WHERE (k.currency, k.received_on, k.unapplied_minor, k.last_move_on)
+          IS DISTINCT FROM (y.currency, y.received_on, y.unapplied_minor,
+                            y.last_move_on)
 $$;
 COMMENT ON FUNCTION collections.position_drift() IS 'Invoice and payment positions that differ from the ledger they are kept from (none, when all is well).';
 
