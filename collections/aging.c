@@ -3,8 +3,9 @@
  * applications dated on or before the as-of date, so aging for a past date
  * is the same whenever it is asked. The reading is done by
  * collections.aging_units, collections.invoice_open and
- * collections.payment_unapplied (sql/0103), which take each invoice's and
- * payment's kept position where nothing moved it after the date.
+ * collections.credit_on_account (sql/0103), which take each invoice's and
+ * payment's kept position where nothing moved it after the date, and the
+ * account-level entries (no invoice) as open items or credit on account.
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,8 +67,8 @@ int collections_aging(tl_db *db, tl_date as_of, collections_aging_fn fn,
         "  SELECT account_id, undisputed_minor + disputed_minor AS open, dpd,"
         "  invoices FROM collections.aging_units($1::date)),"
         " cash AS ("
-        "  SELECT account_id, sum(unapplied_minor) AS unapplied"
-        "  FROM collections.payment_unapplied($1::date) GROUP BY account_id),"
+        "  SELECT account_id, sum(credit_minor) AS unapplied"
+        "  FROM collections.credit_on_account($1::date) GROUP BY account_id),"
         " per_account AS ("
         "  SELECT account_id,"
         "  sum(open) FILTER (WHERE dpd <= 0) AS b_current,"
@@ -117,12 +118,21 @@ int collections_aging_by_parse(collections_aging_by *out, const char *text)
  * bulk of the book) are summed per key, currency and bucket as they are
  * scanned, so a big book is one parallel pass; then the few correction
  * rows (collections.aging_corrections: disputed parts, invoices moved
- * after the date) and one row per account and currency for unapplied
- * cash. A bucket row's dpd is its smallest, which is in the bucket. */
-#define AGING_BUCKET_OF(DPD)                                                   \
-    "CASE WHEN " DPD " <= 0 THEN 0 WHEN " DPD " <= 30 THEN 1"                  \
-    " WHEN " DPD " <= 60 THEN 2 WHEN " DPD " <= 90 THEN 3"                     \
-    " WHEN " DPD " <= 120 THEN 4 ELSE 5 END"
+ * after the date, account-level items) and one row per account and
+ * currency for its credit on account (collections.credit_on_account). A
+ * bucket row's dpd is its smallest, which is in the bucket. */
+#define AGING_SETTLED_BUCKET                                                   \
+    "CASE WHEN $1::date - u.due_date <= 0 THEN 0"                              \
+    " WHEN $1::date - u.due_date <= 30 THEN 1"                                 \
+    " WHEN $1::date - u.due_date <= 60 THEN 2"                                 \
+    " WHEN $1::date - u.due_date <= 90 THEN 3"                                 \
+    " WHEN $1::date - u.due_date <= 120 THEN 4 ELSE 5 END"
+
+/* Credit on account per account and currency on $1. */
+#define AGING_CREDIT                                                           \
+    "(SELECT account_id, currency, sum(credit_minor) AS unapplied"             \
+    " FROM collections.credit_on_account($1::date)"                            \
+    " GROUP BY account_id, currency HAVING sum(credit_minor) <> 0)"
 
 #define AGING_BY_KEY(KEY, NAME, JOINS)                                         \
     "WITH units AS ("                                                          \
@@ -130,26 +140,14 @@ int collections_aging_by_parse(collections_aging_by *out, const char *text)
     "  min($1::date - u.due_date) AS dpd, sum(u.open_minor) AS und,"           \
     "  0::bigint AS disp, count(*) AS inv, 0::numeric AS unapplied"            \
     "  FROM collections.invoice_settled($1::date) u " JOINS                    \
-    "  GROUP BY 1, 2, 3, " AGING_BUCKET_OF(                                    \
-        "($1::date - u.due_date)") "  UNION ALL SELECT " KEY ", " NAME         \
-                                   ", u.currency, u.dpd,"                      \
-                                   "  u.undisputed_minor, u.disputed_minor, "  \
-                                   "u.invoices, 0"                             \
-                                   "  FROM "                                   \
-                                   "collections.aging_corrections($1::date) "  \
-                                   "u " JOINS "  UNION ALL SELECT " KEY        \
-                                   ", " NAME ", u.currency, NULL, 0, 0, 0,"    \
-                                   "  u.unapplied FROM (SELECT account_id, "   \
-                                   "currency,"                                 \
-                                   "   sum(unapplied_minor) AS unapplied"      \
-                                   "   FROM "                                  \
-                                   "collections.payment_unapplied($1::date)"   \
-                                   "   GROUP BY account_id, currency HAVING "  \
-                                   "sum(unapplied_minor) <> 0) u " JOINS ")"   \
-                                   " SELECT u.key, u.name, "                   \
-                                   "u.currency," AGING_SUMS " FROM units u"    \
-                                   " GROUP BY u.key, u.name, u.currency "      \
-                                   "ORDER BY 1, 3"
+    "  GROUP BY 1, 2, 3, " AGING_SETTLED_BUCKET "  UNION ALL SELECT " KEY      \
+    ", " NAME ", u.currency, u.dpd,"                                           \
+    "  u.undisputed_minor, u.disputed_minor, u.invoices, 0"                    \
+    "  FROM collections.aging_corrections($1::date) u " JOINS                  \
+    "  UNION ALL SELECT " KEY ", " NAME ", u.currency, NULL, 0, 0, 0,"         \
+    "  u.unapplied FROM " AGING_CREDIT " u " JOINS ")"                         \
+    " SELECT u.key, u.name, u.currency," AGING_SUMS " FROM units u"            \
+    " GROUP BY u.key, u.name, u.currency ORDER BY 1, 3"
 
 /* The buckets of a set of units u grouped by key, name and currency. */
 #define AGING_SUMS                                                             \

@@ -62,7 +62,9 @@ typedef struct collections_aging_group {
     int64_t bucket[COLLECTIONS_BUCKETS]; /* undisputed open, minor */
     int64_t disputed;                    /* open and under dispute */
     int64_t open_total;                  /* buckets plus disputed */
-    int64_t unapplied; /* cash not applied (0 when grouped by product) */
+    int64_t unapplied; /* credit on account: cash not applied and
+                          account-level credits (0 when grouped by
+                          product) */
     int open_invoices;
 } collections_aging_group;
 

@@ -72,7 +72,8 @@ typedef struct collections_aging_row {
     char currency[4];
     int64_t bucket[COLLECTIONS_BUCKETS]; /* open invoice amounts, minor */
     int64_t open_total;                  /* sum of the buckets */
-    int64_t unapplied;                   /* cash received, not applied */
+    int64_t unapplied; /* credit on account: cash not applied, account-level
+                          credits (sql/0103 collections.credit_on_account) */
     int open_invoices;
 } collections_aging_row;
 

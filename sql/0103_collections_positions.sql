@@ -283,11 +283,38 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       ON d.account_id = i.account_id AND d.invoice_id = i.invoice_id
 $$;
 
+-- The ledger entries on an account that name no invoice and are not
+-- payments (debit memos, credit memos and adjustments at account level,
+-- transfers, an opening balance carried over, refunds from before refunds
+-- named a payment), effective on or before a date, with their days past
+-- due (from their due date, else their effective date: due when posted).
+-- No cash is applied to them, so each stays whole: aging shows those
+-- raising the balance as open items and those lowering it as credit on
+-- account. A refund naming a payment is not one: it lowers that payment's
+-- unapplied cash instead. Few rows, found by their own index.
+CREATE INDEX ledger_entry_account_item_idx
+    ON collections.ledger_entry (effective_date)
+    WHERE invoice_id IS NULL AND kind <> 'payment';
+
+CREATE FUNCTION collections.account_items(p_as_of date)
+RETURNS TABLE (account_id bigint, currency char(3), dpd integer,
+               amount_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT e.account_id, e.currency,
+           p_as_of - coalesce(e.due_date, e.effective_date), e.amount_minor
+    FROM collections.ledger_entry e
+    WHERE e.invoice_id IS NULL AND e.kind <> 'payment'
+      AND e.effective_date <= p_as_of
+      AND NOT (e.kind = 'refund' AND e.payment_id IS NOT NULL)
+$$;
+COMMENT ON FUNCTION collections.account_items(date) IS 'Account-level ledger entries (no invoice, not payments, not refunds of a named payment) effective on the date, with days past due.';
+
 -- What aging adds to the settled invoices, taken whole as undisputed, to
 -- get invoice_open's figures: for a settled invoice under dispute, a row
 -- moving the disputed part from undisputed to disputed (no invoice
--- counted); and each invoice moved after the date, as invoice_open gives
--- it. Few rows: the bulk of the book never goes through a join.
+-- counted); each invoice moved after the date, as invoice_open gives it;
+-- and the account-level items raising the balance (no invoice counted).
+-- Few rows: the bulk of the book never goes through a join.
 CREATE FUNCTION collections.aging_corrections(p_as_of date)
 RETURNS TABLE (account_id bigint, currency char(3), dpd integer,
                undisputed_minor bigint, disputed_minor bigint,
@@ -310,8 +337,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     CROSS JOIN LATERAL (SELECT least(coalesce(d.amount_minor, 0),
                                      greatest(m.open_minor, 0))::bigint
                                AS part) x
+    UNION ALL
+    SELECT i.account_id, i.currency, i.dpd, i.amount_minor, 0::bigint, 0
+    FROM collections.account_items(p_as_of) i
+    WHERE i.amount_minor > 0
 $$;
-COMMENT ON FUNCTION collections.aging_corrections(date) IS 'Rows that turn the settled invoices, taken whole as undisputed, into the open invoices of the date: disputed parts, and the invoices moved after it.';
+COMMENT ON FUNCTION collections.aging_corrections(date) IS 'Rows that turn the settled invoices, taken whole as undisputed, into what is open on the date: disputed parts, the invoices moved after it, account-level items raising the balance.';
 
 -- The open invoices of a date as rows to sum for aging (days past due,
 -- undisputed and disputed amounts, each invoice counted once).
@@ -359,6 +390,20 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       AND p.amount_minor <> a.applied
 $$;
 COMMENT ON FUNCTION collections.payment_unapplied(date) IS 'Unapplied cash of each payment with some on the date.';
+
+-- Credit on account on a date: every payment's unapplied cash and the
+-- account-level entries that lower the balance (as positive amounts).
+CREATE FUNCTION collections.credit_on_account(p_as_of date)
+RETURNS TABLE (account_id bigint, currency char(3), credit_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT u.account_id, u.currency, u.unapplied_minor
+    FROM collections.payment_unapplied(p_as_of) u
+    UNION ALL
+    SELECT i.account_id, i.currency, -i.amount_minor
+    FROM collections.account_items(p_as_of) i
+    WHERE i.amount_minor < 0
+$$;
+COMMENT ON FUNCTION collections.credit_on_account(date) IS 'Credit on account on the date: unapplied cash of each payment, and account-level entries lowering the balance.';
 
 -- Every position that differs from its recomputation from the ledger, the
 -- payments and the applications: none, unless something bypassed the
