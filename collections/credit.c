@@ -732,7 +732,7 @@ int collections_credit_risk(tl_db *db, tl_date as_of, collections_risk_fn fn,
         "  GROUP BY account_id),"
         " old AS (SELECT account_id,"
         "  sum(open_minor - disputed_minor)::bigint AS over_90"
-        "  FROM collections.invoice_open($1::date)"
+        "  FROM collections.receivable_open($1::date)"
         "  WHERE $1::date - due_date > 90 GROUP BY account_id),"
         " brk AS (SELECT account_id, count(*)::int AS broken"
         "  FROM collections.promise WHERE state = 'broken'"

@@ -53,7 +53,7 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
         "WITH o AS ("
         "  SELECT account_id, currency, $1::date - due_date AS dpd,"
         "  open_minor - disputed_minor AS und"
-        "  FROM collections.invoice_open($1::date)),"
+        "  FROM collections.receivable_open($1::date)),"
         " acct AS ("
         "  SELECT account_id, max(currency) AS currency,"
         "  sum(und) FILTER (WHERE dpd > 0 AND und > 0) AS past_due,"

@@ -399,7 +399,7 @@ static int release_due_tx(tl_db *db, void *cls, tl_err *err)
         "WITH o AS ("
         "  SELECT account_id, sum(open_minor - disputed_minor)"
         "  FILTER (WHERE due_date < $1::date) AS past_due"
-        "  FROM collections.invoice_open($1::date) GROUP BY account_id)"
+        "  FROM collections.receivable_open($1::date) GROUP BY account_id)"
         " SELECT sh.shutout_id,"
         " CASE WHEN coalesce(o.past_due, 0) <= 0 THEN 'paid'"
         " ELSE 'promised' END AS why"

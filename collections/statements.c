@@ -74,7 +74,7 @@ int collections_statement_get(collections_statement *out, tl_db *db,
         "  AND effective_date <= $3::date),"
         " o AS (SELECT open_minor - disputed_minor AS undisputed,"
         "  disputed_minor, $3::date - due_date AS dpd"
-        "  FROM collections.invoice_open($3::date)"
+        "  FROM collections.receivable_open($3::date)"
         "  WHERE account_id = $1::bigint)"
         " SELECT"
         " coalesce((SELECT sum(amount_minor) FROM e"

@@ -55,7 +55,7 @@ int collections_worklist(tl_db *db, tl_date as_of, const char *collector,
         "  SELECT account_id, currency, $1::date - due_date AS dpd,"
         "  open_minor, open_minor - disputed_minor AS und,"
         "  disputed_minor AS disp"
-        "  FROM collections.invoice_open($1::date)),"
+        "  FROM collections.receivable_open($1::date)),"
         " acct AS ("
         "  SELECT account_id, max(currency) AS currency,"
         "  coalesce(sum(und) FILTER (WHERE dpd > 0 AND und > 0), 0)"

@@ -286,8 +286,8 @@ $$;
 -- The ledger entries on an account that name no invoice and are not
 -- payments (debit memos, credit memos and adjustments at account level,
 -- transfers, an opening balance carried over, refunds from before refunds
--- named a payment), effective on or before a date, with their days past
--- due (from their due date, else their effective date: due when posted).
+-- named a payment), effective on or before a date, with the date they are
+-- due from (their due date, else their effective date: due when posted).
 -- No cash is applied to them, so each stays whole: aging shows those
 -- raising the balance as open items and those lowering it as credit on
 -- account. A refund naming a payment is not one: it lowers that payment's
@@ -297,17 +297,36 @@ CREATE INDEX ledger_entry_account_item_idx
     WHERE invoice_id IS NULL AND kind <> 'payment';
 
 CREATE FUNCTION collections.account_items(p_as_of date)
-RETURNS TABLE (account_id bigint, currency char(3), dpd integer,
+RETURNS TABLE (account_id bigint, currency char(3), due_date date,
                amount_minor bigint)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT e.account_id, e.currency,
-           p_as_of - coalesce(e.due_date, e.effective_date), e.amount_minor
+    SELECT e.account_id, e.currency, coalesce(e.due_date, e.effective_date),
+           e.amount_minor
     FROM collections.ledger_entry e
     WHERE e.invoice_id IS NULL AND e.kind <> 'payment'
       AND e.effective_date <= p_as_of
       AND NOT (e.kind = 'refund' AND e.payment_id IS NOT NULL)
 $$;
-COMMENT ON FUNCTION collections.account_items(date) IS 'Account-level ledger entries (no invoice, not payments, not refunds of a named payment) effective on the date, with days past due.';
+COMMENT ON FUNCTION collections.account_items(date) IS 'Account-level ledger entries (no invoice, not payments, not refunds of a named payment) effective on the date, with the date they are due from.';
+
+-- Everything open on a date that a collector chases: the open invoices
+-- (invoice_open) and the account-level items raising the balance, as
+-- rows of the same shape (no invoice id, nothing disputed). Dunning, the
+-- work queue, shutout release, statements and the credit-risk list read
+-- it.
+CREATE FUNCTION collections.receivable_open(p_as_of date)
+RETURNS TABLE (account_id bigint, invoice_id bigint, currency char(3),
+               due_date date, open_minor bigint, disputed_minor bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT o.account_id, o.invoice_id, o.currency, o.due_date, o.open_minor,
+           o.disputed_minor
+    FROM collections.invoice_open(p_as_of) o
+    UNION ALL
+    SELECT i.account_id, NULL, i.currency, i.due_date, i.amount_minor, 0
+    FROM collections.account_items(p_as_of) i
+    WHERE i.amount_minor > 0
+$$;
+COMMENT ON FUNCTION collections.receivable_open(date) IS 'Open invoices and account-level items raising the balance on the date, with due dates and disputed parts.';
 
 -- What aging adds to the settled invoices, taken whole as undisputed, to
 -- get invoice_open's figures: for a settled invoice under dispute, a row
@@ -338,7 +357,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                                      greatest(m.open_minor, 0))::bigint
                                AS part) x
     UNION ALL
-    SELECT i.account_id, i.currency, i.dpd, i.amount_minor, 0::bigint, 0
+    SELECT i.account_id, i.currency, p_as_of - i.due_date, i.amount_minor,
+           0::bigint, 0
     FROM collections.account_items(p_as_of) i
     WHERE i.amount_minor > 0
 $$;

@@ -326,6 +326,24 @@ static void account_doc(const char *kind, const char *account, int64_t amount,
                   err.message);
 }
 
+typedef struct work_seen {
+    char account[32];
+    int64_t at_risk, open_total;
+    int oldest_days;
+} work_seen;
+
+static int keep_work_item(const collections_work_item *w, void *cls, tl_err *e)
+{
+    work_seen *seen = cls;
+
+    (void)e;
+    snprintf(seen->account, sizeof(seen->account), "%s", w->account_number);
+    seen->at_risk = w->at_risk;
+    seen->open_total = w->open_total;
+    seen->oldest_days = w->oldest_days;
+    return 0;
+}
+
 /* What an account owes that names no invoice is aged too: a debit memo
  * of 200.00 (an opening balance carried over) is an open item from its
  * date, an account-level adjustment of -30.00 is credit on account, like
@@ -383,6 +401,20 @@ START_TEST(aging_shows_account_level_items_and_ties_to_the_ledger)
                          1);
         ck_assert_int_eq(legacy.open_total, want[i].open_total);
         ck_assert_int_eq(legacy.unapplied, want[i].credit);
+    }
+    /* the collector's queue chases the debit memo: 200.00 at risk, 46 days
+     * past due on 12-31 */
+    {
+        work_seen w;
+
+        memset(&w, 0, sizeof(w));
+        ck_assert_int_eq(collections_worklist(db, day("2026-12-31"), NULL,
+                                              keep_work_item, &w, &err),
+                         1);
+        ck_assert_str_eq(w.account, "AL-1");
+        ck_assert_int_eq(w.at_risk, 20000);
+        ck_assert_int_eq(w.oldest_days, 46);
+        ck_assert_int_eq(w.open_total, 20000);
     }
 }
 END_TEST

@@ -116,12 +116,18 @@ START_TEST(statement_ties_opening_movements_closing)
                      tl_fx_account_balance(db, "HH-1001", "2026-11-30"));
     ck_assert_int_eq(entries, 4);
     /* INV-S1: 400.00 open, 30 days past due; INV-S2: 1,900.00 open, 300.00
-     * of it disputed, not yet due; the debit memo is not an invoice */
+     * of it disputed, not yet due; the account-level debit memo of 50.00
+     * from 11-20 is an open item 10 days past due. The buckets and the
+     * disputed part add up to the closing balance. */
     ck_assert_int_eq(s.bucket[COLLECTIONS_BUCKET_CURRENT], 160000);
-    ck_assert_int_eq(s.bucket[COLLECTIONS_BUCKET_1_30], 40000);
+    ck_assert_int_eq(s.bucket[COLLECTIONS_BUCKET_1_30], 45000);
     ck_assert_int_eq(s.bucket[COLLECTIONS_BUCKET_31_60], 0);
     ck_assert_int_eq(s.disputed, 30000);
     ck_assert_int_eq(s.unapplied, 0);
+    ck_assert_int_eq(s.bucket[COLLECTIONS_BUCKET_CURRENT] +
+                         s.bucket[COLLECTIONS_BUCKET_1_30] + s.disputed -
+                         s.unapplied,
+                     s.closing);
 
     /* as of the day before the payment */
     ck_assert_int_eq(
