@@ -41,7 +41,7 @@
 #define TL_DB_ONE 1
 
 /* Attempts tl_db_run_tx makes before giving up on a retryable failure. */
-#define TL_DB_MAX_TX_ATTEMPTS 6
+#define TL_DB_MAX_TX_ATTEMPTS 10
 
 typedef struct tl_db tl_db;
 
@@ -162,7 +162,7 @@ int tl_row_money(const tl_row *r, const char *amount_col, const char *cur_col,
 typedef int (*tl_db_tx_fn)(tl_db *db, void *cls, tl_err *err);
 
 /* Runs fn in one SERIALIZABLE transaction, retrying on TL_ERETRY up to
- * TL_DB_MAX_TX_ATTEMPTS times with a short growing pause, and rolling back
+ * TL_DB_MAX_TX_ATTEMPTS times with a growing, jittered pause, and rolling back
  * on every path that does not commit. Called inside another tl_db_run_tx it
  * simply runs fn in the enclosing transaction, so public API functions can
  * each be a unit of work and still compose. Returns fn's status, TL_ERETRY
