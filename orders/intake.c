@@ -153,6 +153,9 @@ static int find_existing(submit_ctx *ctx, tl_db *db, tl_err *err)
     return 1;
 }
 
+/* Inserts the order, its first state and its first version: 1, or 0 when
+ * the account already has an order with this externalId (nothing
+ * written). */
 static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
 {
     tl_params p;
@@ -175,7 +178,8 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
                  " VALUES ($1::bigint, $2,"
                  " encode(sha256(convert_to($5::jsonb::text, 'UTF8')), 'hex'),"
                  " 'submitted', $3::date, $4, $5::jsonb, $6, $7, $8::date)"
-                 " RETURNING *)"
+                 " ON CONFLICT ON CONSTRAINT sales_order_external_id_key"
+                 " DO NOTHING RETURNING *)"
                  " SELECT o.account_id, o.order_id, o.order_number,"
                  " o.external_id, a.account_number, o.state,"
                  " o.requested_start_date, o.version,"
@@ -183,7 +187,7 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
                  " coalesce(o.agent_ref, '') AS agent_ref FROM o"
                  " JOIN accounts.billing_account a USING (account_id)",
                  &p, err);
-    if (rc < 0)
+    if (rc <= 0)
         return rc;
     tl_params_init(&p);
     tl_params_int64(&p, ctx->result->order.account_id);
@@ -197,16 +201,18 @@ static int insert_order(submit_ctx *ctx, tl_db *db, tl_err *err)
                     &p, err);
     if (rc < 0)
         return rc;
+    /* the document as given, not read back from the order: a read of the
+     * row just written locks its index page against every other order of
+     * the account being placed at the same time */
+    tl_params_text(&p, ctx->doc_text);
+    tl_params_date(&p, ctx->doc->requested_start);
     rc = tl_db_exec(db, "orders_first_version",
                     "INSERT INTO orders.order_version (account_id, order_id,"
                     " version, document, requested_start_date, reason,"
-                    " created_by)"
-                    " SELECT account_id, order_id, 1, document,"
-                    " requested_start_date, 'order received', $3"
-                    " FROM orders.sales_order"
-                    " WHERE account_id = $1::bigint AND order_id = $2::bigint",
+                    " created_by) VALUES ($1::bigint, $2::bigint, 1,"
+                    " $4::jsonb, $5::date, 'order received', $3)",
                     &p, err);
-    return rc < 0 ? rc : 0;
+    return rc < 0 ? rc : 1;
 }
 
 static int insert_item(tl_db *db, int64_t account_id, int64_t order_id,
@@ -299,12 +305,22 @@ static int submit_tx(tl_db *db, void *cls, tl_err *err)
     submit_ctx *ctx = cls;
     int rc;
 
-    rc = find_existing(ctx, db, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
+    /* Insert first and let the unique (account, externalId) key decide:
+     * looking before inserting read a range of the key that every other
+     * order of the account writes into, which made concurrent orders of
+     * one account fail serialization for nothing. */
     rc = insert_order(ctx, db, err);
     if (rc < 0)
         return rc;
+    if (rc == 0) {
+        rc = find_existing(ctx, db, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) /* the order there a moment ago is gone: start over */
+            return tl_err_set(err, TL_ERETRY, "retry", "",
+                              "the order with this externalId changed");
+        return 0;
+    }
     rc = order_items_write(db, ctx->result->order.account_id,
                            ctx->result->order.order_id, ctx->doc, err);
     if (rc < 0)

@@ -17,6 +17,19 @@
 static const char *const server_fields[] = {"id",      "href",  "state",
                                             "version", "@type", NULL};
 
+/* Writes the server's fields into an order's document. */
+static void add_server_fields(json_t *doc, const orders_order_t *o)
+{
+    char href[96];
+
+    snprintf(href, sizeof(href), "/productOrder/%s", o->order_number);
+    json_object_set_new(doc, "id", json_string(o->order_number));
+    json_object_set_new(doc, "href", json_string(href));
+    json_object_set_new(doc, "state", json_string(o->state));
+    json_object_set_new(doc, "version", json_integer(o->version));
+    json_object_set_new(doc, "@type", json_string("ProductOrder"));
+}
+
 /* The representation: the current version's document with the server's
  * fields. *out is a new reference; TL_ENOTFOUND when the order is unknown
  * or not visible to the user. */
@@ -28,7 +41,6 @@ static int order_repr(json_t **out, orders_order_t *o, tl_db *db,
     tl_params p;
     tl_row row;
     const char *text;
-    char href[96];
     int rc;
 
     *out = NULL;
@@ -61,12 +73,7 @@ static int order_repr(json_t **out, orders_order_t *o, tl_db *db,
         rc = tl_err_set(err, TL_ERROR, "internal", "", "stored document");
         goto cleanup;
     }
-    snprintf(href, sizeof(href), "/productOrder/%s", o->order_number);
-    json_object_set_new(doc, "id", json_string(o->order_number));
-    json_object_set_new(doc, "href", json_string(href));
-    json_object_set_new(doc, "state", json_string(o->state));
-    json_object_set_new(doc, "version", json_integer(o->version));
-    json_object_set_new(doc, "@type", json_string("ProductOrder"));
+    add_server_fields(doc, o);
     *out = doc;
     doc = NULL;
 cleanup:
@@ -111,11 +118,20 @@ int h_order_create(srv_req *r, tl_db *db, tl_err *err)
         &res, db, doc, r->today,
         dup != NULL && strcmp(dup, "true") == 0 ? ORDERS_ALLOW_DUPLICATE : 0,
         r->user.username, err);
-    json_decref(doc);
-    if (rc < 0)
-        return rc;
-    return reply_order(r, res.created ? 201 : 200, db, res.order.order_number,
-                       err);
+    if (rc < 0 || !res.created) {
+        json_decref(doc);
+        return rc < 0 ? rc
+                      : reply_order(r, 200, db, res.order.order_number, err);
+    }
+    /* A new order's first version is the document just received: answer
+     * with it rather than read it back, since reading it back in the same
+     * serializable transaction made every order conflict with the orders
+     * other connections were placing on the account. */
+    add_server_fields(doc, &res.order);
+    srv_etag_of(r->etag, doc);
+    snprintf(r->location, sizeof(r->location), "/productOrder/%s",
+             res.order.order_number);
+    return srv_reply(r, 201, doc, err); /* takes doc */
 }
 
 int h_order_get(srv_req *r, tl_db *db, tl_err *err)

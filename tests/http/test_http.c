@@ -462,12 +462,15 @@ START_TEST(orders_are_created_read_patched_and_cancelled)
     char number[32];
     char path[96];
     char etag[80];
+    char created_etag[80];
     char hdr[160];
     char buf[160];
     resp r;
 
     r = call(U_COORD, "POST", "/productOrder", JSON_CT, body);
     ck_assert_int_eq(r.status, 201);
+    ck_assert_ptr_nonnull(
+        header(&r, "ETag", created_etag, sizeof(created_etag)));
     ck_assert_str_eq(jstr(r.json, "state"), "submitted");
     ck_assert_str_eq(jstr(r.json, "externalId"), "EXT-1");
     ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
@@ -488,6 +491,9 @@ START_TEST(orders_are_created_read_patched_and_cancelled)
     ck_assert_str_eq(jstr(r.json, "requestedStartDate"),
                      "2026-11-10T00:00:00Z");
     ck_assert_ptr_nonnull(header(&r, "ETag", etag, sizeof(etag)));
+    /* the new order's answer (made from the document received) is the
+     * representation read back: same ETag, so it can go in If-Match */
+    ck_assert_str_eq(etag, created_etag);
     resp_free(&r);
 
     /* a stale If-Match is 412 and changes nothing */
