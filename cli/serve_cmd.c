@@ -39,10 +39,12 @@ static int run_serve(cli_ctx *c, int argc, char **argv)
     const char *pool = NULL;
     const char *max_body = NULL;
     const char *log = NULL;
+    const char *idem_hours = NULL;
     const cli_opt opts[] = {{"listen", &listen, NULL},
                             {"pool", &pool, NULL},
                             {"max-body", &max_body, NULL},
                             {"access-log", &log, NULL},
+                            {"idempotency-hours", &idem_hours, NULL},
                             {NULL, NULL, NULL}};
     srv_server *srv = NULL;
     srv_config cfg;
@@ -66,14 +68,20 @@ static int run_serve(cli_ctx *c, int argc, char **argv)
         parse_listen(c, listen, addr, sizeof(addr), &cfg.port) != 0)
         return CLI_EXIT_USAGE;
     if (pool != NULL) {
-        if (cli_int_arg(c, "--pool", pool, 1, 256, &n) != 0)
+        if (cli_int_arg(c, "pool", pool, 1, 256, &n) != 0)
             return CLI_EXIT_USAGE;
         cfg.pool = (unsigned)n;
     }
     if (max_body != NULL) {
-        if (cli_int_arg(c, "--max-body", max_body, 1024, 64 << 20, &n) != 0)
+        if (cli_int_arg(c, "max-body", max_body, 1024, 64 << 20, &n) != 0)
             return CLI_EXIT_USAGE;
         cfg.max_body = (size_t)n;
+    }
+    if (idem_hours != NULL) {
+        if (cli_int_arg(c, "idempotency-hours", idem_hours, 1, 24 * 366, &n) !=
+            0)
+            return CLI_EXIT_USAGE;
+        cfg.idempotency_hours = (unsigned)n;
     }
     if (log != NULL && strcmp(log, "-") != 0) {
         logf = fopen(log, "a");
@@ -121,10 +129,13 @@ static int run_serve(cli_ctx *c, int argc, char **argv)
 const cli_command cli_server_commands[] = {
     {"serve", NULL, "serve the HTTP API (TMF622, TMF678 and more)",
      "trunkline serve [--listen ADDR:PORT] [--pool N] [--max-body BYTES]\n"
-     "                [--access-log FILE] [--json]\n"
+     "                [--access-log FILE] [--idempotency-hours H] [--json]\n"
      "Serves until SIGINT or SIGTERM (requests in flight finish first).\n"
      "--listen defaults to 127.0.0.1:8080, --pool (worker threads and\n"
-     "database connections) to 4, --max-body to 1048576. The access log\n"
+     "database connections) to 4, --max-body to 1048576. A POST's\n"
+     "Idempotency-Key is replayed for --idempotency-hours (24); after that\n"
+     "the same key is a new request and the stored answer is deleted. The "
+     "access log\n"
      "(one JSON line per request) goes to standard output unless --access-log\n"
      "names a file. /openapi.json describes the routes. --json announces\n"
      "the URL as a JSON line on standard output.\n",

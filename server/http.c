@@ -543,6 +543,13 @@ static int set_session(tl_db *db, const srv_req *r, tl_err *err)
     return rc < 0 ? rc : 0;
 }
 
+/* Hours an Idempotency-Key is kept and replayed (24 unless configured):
+ * after that the same key is a new request. */
+static int64_t idem_hours(const srv_server *srv)
+{
+    return srv->cfg.idempotency_hours != 0 ? srv->cfg.idempotency_hours : 24;
+}
+
 static int idem_lookup(txctx *c, tl_db *db, tl_err *err)
 {
     srv_req *r = c->r;
@@ -558,10 +565,13 @@ static int idem_lookup(txctx *c, tl_db *db, tl_err *err)
     tl_params_init(&p);
     tl_params_int64(&p, r->user.user_id);
     tl_params_text(&p, c->idem_key);
+    tl_params_int64(&p, idem_hours(r->srv));
     rc = tl_db_query_one(db, &res, "srv_idem_get",
                          "SELECT request_hash, status, content_type, body"
                          " FROM api.idempotency_key"
-                         " WHERE user_id = $1::bigint AND idem_key = $2",
+                         " WHERE user_id = $1::bigint AND idem_key = $2"
+                         " AND created_at > now() - make_interval("
+                         "hours => $3::integer)",
                          &p, err);
     if (rc <= 0)
         goto cleanup;
@@ -602,6 +612,19 @@ static int idem_store(txctx *c, tl_db *db, tl_err *err)
     tl_params p;
     int rc;
 
+    /* the user's keys past their time go (this one too, when it is sent
+     * again after it), so the table holds a window of keys, not every key
+     * ever sent */
+    tl_params_init(&p);
+    tl_params_int64(&p, r->user.user_id);
+    tl_params_int64(&p, idem_hours(r->srv));
+    rc = tl_db_exec(db, "srv_idem_expire",
+                    "DELETE FROM api.idempotency_key"
+                    " WHERE user_id = $1::bigint AND created_at <= now()"
+                    " - make_interval(hours => $2::integer)",
+                    &p, err);
+    if (rc < 0)
+        return rc;
     tl_params_init(&p);
     tl_params_int64(&p, r->user.user_id);
     tl_params_text(&p, c->idem_key);

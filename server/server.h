@@ -84,6 +84,8 @@ typedef struct srv_config {
                                 bytes; 0: 16 MiB */
     FILE *access_log;        /* one JSON line per request; NULL: none */
     tl_date today;           /* the business day; 0: today in UTC */
+    unsigned idempotency_hours; /* how long an Idempotency-Key is kept and
+                                   replayed; 0: 24 */
 } srv_config;
 
 typedef struct srv_server srv_server;

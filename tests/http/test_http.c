@@ -687,6 +687,32 @@ START_TEST(idempotency_keys_replay_or_refuse)
     r = call(U_AE1, "GET", "/aging?asOf=2026-11-30", NULL, NULL);
     ck_assert_int_eq(json_array_size(r.json), 1);
     resp_free(&r);
+
+    /* a key is kept 24 hours: after that the same key is a new request,
+     * and the user's keys past their time are gone from the table */
+    PQclear(PQexec(tl_db_pgconn(db),
+                   "UPDATE api.idempotency_key"
+                   " SET created_at = created_at - interval '25 hours'"));
+    r = call(U_COLL, "POST", "/payment", JSON_CT "Idempotency-Key: k-1\r\n",
+             other);
+    ck_assert_msg(r.status == 201, "%s", r.body);
+    ck_assert_str_eq(jstr(json_object_get(r.json, "unapplied"), "amount"),
+                     "99.99");
+    resp_free(&r);
+    ck_assert_int_eq(tl_fx_count(db, "SELECT count(*) AS n FROM"
+                                     " collections.payment"),
+                     2);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM api.idempotency_key k"
+                        " JOIN api.app_user u USING (user_id)"
+                        " WHERE u.username = 'coll'"
+                        " AND k.created_at > now() - interval '1 hour'"),
+        1);
+    ck_assert_int_eq(
+        tl_fx_count(db, "SELECT count(*) AS n FROM api.idempotency_key k"
+                        " JOIN api.app_user u USING (user_id)"
+                        " WHERE u.username = 'coll'"),
+        1);
 }
 END_TEST
 
