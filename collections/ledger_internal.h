@@ -25,18 +25,9 @@
  * (refund entries naming it, positive), each dated on or before ON. A
  * refund is tied to one payment, so its credit cannot also be applied to
  * an invoice; refunds posted before they named a payment lower no
- * payment. */
+ * payment. Defined once, in SQL: collections.payment_left (sql/0103). */
 #define COLLECTIONS_PAYMENT_LEFT_ON(ACC, PAY, ON)                              \
-    "((coalesce((SELECT left_p.amount_minor FROM collections.payment left_p"   \
-    " WHERE left_p.account_id = " ACC " AND left_p.payment_id = " PAY          \
-    " AND left_p.received_date <= " ON "), 0)"                                 \
-    " - coalesce((SELECT sum(left_a.amount_minor)"                             \
-    " FROM collections.application left_a WHERE left_a.account_id = " ACC      \
-    " AND left_a.payment_id = " PAY " AND left_a.applied_date <= " ON "), 0)"  \
-    " - coalesce((SELECT sum(left_r.amount_minor)"                             \
-    " FROM collections.ledger_entry left_r WHERE left_r.account_id = " ACC     \
-    " AND left_r.kind = 'refund' AND left_r.payment_id = " PAY                 \
-    " AND left_r.effective_date <= " ON "), 0))::bigint)"
+    "collections.payment_left(" ACC ", " PAY ", " ON ")"
 
 /* What payment (ACC, PAY) has left after everything posted, whatever its
  * date: what cash application may still use. That is the payment's

@@ -381,8 +381,36 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION collections.aging_units(date) IS 'Open invoices on the date as rows to sum for aging: days past due, undisputed and disputed amounts, invoices counted once.';
 
--- Unapplied cash of every payment with some on a date, the same way:
--- what it brought less what was applied and what was refunded from it.
+-- What payment (account, payment) had left on a date: its amount if it
+-- was received by then, less its applications (the signed history) and
+-- the refunds naming it, each dated on or before the date. The one
+-- definition: payment_unapplied below re-adds moved payments with it, and
+-- the C code's COLLECTIONS_PAYMENT_LEFT_ON (collections/ledger_internal.h)
+-- calls it.
+CREATE FUNCTION collections.payment_left(p_account_id bigint,
+                                         p_payment_id bigint, p_on date)
+RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT (coalesce((SELECT p.amount_minor FROM collections.payment p
+                      WHERE p.account_id = p_account_id
+                        AND p.payment_id = p_payment_id
+                        AND p.received_date <= p_on), 0)
+            - coalesce((SELECT sum(a.amount_minor)
+                        FROM collections.application a
+                        WHERE a.account_id = p_account_id
+                          AND a.payment_id = p_payment_id
+                          AND a.applied_date <= p_on), 0)
+            - coalesce((SELECT sum(r.amount_minor)
+                        FROM collections.ledger_entry r
+                        WHERE r.account_id = p_account_id
+                          AND r.kind = 'refund'
+                          AND r.payment_id = p_payment_id
+                          AND r.effective_date <= p_on), 0))::bigint
+$$;
+COMMENT ON FUNCTION collections.payment_left(bigint, bigint, date) IS 'What a payment had left on the date: amount less applications and refunds naming it.';
+
+-- Unapplied cash of every payment with some on a date, the same way: the
+-- position of a payment not moved after the date, else payment_left.
 CREATE FUNCTION collections.payment_unapplied(p_as_of date)
 RETURNS TABLE (account_id bigint, payment_id bigint, currency char(3),
                unapplied_minor bigint)
@@ -391,23 +419,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     FROM collections.payment_position p
     WHERE p.last_move_on <= p_as_of AND p.unapplied_minor <> 0
     UNION ALL
-    SELECT p.account_id, p.payment_id, p.currency,
-           (p.amount_minor - a.applied)::bigint
+    SELECT q.account_id, q.payment_id, q.currency, l.left_minor
     FROM collections.payment_position q
-    JOIN collections.payment p
-      ON p.account_id = q.account_id AND p.payment_id = q.payment_id
-    CROSS JOIN LATERAL (
-        SELECT coalesce(sum(x.amount_minor), 0) AS applied
-        FROM (SELECT y.amount_minor FROM collections.application y
-              WHERE y.account_id = p.account_id AND y.payment_id = p.payment_id
-                AND y.applied_date <= p_as_of
-              UNION ALL
-              SELECT r.amount_minor FROM collections.ledger_entry r
-              WHERE r.account_id = p.account_id AND r.payment_id = p.payment_id
-                AND r.kind = 'refund' AND r.effective_date <= p_as_of) x) a
+    CROSS JOIN LATERAL (SELECT collections.payment_left(q.account_id,
+                                   q.payment_id, p_as_of) AS left_minor) l
     WHERE q.last_move_on > p_as_of AND q.received_on <= p_as_of
       AND q.last_move_on > q.received_on
-      AND p.amount_minor <> a.applied
+      AND l.left_minor <> 0
 $$;
 COMMENT ON FUNCTION collections.payment_unapplied(date) IS 'Unapplied cash of each payment with some on the date.';
 
