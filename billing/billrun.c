@@ -1818,13 +1818,22 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
                               (long long)ctx->run_id);
         tl_params_init(&p);
         tl_params_int64(&p, ctx->run_id);
-        rc = tl_db_exec(db, "billing_run_refresh_lines",
-                        "DELETE FROM billing.invoice_line l"
+        rc = tl_db_exec(db, "billing_run_refresh_tax_lines",
+                        "DELETE FROM billing.invoice_tax_line t"
                         " USING billing.invoice i"
-                        " WHERE i.account_id = l.account_id"
-                        " AND i.invoice_id = l.invoice_id"
+                        " WHERE i.account_id = t.account_id"
+                        " AND i.invoice_id = t.invoice_id"
                         " AND i.run_id = $1::bigint AND i.status = 'draft'",
                         &p, err);
+        if (rc >= 0)
+            rc = tl_db_exec(db, "billing_run_refresh_lines",
+                            "DELETE FROM billing.invoice_line l"
+                            " USING billing.invoice i"
+                            " WHERE i.account_id = l.account_id"
+                            " AND i.invoice_id = l.invoice_id"
+                            " AND i.run_id = $1::bigint"
+                            " AND i.status = 'draft'",
+                            &p, err);
         if (rc >= 0)
             rc = tl_db_exec(db, "billing_run_refresh_invoices",
                             "DELETE FROM billing.invoice"

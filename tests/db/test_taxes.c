@@ -98,11 +98,9 @@ static void exempt(const char *cert, const char *jur, const char *from,
  * INV-00000001. categories 0 takes the codes' tax categories away first;
  * exempt_maine gives the account a US-ME exemption until 2026-12-01
  * before the run. */
-static int64_t skeleton_invoice_run(int categories, int exempt_maine)
+static void skeleton_book(int categories, int exempt_maine)
 {
     provisioning_service_t svc;
-    billing_run_result run;
-    billing_invoice_t inv;
     char circuit[48];
     PGresult *res;
 
@@ -128,6 +126,14 @@ static int64_t skeleton_invoice_run(int categories, int exempt_maine)
         sql("UPDATE catalog.service_code SET tax_category = NULL");
     if (exempt_maine)
         exempt("RESALE-ME-4471", "US-ME", "2026-01-01", "2026-12-01");
+}
+
+static int64_t skeleton_invoice_run(int categories, int exempt_maine)
+{
+    billing_run_result run;
+    billing_invoice_t inv;
+
+    skeleton_book(categories, exempt_maine);
     ck_assert_int_eq(
         billing_run(&run, db, 1, 2026, 11, day("2026-11-20"), "test", &err), 0);
     ck_assert_int_eq(billing_invoice_get(&inv, db, "INV-00000001", &err), 0);
@@ -465,6 +471,124 @@ START_TEST(the_database_checks_tax_lines)
 }
 END_TEST
 
+/* The skeleton invoice as a draft: previewed, not approved. */
+static billing_run_result skeleton_draft(void)
+{
+    billing_run_result run;
+
+    skeleton_book(1, 0);
+    ck_assert_int_eq(billing_run_preview(&run, db, 1, 2026, 11,
+                                         day("2026-11-20"), NULL, "test",
+                                         &err),
+                     0);
+    ck_assert_int_eq(run.invoice_count, 1);
+    return run;
+}
+
+static int64_t count(const char *q)
+{
+    PGresult *res = PQexec(tl_db_pgconn(db), q);
+    int64_t n;
+
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+START_TEST(a_taxed_draft_is_refreshed_with_its_tax_lines)
+{
+    billing_preview_opts o;
+    billing_run_result first = skeleton_draft();
+    billing_run_result again;
+    int64_t taxes = count("SELECT count(*) FROM billing.invoice_tax_line");
+
+    ck_assert_int_gt(taxes, 0);
+    memset(&o, 0, sizeof(o));
+    o.refresh = 1;
+    ck_assert_int_eq(billing_run_preview(&again, db, 1, 2026, 11,
+                                         day("2026-11-20"), &o, "test", &err),
+                     0);
+    ck_assert_int_eq(again.run_id, first.run_id);
+    ck_assert_int_eq(again.total_minor, first.total_minor);
+    ck_assert_int_eq(count("SELECT count(*) FROM billing.invoice"), 1);
+    ck_assert_int_eq(count("SELECT count(*) FROM billing.invoice_tax_line"),
+                     taxes);
+    ck_assert_int_eq(count("SELECT i.tax_minor - sum(t.amount_minor)"
+                           " FROM billing.invoice_tax_line t"
+                           " JOIN billing.invoice i USING (account_id,"
+                           " invoice_id) GROUP BY i.tax_minor"),
+                     0);
+}
+END_TEST
+
+/* A statement the line references refuse fails whole with SQLSTATE
+ * 23503 and the rule's name, and leaves the rows as they were. */
+static void refused(const char *statement, const char *rule)
+{
+    const char *rows = "SELECT (SELECT count(*) FROM billing.invoice)"
+                       " * 1000000 + (SELECT count(*)"
+                       " FROM billing.invoice_line) * 1000"
+                       " + (SELECT count(*) FROM billing.invoice_tax_line)";
+    int64_t before = count(rows);
+    PGresult *res = PQexec(tl_db_pgconn(db), statement);
+
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    ck_assert_msg(strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23503") ==
+                      0,
+                  "%s: %s", statement, PQresultErrorMessage(res));
+    ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME), rule);
+    PQclear(res);
+    ck_assert_int_eq(count(rows), before);
+}
+
+START_TEST(line_references_are_checked_a_statement_at_a_time)
+{
+    skeleton_draft();
+    /* a line, a tax line or a change naming an invoice that is not there */
+    refused("INSERT INTO billing.invoice_line SELECT * FROM ("
+            " SELECT (jsonb_populate_record(l, jsonb_build_object("
+            "  'invoice_id', l.invoice_id + 1000,"
+            "  'service_id', l.service_id + 1000))).*"
+            " FROM billing.invoice_line l) x",
+            "invoice_line_invoice_exists");
+    refused("INSERT INTO billing.invoice_tax_line SELECT * FROM ("
+            " SELECT (jsonb_populate_record(t, jsonb_build_object("
+            "  'invoice_id', t.invoice_id + 1000))).*"
+            " FROM billing.invoice_tax_line t) x",
+            "invoice_tax_line_invoice_exists");
+    refused("UPDATE billing.invoice_line SET invoice_id = invoice_id + 1000"
+            " WHERE line_no = 1",
+            "invoice_line_invoice_exists");
+    /* or a service code that is not there */
+    refused("UPDATE billing.invoice_line SET code = 'NOPE' WHERE line_no = 1",
+            "invoice_line_code_exists");
+    /* an invoice its lines name stays, key and all */
+    refused("DELETE FROM billing.invoice", "invoice_line_references");
+    tl_fx_account(db, "HH-1002", 1, 101);
+    refused("UPDATE billing.invoice SET account_id = (SELECT account_id"
+            " FROM accounts.billing_account"
+            " WHERE account_number = 'HH-1002')",
+            "invoice_line_references");
+    refused("TRUNCATE billing.invoice CASCADE", "invoice_line_references");
+    /* and so does a service code, even one only a line names */
+    sql("INSERT INTO catalog.service_code (code, name, charge_kind,"
+        " nrc_category) VALUES ('ZZ-ONCE', 'Once', 'MRC', NULL)");
+    sql("UPDATE billing.invoice_line SET code = 'ZZ-ONCE' WHERE line_no = 1");
+    refused("DELETE FROM catalog.service_code WHERE code = 'ZZ-ONCE'",
+            "invoice_line_references");
+    refused("UPDATE catalog.service_code SET code = 'ZZ-TWICE'"
+            " WHERE code = 'ZZ-ONCE'",
+            "invoice_line_references");
+    /* once the lines are gone, so may the invoice be */
+    sql("DELETE FROM billing.invoice_tax_line");
+    sql("DELETE FROM billing.invoice_line");
+    sql("DELETE FROM billing.invoice");
+    ck_assert_int_eq(count("SELECT count(*) FROM billing.line_reference_gaps()"),
+                     0);
+}
+END_TEST
+
 static Suite *taxes_suite(void)
 {
     Suite *s = suite_create("taxes_db");
@@ -482,6 +606,8 @@ static Suite *taxes_suite(void)
     tcase_add_test(tc, a_final_invoice_tax_lines_are_not_rewritten);
     tcase_add_test(tc, an_untaxed_invoice_gets_no_tax_lines);
     tcase_add_test(tc, the_database_checks_tax_lines);
+    tcase_add_test(tc, a_taxed_draft_is_refreshed_with_its_tax_lines);
+    tcase_add_test(tc, line_references_are_checked_a_statement_at_a_time);
     suite_add_tcase(s, tc);
     return s;
 }

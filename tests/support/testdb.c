@@ -385,6 +385,29 @@ static void assert_positions_kept(tl_db *db)
     PQclear(res);
 }
 
+/* Every charge and tax line must still name an invoice and a service code
+ * that exist: the statement-level checks of migration 0105 stand in for
+ * foreign keys there, and this is their proof on every test database. */
+static void assert_line_references_kept(tl_db *db)
+{
+    PGconn *conn = tl_db_pgconn(db);
+    PGresult *res;
+
+    if (PQstatus(conn) != CONNECTION_OK ||
+        PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return;
+    res = PQexec(conn, "SELECT line_table || ' ' || account_id || '/'"
+                       " || invoice_id || '/' || line_no || ': ' || problem"
+                       " FROM billing.line_reference_gaps() LIMIT 1");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+        char what[256];
+        snprintf(what, sizeof(what), "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        ck_abort_msg("an invoice line names what does not exist: %s", what);
+    }
+    PQclear(res);
+}
+
 void tl_test_db_close(tl_db *db)
 {
     char base[CONNINFO_MAX];
@@ -396,6 +419,7 @@ void tl_test_db_close(tl_db *db)
         return;
     snprintf(name, sizeof(name), "%s", PQdb(tl_db_pgconn(db)));
     assert_positions_kept(db);
+    assert_line_references_kept(db);
     tl_db_close(db);
     /* Only ever drop what tl_test_db_open made. */
     if (strncmp(name, "tl_test_", 8) != 0)
