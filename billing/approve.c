@@ -59,12 +59,18 @@ static int equipment_fees_billed(tl_db *db, int64_t run_id, tl_err *err)
 
     tl_params_init(&p);
     tl_params_int64(&p, run_id);
+    /* from the fees still pending, each to its line by key: a run's
+     * lines are many, its fees few */
     rc = tl_db_select(db, "billing_approve_equipment_fees",
-                      "SELECT l.account_id, l.equipment_charge_id"
-                      " FROM billing.invoice_line l"
-                      " JOIN billing.invoice i USING (account_id, invoice_id)"
-                      " WHERE i.run_id = $1::bigint"
-                      " AND l.equipment_charge_id IS NOT NULL",
+                      "SELECT e.account_id, e.charge_id AS equipment_charge_id"
+                      " FROM provisioning.equipment_charge e"
+                      " JOIN billing.invoice_line l"
+                      "  ON l.account_id = e.account_id"
+                      "  AND l.equipment_charge_id = e.charge_id"
+                      " JOIN billing.invoice i"
+                      "  ON i.account_id = l.account_id"
+                      "  AND i.invoice_id = l.invoice_id"
+                      " WHERE e.status = 'pending' AND i.run_id = $1::bigint",
                       &p, fee_row, &f, err);
     if (rc >= 0)
         rc = provisioning_equipment_charges_billed(&marked, db, f.accounts,

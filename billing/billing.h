@@ -106,6 +106,10 @@ typedef struct billing_preview_opts {
     int batch_size;  /* accounts per transaction; 0: 500 */
     int refresh;     /* 1: delete the run's drafts and compute them again */
     int max_batches; /* stop after this many batches (0: until done) */
+    /* connections previewing a new or refreshed run side by side, each a
+     * stripe of its accounts (0 or 1: this one alone); a run continued
+     * keeps the stripes it was started with, a worker each */
+    int workers;
     /* tests: the batch fails after computing this many accounts (0:
      * never), as a run killed in the middle of a batch */
     int fail_after_accounts;

@@ -16,10 +16,13 @@
  * walks them together one account at a time, so every account is
  * computed from its own slices.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "accounts/accounts.h"
 #include "billing/billing.h"
@@ -30,6 +33,7 @@
 #include "contracts/contracts.h"
 
 #define DEFAULT_BATCH 500
+#define MAX_STRIPES 64
 #define MAX_PERIOD_DAYS 31
 
 /* One interval of a service code in force, from the version history. */
@@ -177,7 +181,10 @@ typedef struct preview_ctx {
     const char *actor;
     const billing_preview_opts *opts;
     int batch_size;
-    int finished; /* the last batch found no account left */
+    int stripe;   /* the stripe of accounts this context previews */
+    int own_tx;   /* 1: each batch its own transaction (not joined to the
+                   * caller's, as in an HTTP request) */
+    int finished; /* the last batch found the stripe done */
     int accounts_in_batch;
     int invoices_in_batch;
     run_data run;
@@ -260,20 +267,35 @@ static int account_cb(const tl_row *row, void *cls, tl_err *err)
     return 0;
 }
 
-static int read_accounts(preview_ctx *ctx, tl_db *db, int64_t after,
+/* Where a stripe of the run got to: its cursor and the end of its range. */
+typedef struct stripe_pos {
+    int64_t cursor;
+    int has_through; /* 0: the last stripe, open above */
+    int64_t through;
+    int finished;
+} stripe_pos;
+
+/* The batch's accounts: the next ones of the stripe after its cursor. */
+static int read_accounts(preview_ctx *ctx, tl_db *db, const stripe_pos *pos,
                          tl_err *err)
 {
     tl_params p;
 
     tl_params_init(&p);
     tl_params_int64(&p, ctx->cycle_day);
-    tl_params_int64(&p, after);
+    tl_params_int64(&p, pos->cursor);
     tl_params_int64(&p, ctx->batch_size);
+    if (pos->has_through)
+        tl_params_int64(&p, pos->through);
+    else
+        tl_params_null(&p);
     return tl_db_select(db, "billing_batch_accounts",
                         "SELECT account_id, currency, payment_terms_days"
                         " FROM accounts.billing_account"
                         " WHERE bill_cycle_day = $1::smallint"
                         " AND status = 'active' AND account_id > $2::bigint"
+                        " AND ($4::bigint IS NULL"
+                        "  OR account_id <= $4::bigint)"
                         " ORDER BY account_id LIMIT $3::int",
                         &p, account_cb, &ctx->b, err);
 }
@@ -342,7 +364,15 @@ static int read_spans(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
     tl_params_date(&p, ctx->next.end);
     return tl_db_select(
         db, "billing_batch_spans",
-        "WITH v AS ("
+        /* the batch's billable services once; the versions' codes and,
+         * for a service without history, its current codes */
+        "WITH s AS MATERIALIZED ("
+        "  SELECT account_id, service_id, circuit_id, billing_start_date,"
+        "   disconnect_date FROM provisioning.service"
+        "  WHERE account_id = ANY($1::bigint[])"
+        "  AND billing_start_date IS NOT NULL"
+        "  AND billing_start_date < $2::date),"
+        " v AS ("
         "  SELECT sv.account_id, sv.service_id, sv.effective_date AS vfrom,"
         "   lead(sv.effective_date) OVER (PARTITION BY sv.account_id,"
         "    sv.service_id ORDER BY sv.effective_date, sv.version) AS vto,"
@@ -357,23 +387,28 @@ static int read_spans(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
         "  UNION ALL"
         "  SELECT sc.account_id, sc.service_id, sc.code, sc.quantity,"
         "   coalesce(sc.effective_from, s.billing_start_date), NULL"
-        "  FROM provisioning.service_code sc"
-        "  JOIN provisioning.service s USING (account_id, service_id)"
-        "  WHERE sc.account_id = ANY($1::bigint[])"
-        "  AND NOT EXISTS (SELECT 1 FROM provisioning.service_version sv"
-        "   WHERE sv.account_id = sc.account_id"
-        "   AND sv.service_id = sc.service_id))"
+        "  FROM s JOIN provisioning.service_code sc"
+        "   USING (account_id, service_id)"
+        "  WHERE NOT EXISTS (SELECT 1 FROM v"
+        "   WHERE v.account_id = s.account_id"
+        "   AND v.service_id = s.service_id))"
         " SELECT s.account_id, s.service_id, s.circuit_id, c.code,"
         " k.name AS code_name, k.charge_kind, c.quantity,"
         " s.billing_start_date, s.disconnect_date, c.vfrom, c.vto"
-        " FROM c JOIN provisioning.service s USING (account_id, service_id)"
+        " FROM c JOIN s USING (account_id, service_id)"
         " JOIN catalog.service_code k ON k.code = c.code"
-        " WHERE s.billing_start_date IS NOT NULL"
-        " AND s.billing_start_date < $2::date"
         " ORDER BY s.account_id, s.service_id, k.charge_kind DESC, c.code,"
         " c.vfrom",
         &p, span_cb, &ctx->b, err);
 }
+
+/* Whether line l's invoice counts as billed for this run (final, or a
+ * draft of the run whose id is parameter RUN): looked up by its key, a
+ * subquery per line, never joined, so no plan reads invoices whole. */
+#define BILLABLE_INVOICE_OF_L(RUN)                                             \
+    "(SELECT i.status = 'final' OR i.run_id = " RUN "::bigint"                \
+    " FROM billing.invoice i WHERE i.account_id = l.account_id"               \
+    " AND i.invoice_id = l.invoice_id)"
 
 static int billed_cb(const tl_row *row, void *cls, tl_err *err)
 {
@@ -415,20 +450,20 @@ static int read_billed(preview_ctx *ctx, tl_db *db, const char *ids,
     tl_params_int64(&p, ctx->run_id);
     return tl_db_select(
         db, "billing_batch_billed",
-        /* account by account (LATERAL), so that the lines are found by
-         * index even while a run is filling the table faster than its
-         * statistics follow */
+        /* account by account (LATERAL, kept apart by OFFSET 0), and each
+         * line's invoice by its key, so that lines and invoices are found
+         * by index even while a run is filling the tables faster than
+         * their statistics follow */
         "SELECT l.account_id, l.service_id, l.code, l.charge_kind,"
         " l.period_start, l.period_end, l.amount_minor, l.invoice_id,"
         " l.line_no"
         " FROM unnest($1::bigint[]) AS b(account_id)"
         " CROSS JOIN LATERAL (SELECT l.* FROM billing.invoice_line l"
-        "  JOIN billing.invoice i USING (account_id, invoice_id)"
         "  WHERE l.account_id = b.account_id"
-        "  AND (i.status = 'final' OR i.run_id = $2::bigint)"
         "  AND l.service_id IS NOT NULL AND l.code IS NOT NULL"
         "  AND l.manual_charge_id IS NULL AND l.equipment_charge_id IS NULL"
-        "  AND l.charge_kind IN ('MRC', 'NRC', 'CREDIT')) l"
+        "  AND l.charge_kind IN ('MRC', 'NRC', 'CREDIT')"
+        "  AND " BILLABLE_INVOICE_OF_L("$2") " OFFSET 0) l"
         " ORDER BY l.account_id, l.service_id, l.code,"
         " l.period_start NULLS FIRST, l.invoice_id, l.line_no",
         &p, billed_cb, &ctx->b, err);
@@ -592,9 +627,12 @@ static int fact_cb(const tl_row *row, void *cls, tl_err *err)
     return 0;
 }
 
-#define JURISDICTION_OF_A                                                      \
-    " upper(a.country) || CASE WHEN btrim(a.region) = '' THEN ''"              \
-    " ELSE '-' || upper(btrim(a.region)) END AS jurisdiction"
+/* The jurisdiction of address ADDR, looked up by its key: a subquery per
+ * row, so that no plan merges the batch's rows with every address. */
+#define JURISDICTION_OF(ADDR)                                                  \
+    " (SELECT upper(a.country) || CASE WHEN btrim(a.region) = '' THEN ''"      \
+    "  ELSE '-' || upper(btrim(a.region)) END"                                 \
+    "  FROM accounts.address a WHERE a.address_id = " ADDR ") AS jurisdiction"
 
 /* Each service's address and those of its versions (a move changes it),
  * as jurisdictions, for the taxes of its lines. */
@@ -607,14 +645,13 @@ static int read_facts(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
     return tl_db_select(
         db, "billing_batch_facts",
         "SELECT s.account_id, s.service_id, s.billing_start_date,"
-        " NULL::date AS vfrom, 0 AS version," JURISDICTION_OF_A
+        " NULL::date AS vfrom, 0 AS version," JURISDICTION_OF("s.address_id")
         " FROM provisioning.service s"
-        " JOIN accounts.address a ON a.address_id = s.address_id"
         " WHERE s.account_id = ANY($1::bigint[])"
         " UNION ALL"
         " SELECT v.account_id, v.service_id, NULL, v.effective_date,"
-        " v.version," JURISDICTION_OF_A " FROM provisioning.service_version v"
-        " JOIN accounts.address a ON a.address_id = v.address_id"
+        " v.version," JURISDICTION_OF("v.address_id")
+        " FROM provisioning.service_version v"
         " WHERE v.account_id = ANY($1::bigint[])"
         " ORDER BY account_id, service_id, vfrom NULLS FIRST, version",
         &p, fact_cb, &ctx->b, err);
@@ -813,9 +850,8 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
         db, "billing_batch_extras",
         "WITH billable AS ("
         "  SELECT l.* FROM billing.invoice_line l"
-        "  JOIN billing.invoice i USING (account_id, invoice_id)"
         "  WHERE l.account_id = ANY($1::bigint[])"
-        "  AND (i.status = 'final' OR i.run_id = $3::bigint))"
+        "  AND " BILLABLE_INVOICE_OF_L("$3") ")"
         " SELECT * FROM ("
         " SELECT t.account_id, 'ETF' AS kind, t.agreement_id AS ref_id,"
         "  NULL::bigint AS service_id, NULL::text AS code,"
@@ -1523,10 +1559,19 @@ static int read_run(billing_run_result *out, const tl_row *row, tl_err *err)
     return 0;
 }
 
-#define RUN_COLUMNS                                                            \
+/* While previewing, the run's progress is the sum of its stripes'. */
+#define RUN_PROGRESS_COLUMNS                                                   \
     "SELECT r.run_id, r.cycle_day, r.period_start, r.period_end,"              \
-    " r.issue_date, r.status, r.accounts_total, r.accounts_done,"              \
-    " r.invoice_count, r.last_account_id,"                                     \
+    " r.issue_date, r.status, r.accounts_total,"                               \
+    " CASE WHEN r.status = 'previewing' THEN (SELECT"                          \
+    "  coalesce(sum(s.accounts_done), 0) FROM billing.bill_run_stripe s"       \
+    "  WHERE s.run_id = r.run_id) ELSE r.accounts_done END AS accounts_done,"  \
+    " CASE WHEN r.status = 'previewing' THEN (SELECT"                          \
+    "  coalesce(sum(s.invoice_count), 0) FROM billing.bill_run_stripe s"       \
+    "  WHERE s.run_id = r.run_id) ELSE r.invoice_count END AS invoice_count,"
+
+#define RUN_COLUMNS                                                            \
+    RUN_PROGRESS_COLUMNS                                                       \
     " (SELECT coalesce(sum(i.total_minor), 0) FROM billing.invoice i"          \
     "  WHERE i.run_id = r.run_id) AS total_minor"                              \
     " FROM billing.bill_run r"
@@ -1535,9 +1580,7 @@ static int read_run(billing_run_result *out, const tl_row *row, tl_err *err)
  * steps between batches, which would otherwise sum a growing run again
  * and again. */
 #define RUN_STATE_COLUMNS                                                      \
-    "SELECT r.run_id, r.cycle_day, r.period_start, r.period_end,"              \
-    " r.issue_date, r.status, r.accounts_total, r.accounts_done,"              \
-    " r.invoice_count, r.last_account_id, 0::bigint AS total_minor"            \
+    RUN_PROGRESS_COLUMNS " 0::bigint AS total_minor"                           \
     " FROM billing.bill_run r"
 
 /* The run's row by one of the two column lists above. */
@@ -1581,9 +1624,10 @@ static int run_state(billing_run_result *out, tl_db *db, int64_t run_id,
                      err);
 }
 
-/* Locks the run row and reads its state (total_minor 0) and cursor. */
-static int lock_run(billing_run_result *out, int64_t *cursor, tl_db *db,
-                    int64_t run_id, tl_err *err)
+/* Locks the run row FOR UPDATE, to change the run, and reads its state
+ * (total_minor 0). */
+static int lock_run(billing_run_result *out, tl_db *db, int64_t run_id,
+                    tl_err *err)
 {
     PGresult *res = NULL;
     tl_params p;
@@ -1609,10 +1653,122 @@ static int lock_run(billing_run_result *out, int64_t *cursor, tl_db *db,
     row.res = res;
     row.row = 0;
     rc = read_run(out, &row, err);
-    if (rc == 0 && cursor != NULL)
-        rc = tl_row_int64(&row, "last_account_id", cursor, err);
     PQclear(res);
     return rc;
+}
+
+/* For a batch: whether the run is still previewing, its row locked FOR
+ * SHARE so that it is not refreshed or approved under the batch while
+ * the batches of other stripes go on. The run's row only: the progress
+ * of the other stripes is theirs to write, and a batch reading it would
+ * conflict with their batches. */
+static int run_previewing(int *previewing, tl_db *db, int64_t run_id,
+                          tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_params p;
+    int rc;
+
+    *previewing = 0;
+    tl_params_init(&p);
+    tl_params_int64(&p, run_id);
+    rc = tl_db_query_one(db, &res, "billing_run_shared",
+                         "SELECT status = 'previewing' AS previewing"
+                         " FROM billing.bill_run WHERE run_id = $1::bigint"
+                         " FOR SHARE",
+                         &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
+                          "bill run %lld does not exist", (long long)run_id);
+    *previewing = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return 0;
+}
+
+/* Locks the stripe's row and reads where it got to. */
+static int lock_stripe(stripe_pos *out, tl_db *db, int64_t run_id, int stripe,
+                       tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_params p;
+    tl_row row;
+    int null_through = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    tl_params_init(&p);
+    tl_params_int64(&p, run_id);
+    tl_params_int64(&p, stripe);
+    rc = tl_db_query_one(db, &res, "billing_stripe_lock",
+                         "SELECT last_account_id, through_account_id,"
+                         " finished_at IS NOT NULL AS finished"
+                         " FROM billing.bill_run_stripe"
+                         " WHERE run_id = $1::bigint AND stripe = $2::smallint"
+                         " FOR UPDATE",
+                         &p, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return tl_err_set(err, TL_ERROR, "internal", "run",
+                          "bill run %lld has no stripe %d", (long long)run_id,
+                          stripe);
+    row.res = res;
+    row.row = 0;
+    rc = tl_row_int64(&row, "last_account_id", &out->cursor, err);
+    if (rc == 0)
+        rc = tl_row_int64_opt(&row, "through_account_id", &out->through,
+                              &null_through, err);
+    if (rc == 0)
+        rc = tl_row_bool(&row, "finished", &out->finished, err);
+    out->has_through = !null_through;
+    PQclear(res);
+    return rc;
+}
+
+/* Cuts the run's accounts into stripes of contiguous account ids, as many
+ * as the workers asked for but each of at least a batch, replacing any
+ * the run had. A run without accounts gets one stripe. */
+static int make_stripes(preview_ctx *ctx, tl_db *db, tl_err *err)
+{
+    int workers = ctx->opts->workers > 0 ? ctx->opts->workers : 1;
+    tl_params p;
+    int rc;
+
+    if (workers > MAX_STRIPES)
+        workers = MAX_STRIPES;
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->run_id);
+    rc = tl_db_exec(db, "billing_stripes_clear",
+                    "DELETE FROM billing.bill_run_stripe"
+                    " WHERE run_id = $1::bigint",
+                    &p, err);
+    if (rc < 0)
+        return rc;
+    tl_params_int64(&p, ctx->cycle_day);
+    tl_params_int64(&p, workers);
+    tl_params_int64(&p, ctx->batch_size);
+    rc = tl_db_exec(
+        db, "billing_stripes_make",
+        "WITH acc AS ("
+        "  SELECT account_id FROM accounts.billing_account"
+        "  WHERE bill_cycle_day = $2::smallint AND status = 'active'),"
+        " n AS (SELECT least($3::int, greatest(1,"
+        "  ((count(*) + $4::int - 1) / $4::int)::int)) AS stripes FROM acc),"
+        " cut AS (SELECT ntile(n.stripes) OVER (ORDER BY a.account_id) AS k,"
+        "  a.account_id FROM acc a CROSS JOIN n),"
+        " bound AS (SELECT k, max(account_id) AS top FROM cut GROUP BY k),"
+        " stripe AS ("
+        "  SELECT k, coalesce(lag(top) OVER (ORDER BY k), 0) AS after_id,"
+        "   CASE WHEN k = max(k) OVER () THEN NULL ELSE top END AS through_id"
+        "  FROM bound"
+        "  UNION ALL SELECT 1, 0, NULL WHERE NOT EXISTS (SELECT 1 FROM bound))"
+        " INSERT INTO billing.bill_run_stripe (run_id, stripe,"
+        " after_account_id, through_account_id, last_account_id)"
+        " SELECT $1::bigint, k, after_id, through_id, after_id FROM stripe",
+        &p, err);
+    return rc < 0 ? rc : 0;
 }
 
 static int audit_preview(preview_ctx *ctx, tl_db *db,
@@ -1636,13 +1792,13 @@ static int audit_preview(preview_ctx *ctx, tl_db *db,
     return rc;
 }
 
-/* One batch: the next accounts after the cursor, or the end of the
- * preview when none is left. */
+/* One batch of the context's stripe: its next accounts after its cursor,
+ * or the end of the stripe when none is left. */
 static int batch_tx(tl_db *db, void *cls, tl_err *err)
 {
     preview_ctx *ctx = cls;
-    billing_run_result run;
-    int64_t cursor = 0;
+    int previewing = 0;
+    stripe_pos pos;
     char *ids = NULL;
     size_t si = 0, bi = 0, xi = 0;
     size_t i;
@@ -1653,33 +1809,54 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
     ctx->finished = 0;
     ctx->accounts_in_batch = 0;
     ctx->invoices_in_batch = 0;
-    rc = lock_run(&run, &cursor, db, ctx->run_id, err);
+    /* Repeatable read, not serializable: the batches of a run's workers
+     * write the drafts of disjoint accounts, which unique keys keep from
+     * being billed twice, and a draft is recomputed by a refresh anyway.
+     * Under SERIALIZABLE, each batch's reads of the tables the others
+     * write into took predicate locks that grew to whole indexes, and
+     * the workers failed each other's batches over and over. And a batch
+     * reads every table by key: the tables a run fills were empty when
+     * their statistics were last taken, and a plan made from those would
+     * read them whole, slower batch after batch. The workers have the
+     * processors already: no parallel query helpers for a batch. */
+    if (ctx->own_tx) {
+        rc = tl_db_exec_script(
+            db,
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
+            " SET LOCAL enable_seqscan = off;"
+            " SET LOCAL max_parallel_workers_per_gather = 0",
+            err);
+        if (rc < 0)
+            return rc;
+    }
+    rc = run_previewing(&previewing, db, ctx->run_id, err);
     if (rc < 0)
         return rc;
-    if (strcmp(run.status, "previewing") != 0) {
+    if (!previewing) {
         ctx->finished = 1;
         return 0;
     }
-    rc = read_accounts(ctx, db, cursor, err);
+    rc = lock_stripe(&pos, db, ctx->run_id, ctx->stripe, err);
     if (rc < 0)
         return rc;
-    if (ctx->b.n_accounts == 0) {
-        tl_params_init(&p);
-        tl_params_int64(&p, ctx->run_id);
-        rc = tl_db_exec(db, "billing_run_previewed",
-                        "UPDATE billing.bill_run SET status = 'preview',"
-                        " completed_at = now(),"
-                        " invoice_count = (SELECT count(*)"
-                        "  FROM billing.invoice WHERE run_id = $1::bigint)"
-                        " WHERE run_id = $1::bigint",
-                        &p, err);
-        if (rc < 0)
-            return rc;
-        rc = billing_run_get(&run, db, ctx->run_id, err);
-        if (rc < 0)
-            return rc;
+    if (pos.finished) {
         ctx->finished = 1;
-        return audit_preview(ctx, db, &run, err);
+        return 0;
+    }
+    rc = read_accounts(ctx, db, &pos, err);
+    if (rc < 0)
+        return rc;
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->run_id);
+    tl_params_int64(&p, ctx->stripe);
+    if (ctx->b.n_accounts == 0) {
+        rc = tl_db_exec(db, "billing_stripe_finished",
+                        "UPDATE billing.bill_run_stripe"
+                        " SET finished_at = now()"
+                        " WHERE run_id = $1::bigint AND stripe = $2::smallint",
+                        &p, err);
+        ctx->finished = 1;
+        return rc < 0 ? rc : 0;
     }
     ids = account_array(&ctx->b);
     if (ids == NULL)
@@ -1710,20 +1887,57 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
     if (rc < 0)
         return rc;
     ctx->accounts_in_batch = (int)ctx->b.n_accounts;
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
     tl_params_int64(&p, ctx->b.accounts[ctx->b.n_accounts - 1].account_id);
     tl_params_int64(&p, (int64_t)ctx->b.n_accounts);
     tl_params_int64(&p, ctx->invoices_in_batch);
-    rc = tl_db_exec(db, "billing_run_progress",
-                    "UPDATE billing.bill_run SET last_account_id = $2::bigint,"
-                    " accounts_done = accounts_done + $3::int,"
-                    " accounts_total = greatest(accounts_total,"
-                    "  accounts_done + $3::int),"
-                    " invoice_count = invoice_count + $4::int"
-                    " WHERE run_id = $1::bigint",
+    rc = tl_db_exec(db, "billing_stripe_progress",
+                    "UPDATE billing.bill_run_stripe"
+                    " SET last_account_id = $3::bigint,"
+                    " accounts_done = accounts_done + $4::int,"
+                    " invoice_count = invoice_count + $5::int"
+                    " WHERE run_id = $1::bigint AND stripe = $2::smallint",
                     &p, err);
     return rc < 0 ? rc : 0;
+}
+
+/* The preview's end, once every stripe is finished: the run's totals from
+ * its stripes, its status preview, and the audit. A stripe still open (a
+ * batch limit, a worker that failed) leaves the run previewing. */
+static int finish_tx(tl_db *db, void *cls, tl_err *err)
+{
+    preview_ctx *ctx = cls;
+    billing_run_result run;
+    tl_params p;
+    int rc;
+
+    rc = lock_run(&run, db, ctx->run_id, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(run.status, "previewing") != 0)
+        return 0;
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->run_id);
+    rc = tl_db_exec(db, "billing_run_previewed",
+                    "UPDATE billing.bill_run r SET status = 'preview',"
+                    " completed_at = now(), accounts_done = s.done,"
+                    " accounts_total = greatest(r.accounts_total, s.done),"
+                    " last_account_id = s.last,"
+                    " invoice_count = (SELECT count(*) FROM billing.invoice"
+                    "  WHERE run_id = r.run_id)"
+                    " FROM (SELECT coalesce(sum(accounts_done), 0) AS done,"
+                    "  coalesce(max(last_account_id), 0) AS last"
+                    "  FROM billing.bill_run_stripe"
+                    "  WHERE run_id = $1::bigint) s"
+                    " WHERE r.run_id = $1::bigint AND NOT EXISTS (SELECT 1"
+                    "  FROM billing.bill_run_stripe"
+                    "  WHERE run_id = $1::bigint AND finished_at IS NULL)",
+                    &p, err);
+    if (rc <= 0)
+        return rc;
+    rc = billing_run_get(&run, db, ctx->run_id, err);
+    if (rc < 0)
+        return rc;
+    return audit_preview(ctx, db, &run, err);
 }
 
 /* ---- starting or finding the run ---- */
@@ -1807,10 +2021,12 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
                           ctx->cycle_day, other);
     }
     PQclear(res);
-    rc = lock_run(s->out, NULL, db, ctx->run_id, err);
+    rc = lock_run(s->out, db, ctx->run_id, err);
     if (rc < 0)
         return rc;
-    if (ctx->opts->refresh && !s->out->created) {
+    if (s->out->created)
+        return make_stripes(ctx, db, err);
+    if (ctx->opts->refresh) {
         if (strcmp(s->out->status, "approved") == 0)
             return tl_err_set(err, TL_ECONFLICT, "run_approved", "run",
                               "bill run %lld is approved: its invoices are "
@@ -1850,6 +2066,8 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
                             "  AND status = 'active')"
                             " WHERE run_id = $1::bigint",
                             &p, err);
+        if (rc >= 0)
+            rc = make_stripes(ctx, db, err);
         if (rc < 0)
             return rc;
         s->out->created = 1;
@@ -1858,6 +2076,199 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
         s->out->created = 1;
     }
     return 0;
+}
+
+/* ---- workers ---- */
+
+/* After a batch: the run's progress to the caller's callback. */
+static int report_progress(preview_ctx *ctx, tl_db *db, billing_run_result *out,
+                           tl_err *err)
+{
+    int rc;
+
+    if (ctx->opts->progress == NULL)
+        return 0;
+    rc = run_state(out, db, ctx->run_id, err);
+    if (rc < 0)
+        return rc;
+    ctx->opts->progress(out->accounts_done, out->accounts_total,
+                        ctx->opts->progress_cls);
+    return 0;
+}
+
+/* Previews the context's stripe batch by batch until it is finished, the
+ * options' batch limit is reached, or (stop set) another worker failed.
+ * out, when not NULL, gets the progress after each batch. */
+static int preview_stripe(preview_ctx *ctx, tl_db *db, billing_run_result *out,
+                          atomic_int *stop, tl_err *err)
+{
+    int batches = 0;
+    int rc;
+
+    for (;;) {
+        if (stop != NULL && atomic_load(stop))
+            return 0;
+        if (ctx->opts->max_batches > 0 && batches >= ctx->opts->max_batches)
+            return 0;
+        rc = tl_db_run_tx(db, "billing_preview_batch", batch_tx, ctx, err);
+        if (rc < 0)
+            return rc;
+        batches++;
+        if (out != NULL) {
+            rc = report_progress(ctx, db, out, err);
+            if (rc < 0)
+                return rc;
+        }
+        if (ctx->finished)
+            return 0;
+    }
+}
+
+/* A worker previewing one stripe on a connection of its own. */
+typedef struct stripe_worker {
+    preview_ctx ctx; /* a copy: its own batch, the run's data shared */
+    tl_db *db;
+    tl_err err;
+    int rc;
+    atomic_int *stop; /* set by the first worker to fail */
+    atomic_int done;
+    int started;
+    pthread_t thread;
+} stripe_worker;
+
+static void *stripe_thread(void *arg)
+{
+    stripe_worker *w = arg;
+
+    w->rc = preview_stripe(&w->ctx, w->db, NULL, w->stop, &w->err);
+    if (w->rc < 0)
+        atomic_store(w->stop, 1);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* The stripes of the run still open, in order; *n of them. */
+static int open_stripes(int *stripes, int *n, preview_ctx *ctx, tl_db *db,
+                        tl_err *err)
+{
+    PGresult *res = NULL;
+    tl_params p;
+    tl_row row;
+    int rc;
+    int i;
+
+    *n = 0;
+    tl_params_init(&p);
+    tl_params_int64(&p, ctx->run_id);
+    tl_params_int64(&p, MAX_STRIPES);
+    rc = tl_db_query(db, &res, "billing_stripes_open",
+                     "SELECT stripe FROM billing.bill_run_stripe"
+                     " WHERE run_id = $1::bigint AND finished_at IS NULL"
+                     " ORDER BY stripe LIMIT $2::int",
+                     &p, err);
+    if (rc < 0)
+        return rc;
+    row.res = res;
+    for (i = 0; i < rc; i++) {
+        row.row = i;
+        if (tl_row_int(&row, "stripe", &stripes[i], err) < 0) {
+            PQclear(res);
+            return TL_ERROR;
+        }
+    }
+    *n = rc;
+    PQclear(res);
+    return 0;
+}
+
+/* While the workers run: their progress every fifth of a second. */
+static void watch_workers(stripe_worker *w, int n, preview_ctx *ctx,
+                          tl_db *db, billing_run_result *out)
+{
+    const struct timespec pause = {0, 200 * 1000 * 1000};
+    tl_err ignored = TL_ERR_INIT;
+    int running = n;
+    int i;
+
+    while (running > 0) {
+        nanosleep(&pause, NULL);
+        for (running = 0, i = 0; i < n; i++)
+            running += w[i].started && !atomic_load(&w[i].done);
+        /* progress is for the eye: a failed read of it stops nothing */
+        (void)report_progress(ctx, db, out, &ignored);
+        tl_err_clear(&ignored);
+    }
+}
+
+/* Previews stripes [1..n) of the list on threads of their own, each with
+ * a connection of its own, the monitor reporting progress; the first
+ * failure stops the others after their batch and is returned. */
+static int preview_in_parallel(preview_ctx *ctx, tl_db *db,
+                               billing_run_result *out, const int *stripes,
+                               int n, tl_err *err)
+{
+    stripe_worker *w = calloc((size_t)n, sizeof(*w));
+    atomic_int stop = 0;
+    int rc = 0;
+    int i;
+
+    if (w == NULL)
+        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
+    for (i = 0; i < n && rc == 0; i++) {
+        w[i].ctx = *ctx;
+        memset(&w[i].ctx.b, 0, sizeof(w[i].ctx.b));
+        w[i].ctx.stripe = stripes[i];
+        w[i].stop = &stop;
+        tl_err_init(&w[i].err);
+        atomic_init(&w[i].done, 0);
+        rc = tl_db_connect_again(&w[i].db, db, err);
+        if (rc == 0 && pthread_create(&w[i].thread, NULL, stripe_thread,
+                                      &w[i]) != 0)
+            rc = tl_err_set(err, TL_ERROR, "internal", "",
+                            "cannot start a bill run worker");
+        w[i].started = rc == 0;
+    }
+    if (rc < 0)
+        atomic_store(&stop, 1);
+    watch_workers(w, n, ctx, db, out);
+    for (i = 0; i < n; i++) {
+        if (w[i].started)
+            pthread_join(w[i].thread, NULL);
+        if (rc == 0 && w[i].rc < 0) {
+            rc = w[i].rc;
+            if (err != NULL)
+                tl_err_copy(err, &w[i].err);
+        }
+        tl_err_clear(&w[i].err);
+        batch_free(&w[i].ctx.b);
+        tl_db_close(w[i].db);
+    }
+    free(w);
+    return rc;
+}
+
+/* Previews every open stripe of the run: one on this connection, several
+ * on workers of their own. */
+static int preview_stripes(preview_ctx *ctx, tl_db *db, billing_run_result *out,
+                           tl_err *err)
+{
+    int stripes[MAX_STRIPES];
+    int n = 0;
+    int rc = open_stripes(stripes, &n, ctx, db, err);
+    int i;
+
+    if (rc < 0 || n == 0)
+        return rc;
+    /* inside the caller's transaction, which holds the run's row, the
+     * stripes go one after the other on its connection */
+    if (n == 1 || !ctx->own_tx) {
+        for (i = 0; i < n && rc == 0; i++) {
+            ctx->stripe = stripes[i];
+            rc = preview_stripe(ctx, db, out, NULL, err);
+        }
+        return rc;
+    }
+    return preview_in_parallel(ctx, db, out, stripes, n, err);
 }
 
 int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
@@ -1870,7 +2281,6 @@ int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
     start_ctx start;
     int ny = month == 12 ? year + 1 : year;
     int nm = month == 12 ? 1 : month + 1;
-    int batches = 0;
     int created;
     int rc;
 
@@ -1888,6 +2298,7 @@ int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
     ctx.cycle_day = cycle_day;
     ctx.issue_date = issue_date;
     ctx.actor = actor;
+    ctx.own_tx = !tl_db_in_tx(db);
     start.pctx = &ctx;
     start.out = out;
     rc = tl_db_run_tx(db, "billing_preview_start", start_tx, &start, err);
@@ -1896,24 +2307,15 @@ int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
     created = out->created;
     /* a run continued keeps the issue date of its first preview */
     ctx.issue_date = out->issue_date;
-    rc = read_run_data(&ctx, db, err);
-    if (rc < 0)
-        goto done;
-    while (strcmp(out->status, "previewing") == 0) {
-        if (ctx.opts->max_batches > 0 && batches >= ctx.opts->max_batches)
-            break;
-        rc = tl_db_run_tx(db, "billing_preview_batch", batch_tx, &ctx, err);
+    if (strcmp(out->status, "previewing") == 0) {
+        rc = read_run_data(&ctx, db, err);
+        if (rc >= 0)
+            rc = preview_stripes(&ctx, db, out, err);
+        if (rc >= 0)
+            rc = tl_db_run_tx(db, "billing_preview_finish", finish_tx, &ctx,
+                              err);
         if (rc < 0)
             goto done;
-        batches++;
-        rc = run_state(out, db, ctx.run_id, err);
-        if (rc < 0)
-            goto done;
-        if (ctx.opts->progress != NULL)
-            ctx.opts->progress(out->accounts_done, out->accounts_total,
-                               ctx.opts->progress_cls);
-        if (ctx.finished)
-            break;
     }
     rc = billing_run_get(out, db, ctx.run_id, err);
 done:

@@ -94,6 +94,23 @@ static void progress(int done, int total, void *cls)
     fflush(stderr);
 }
 
+/* --workers N, or by default one per processor (at most 8): a new run's
+ * accounts are previewed in that many stripes side by side. */
+static int workers_arg(cli_ctx *c, const char *text, int *out)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t v = 0;
+
+    if (text != NULL) {
+        if (cli_int_arg(c, "workers", text, 1, 64, &v) != 0)
+            return CLI_EXIT_USAGE;
+        *out = (int)v;
+        return 0;
+    }
+    *out = cpus < 1 ? 1 : (cpus > 8 ? 8 : (int)cpus);
+    return 0;
+}
+
 static json_t *run_json(const billing_run_result *r)
 {
     tl_money total;
@@ -153,11 +170,14 @@ static int run_run(cli_ctx *c, int argc, char **argv)
     const char *cycle_text = NULL;
     const char *period_text = NULL;
     const char *issue_text = NULL;
+    const char *workers_text = NULL;
     const cli_opt opts[] = {{"cycle", &cycle_text, NULL},
                             {"period", &period_text, NULL},
                             {"issue-date", &issue_text, NULL},
+                            {"workers", &workers_text, NULL},
                             {NULL, NULL, NULL}};
     const char *pos[1];
+    billing_preview_opts popts;
     billing_run_result prev;
     approve_ctx actx;
     tl_err err = TL_ERR_INIT;
@@ -170,18 +190,25 @@ static int run_run(cli_ctx *c, int argc, char **argv)
     int rc;
 
     memset(&actx, 0, sizeof(actx));
+    memset(&popts, 0, sizeof(popts));
     rc = cli_parse(c, argc, argv, opts, pos, 0, &npos);
     if (rc != 0)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     rc = period_args(c, cycle_text, period_text, issue_text, &cycle, &year,
                      &month, &issue);
+    if (rc == 0)
+        rc = workers_arg(c, workers_text, &popts.workers);
     if (rc != 0)
         return rc;
+    if (!c->json && isatty(STDERR_FILENO))
+        popts.progress = progress;
     rc = cli_connect(c);
     if (rc != 0)
         return rc;
-    rc = billing_run_preview(&prev, c->db, cycle, year, month, issue, NULL,
+    rc = billing_run_preview(&prev, c->db, cycle, year, month, issue, &popts,
                              c->actor, &err);
+    if (popts.progress != NULL)
+        fputc('\n', stderr);
     if (rc < 0)
         return cli_fail(c, rc, &err);
     actx.run_id = prev.run_id;
@@ -217,12 +244,14 @@ static int run_preview(cli_ctx *c, int argc, char **argv)
     const char *issue_text = NULL;
     const char *batch_text = NULL;
     const char *max_text = NULL;
+    const char *workers_text = NULL;
     int refresh = 0;
     const cli_opt opts[] = {{"cycle", &cycle_text, NULL},
                             {"period", &period_text, NULL},
                             {"issue-date", &issue_text, NULL},
                             {"batch-size", &batch_text, NULL},
                             {"max-batches", &max_text, NULL},
+                            {"workers", &workers_text, NULL},
                             {"refresh", NULL, &refresh},
                             {NULL, NULL, NULL}};
     const char *pos[1];
@@ -253,6 +282,8 @@ static int run_preview(cli_ctx *c, int argc, char **argv)
             return CLI_EXIT_USAGE;
         popts.max_batches = (int)v;
     }
+    if (workers_arg(c, workers_text, &popts.workers) != 0)
+        return CLI_EXIT_USAGE;
     popts.refresh = refresh;
     if (!c->json && isatty(STDERR_FILENO))
         popts.progress = progress;
@@ -901,8 +932,8 @@ static int run_biller(cli_ctx *c, int argc, char **argv)
 
 const cli_command cli_billing_commands[] = {
     {"bill", "run", "preview and approve a bill cycle in one go",
-     "trunkline bill run --cycle DAY --period YYYY-MM [--issue-date DATE] "
-     "[--json]\n"
+     "trunkline bill run --cycle DAY --period YYYY-MM [--issue-date DATE]\n"
+     "                   [--workers N] [--json]\n"
      "Previews the run (as `bill preview`), approves it and posts its\n"
      "invoices to the AR ledger (as `bill approve`). Invoices are dated\n"
      "--issue-date (default today). Running the same cycle and period\n"
@@ -910,8 +941,8 @@ const cli_command cli_billing_commands[] = {
      run_run},
     {"bill", "preview", "compute a bill run's draft invoices",
      "trunkline bill preview --cycle DAY --period YYYY-MM [--issue-date DATE]\n"
-     "                       [--refresh] [--batch-size N] [--max-batches N]"
-     " [--json]\n"
+     "                       [--refresh] [--batch-size N] [--max-batches N]\n"
+     "                       [--workers N] [--json]\n"
      "Computes a draft invoice for every active account on cycle DAY:\n"
      "one-time charges not billed yet, recurring charges prorated by days\n"
      "up to the end of the period and the next period in advance, credits\n"
@@ -920,8 +951,13 @@ const cli_command cli_billing_commands[] = {
      "Nothing is numbered or posted. Accounts are done in batches\n"
      "(default 500), each committed with the run's progress: a preview\n"
      "killed halfway continues where it stopped when run again. --refresh\n"
-     "recomputes the drafts from current data. Progress goes to stderr on\n"
-     "a terminal; `bill status RUN` shows it from elsewhere.\n",
+     "recomputes the drafts from current data. A new or refreshed run's\n"
+     "accounts are cut into --workers stripes of account ids (default one\n"
+     "per processor, at most 8; each at least a batch), previewed side by\n"
+     "side on connections of their own; a run continued keeps its\n"
+     "stripes, a worker each. --max-batches counts per stripe. Progress\n"
+     "goes to stderr on a terminal; `bill status RUN` shows it from\n"
+     "elsewhere.\n",
      run_preview},
     {"bill", "status", "a bill run's state, progress and invoices",
      "trunkline bill status RUN [--json]\n", run_status},

@@ -574,53 +574,20 @@ static int session_setup(tl_db *db, tl_err *err)
     return tl_db_reload_constraints(db, err);
 }
 
-int tl_db_connect(tl_db **out, const char *conninfo, const char *dbname,
-                  tl_err *err)
+/* Opens a handle from libpq keywords and values (NULL-terminated) and
+ * sets its session up. On failure *out stays NULL and err says why. */
+static int open_params(tl_db **out, const char *const *keys,
+                       const char *const *vals, int expand_dbname,
+                       tl_err *err)
 {
-    char info[CONNINFO_MAX];
     char msg[TL_ERR_MSG_MAX];
-    const char *keys[5];
-    const char *vals[5];
-    tl_db *db = NULL;
-    int k = 0;
+    tl_db *db = calloc(1, sizeof(*db));
     int rc;
 
-    assert(out != NULL);
-    *out = NULL;
-    if (conninfo == NULL) {
-        rc = tl_db_default_conninfo(info, sizeof(info), err);
-        if (rc < 0) {
-            /* The contract promises TL_ERROR for any failure to connect;
-             * err keeps the explanation of how to configure one. */
-            rc = TL_ERROR;
-            if (err != NULL)
-                err->status = TL_ERROR;
-            goto cleanup;
-        }
-        conninfo = info;
-    }
-    db = calloc(1, sizeof(*db));
-    if (db == NULL) {
-        rc = tl_err_set(err, TL_ERROR, "no_memory", "", "out of memory");
-        goto cleanup;
-    }
+    if (db == NULL)
+        return tl_err_set(err, TL_ERROR, "no_memory", "", "out of memory");
     db->gen = 1;
-    /* With expand_dbname the first "dbname" may be a whole connection
-     * string; later keywords override what it says, and only the first
-     * "dbname" is expanded, so the second is a plain database name. */
-    keys[k] = "dbname";
-    vals[k++] = conninfo;
-    keys[k] = "fallback_application_name";
-    vals[k++] = "trunkline";
-    keys[k] = "client_encoding";
-    vals[k++] = "UTF8";
-    if (dbname != NULL) {
-        keys[k] = "dbname";
-        vals[k++] = dbname;
-    }
-    keys[k] = NULL;
-    vals[k] = NULL;
-    db->conn = PQconnectdbParams(keys, vals, 1);
+    db->conn = PQconnectdbParams(keys, vals, expand_dbname);
     if (db->conn == NULL) {
         rc = tl_err_set(err, TL_ERROR, "no_memory", "", "out of memory");
         goto cleanup;
@@ -644,6 +611,82 @@ int tl_db_connect(tl_db **out, const char *conninfo, const char *dbname,
     rc = 0;
 cleanup:
     tl_db_close(db);
+    return rc;
+}
+
+int tl_db_connect(tl_db **out, const char *conninfo, const char *dbname,
+                  tl_err *err)
+{
+    char info[CONNINFO_MAX];
+    const char *keys[5];
+    const char *vals[5];
+    int k = 0;
+    int rc;
+
+    assert(out != NULL);
+    *out = NULL;
+    if (conninfo == NULL) {
+        rc = tl_db_default_conninfo(info, sizeof(info), err);
+        if (rc < 0) {
+            /* The contract promises TL_ERROR for any failure to connect;
+             * err keeps the explanation of how to configure one. */
+            if (err != NULL)
+                err->status = TL_ERROR;
+            return TL_ERROR;
+        }
+        conninfo = info;
+    }
+    /* With expand_dbname the first "dbname" may be a whole connection
+     * string; later keywords override what it says, and only the first
+     * "dbname" is expanded, so the second is a plain database name. */
+    keys[k] = "dbname";
+    vals[k++] = conninfo;
+    keys[k] = "fallback_application_name";
+    vals[k++] = "trunkline";
+    keys[k] = "client_encoding";
+    vals[k++] = "UTF8";
+    if (dbname != NULL) {
+        keys[k] = "dbname";
+        vals[k++] = dbname;
+    }
+    keys[k] = NULL;
+    vals[k] = NULL;
+    return open_params(out, keys, vals, 1, err);
+}
+
+int tl_db_connect_again(tl_db **out, tl_db *db, tl_err *err)
+{
+    PQconninfoOption *opts;
+    PQconninfoOption *o;
+    const char **keys;
+    const char **vals;
+    size_t n = 0;
+    int rc;
+
+    assert(out != NULL && db != NULL);
+    *out = NULL;
+    opts = PQconninfo(db->conn);
+    if (opts == NULL)
+        return tl_err_set(err, TL_ERROR, "no_memory", "", "out of memory");
+    for (o = opts; o->keyword != NULL; o++)
+        n++;
+    keys = calloc(n + 1, sizeof(*keys));
+    vals = calloc(n + 1, sizeof(*vals));
+    if (keys == NULL || vals == NULL) {
+        rc = tl_err_set(err, TL_ERROR, "no_memory", "", "out of memory");
+    } else {
+        n = 0;
+        for (o = opts; o->keyword != NULL; o++) {
+            if (o->val == NULL || o->val[0] == '\0')
+                continue;
+            keys[n] = o->keyword;
+            vals[n++] = o->val;
+        }
+        rc = open_params(out, keys, vals, 0, err);
+    }
+    free(keys);
+    free(vals);
+    PQconninfoFree(opts);
     return rc;
 }
 

@@ -61,6 +61,11 @@ int tl_db_default_conninfo(char *buf, size_t size, tl_err *err);
 int tl_db_connect(tl_db **out, const char *conninfo, const char *dbname,
                   tl_err *err);
 
+/* Opens a second connection to the database db is connected to, with the
+ * same parameters and session settings: for workers that share a job.
+ * Same results as tl_db_connect. */
+int tl_db_connect_again(tl_db **out, tl_db *db, tl_err *err);
+
 /* Closes the connection and frees the handle. NULL-safe. */
 void tl_db_close(tl_db *db);
 

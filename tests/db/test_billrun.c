@@ -520,6 +520,112 @@ START_TEST(a_killed_run_leaves_no_partial_invoice_and_resumes)
 }
 END_TEST
 
+/* Two workers on five accounts in batches of two: two stripes of
+ * contiguous account ids, previewed side by side on connections of their
+ * own, bill exactly what one connection bills; killed, each stripe
+ * resumes where it stopped. */
+START_TEST(two_workers_preview_in_stripes_and_resume)
+{
+    billing_preview_opts o;
+    billing_run_result r;
+    billing_run_result a;
+    billing_invoice_t inv;
+    char number[16];
+    int i;
+
+    five_accounts();
+    memset(&o, 0, sizeof(o));
+    o.batch_size = 2;
+    o.workers = 2;
+    /* every first batch dies mid-way: the failure comes back, nothing
+     * of either stripe is written */
+    o.fail_after_accounts = 1;
+    ck_assert_int_eq(billing_run_preview(&r, db, 1, 2026, 11, day("2026-11-20"),
+                                         &o, "test", &err),
+                     TL_ERROR);
+    ck_assert_str_eq(err.code, "killed");
+    tl_err_clear(&err);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice"), 0);
+    /* the five accounts in two stripes, cut at the third account id */
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.bill_run_stripe"),
+                     2);
+    ck_assert_int_eq(count("SELECT count(*) AS n"
+                           " FROM billing.bill_run_stripe s"
+                           " JOIN accounts.billing_account a"
+                           "  ON a.account_id > s.after_account_id"
+                           "  AND (s.through_account_id IS NULL"
+                           "   OR a.account_id <= s.through_account_id)"
+                           " WHERE s.stripe = 1"),
+                     3);
+    /* one batch of each stripe commits, then the process is gone */
+    o.fail_after_accounts = 0;
+    o.max_batches = 1;
+    ck_assert_int_eq(billing_run_preview(&r, db, 1, 2026, 11, day("2026-11-20"),
+                                         &o, "test", &err),
+                     0);
+    ck_assert_str_eq(r.status, "previewing");
+    ck_assert_int_eq(r.accounts_done, 4);
+    ck_assert_int_eq(r.invoice_count, 4);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice"), 4);
+    /* resumed by one worker asked for: the run keeps its two stripes */
+    o.max_batches = 0;
+    o.workers = 1;
+    ck_assert_int_eq(billing_run_preview(&r, db, 1, 2026, 11, day("2026-11-20"),
+                                         &o, "test", &err),
+                     0);
+    ck_assert_str_eq(r.status, "preview");
+    ck_assert_int_eq(r.accounts_done, 5);
+    ck_assert_int_eq(r.invoice_count, 5);
+    ck_assert_int_eq(r.total_minor, 5 * 302167);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice_line"),
+                     15);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.bill_run_stripe"
+                           " WHERE finished_at IS NULL"),
+                     0);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM audit.event"
+                           " WHERE action = 'bill.preview'"),
+                     1);
+    /* approval numbers them gaplessly in account-number order */
+    ck_assert_int_eq(billing_run_approve(&a, db, r.run_id, "test", &err), 0);
+    for (i = 1; i <= 5; i++) {
+        snprintf(number, sizeof(number), "INV-%08d", i);
+        ck_assert_int_eq(billing_invoice_get(&inv, db, number, &err), 0);
+        ck_assert_int_eq(inv.total.minor, 302167);
+        snprintf(number, sizeof(number), "C-%d", i);
+        ck_assert_str_eq(inv.account_number, number);
+    }
+}
+END_TEST
+
+/* A refresh cuts the run again for the workers asked for now. */
+START_TEST(a_refresh_cuts_new_stripes)
+{
+    billing_preview_opts o;
+    billing_run_result r;
+
+    five_accounts();
+    memset(&o, 0, sizeof(o));
+    o.batch_size = 2;
+    ck_assert_int_eq(billing_run_preview(&r, db, 1, 2026, 11, day("2026-11-20"),
+                                         &o, "test", &err),
+                     0);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.bill_run_stripe"),
+                     1);
+    o.refresh = 1;
+    o.workers = 8;
+    ck_assert_int_eq(billing_run_preview(&r, db, 1, 2026, 11, day("2026-11-20"),
+                                         &o, "test", &err),
+                     0);
+    /* no more stripes than batches: five accounts, three batches */
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.bill_run_stripe"),
+                     3);
+    ck_assert_str_eq(r.status, "preview");
+    ck_assert_int_eq(r.accounts_done, 5);
+    ck_assert_int_eq(r.total_minor, 5 * 302167);
+    ck_assert_int_eq(count("SELECT count(*) AS n FROM billing.invoice"), 5);
+}
+END_TEST
+
 START_TEST(one_open_run_per_cycle)
 {
     billing_run_result r;
@@ -978,6 +1084,8 @@ static Suite *billrun_suite(void)
     tcase_add_test(tc, mid_period_code_change_credits_and_bills_the_parts);
     tcase_add_test(tc, previewing_and_running_again_change_nothing);
     tcase_add_test(tc, a_killed_run_leaves_no_partial_invoice_and_resumes);
+    tcase_add_test(tc, two_workers_preview_in_stripes_and_resume);
+    tcase_add_test(tc, a_refresh_cuts_new_stripes);
     tcase_add_test(tc, one_open_run_per_cycle);
     tcase_add_test(tc, review_finds_each_anomaly_and_none_on_a_clean_run);
     tcase_add_test(tc, manual_charges_need_approval_above_the_threshold);
