@@ -334,6 +334,10 @@ START_TEST(bill_lifecycle_commands)
     run(&r, 1,
         "bill preview --cycle 1 --period 2026-12 --issue-date 2026-12-01");
     expect(&r, 5, "not approved yet");
+    run(&r, 1, "bill preview --cycle 1 --period 2026-11 --workers 0");
+    expect(&r, 2, "--workers");
+    run(&r, 1, "bill run --cycle 1 --period 2026-11 --workers many");
+    expect(&r, 2, "--workers");
 
     /* approve: numbered and posted once */
     run(&r, 0, "bill approve 1");

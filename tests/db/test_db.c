@@ -898,6 +898,27 @@ START_TEST(connect_overrides_the_database_and_reports_failure)
 }
 END_TEST
 
+START_TEST(a_second_connection_is_to_the_same_database_and_session)
+{
+    tl_db *again = NULL;
+    PGresult *res = NULL;
+
+    ck_assert_int_eq(tl_db_connect_again(&again, db, &err), 0);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_ptr_ne(tl_db_pgconn(again), tl_db_pgconn(db));
+    ck_assert_str_eq(PQdb(tl_db_pgconn(again)), PQdb(tl_db_pgconn(db)));
+    ck_assert_int_eq(tl_db_query_one(again, &res, NULL,
+                                     "SELECT current_setting('TimeZone'),"
+                                     " current_setting('jit')",
+                                     NULL, &err),
+                     1);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "UTC");
+    ck_assert_str_eq(PQgetvalue(res, 0, 1), "off");
+    PQclear(res);
+    tl_db_close(again);
+}
+END_TEST
+
 START_TEST(session_settings_are_utc_and_iso)
 {
     PGresult *res = NULL;
@@ -924,6 +945,7 @@ static Suite *db_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, readers_reject_bad_values_and_nulls);
+    tcase_add_test(tc, a_second_connection_is_to_the_same_database_and_session);
     tcase_add_test(tc, too_many_params_is_a_bug);
     tcase_add_test(tc, one_name_for_two_statements_is_a_bug);
     tcase_add_test(tc, server_error_is_hard_with_its_message);
