@@ -402,8 +402,9 @@ START_TEST(aging_shows_account_level_items_and_ties_to_the_ledger)
         ck_assert_int_eq(legacy.open_total, want[i].open_total);
         ck_assert_int_eq(legacy.unapplied, want[i].credit);
     }
-    /* the collector's queue chases the debit memo: 200.00 at risk, 46 days
-     * past due on 12-31 */
+    /* the collector's queue chases the debit memo, 46 days past due on
+     * 12-31, less the 130.00 of credit on account: 70.00 at risk, the
+     * balance */
     {
         work_seen w;
 
@@ -412,9 +413,9 @@ START_TEST(aging_shows_account_level_items_and_ties_to_the_ledger)
                                               keep_work_item, &w, &err),
                          1);
         ck_assert_str_eq(w.account, "AL-1");
-        ck_assert_int_eq(w.at_risk, 20000);
+        ck_assert_int_eq(w.at_risk, 7000);
         ck_assert_int_eq(w.oldest_days, 46);
-        ck_assert_int_eq(w.open_total, 20000);
+        ck_assert_int_eq(w.open_total, 7000);
     }
 }
 END_TEST
@@ -843,6 +844,32 @@ START_TEST(dunning_twice_the_same_day_creates_each_action_once)
 }
 END_TEST
 
+/* Credit on account pays toward what is past due: an account whose
+ * credit covers it is not dunned, one covered in part is dunned for the
+ * rest. */
+START_TEST(dunning_counts_credit_on_account_against_the_past_due)
+{
+    collections_dunning_result run;
+    int64_t part = account("DC-PART");
+    int64_t full = account("DC-FULL");
+    actions as;
+
+    invoice(part, "DC-INV-1", day("2026-11-16"), 150000); /* 45 days */
+    invoice(full, "DC-INV-2", day("2026-11-16"), 80000);
+    account_doc("adjustment", "DC-PART", -50000, "2026-12-01", "DC-ADJ-1");
+    account_doc("adjustment", "DC-FULL", -80000, "2026-12-01", "DC-ADJ-2");
+    ck_assert_int_eq(
+        collections_dunning_run(&run, db, day("2026-12-31"), "dunning", &err),
+        0);
+    ck_assert_int_eq(run.actions, 1);
+    actions_on(&as, "2026-12-31");
+    ck_assert_int_eq(as.n, 1);
+    ck_assert_str_eq(as.account[0], "DC-PART");
+    ck_assert_str_eq(as.action[0], "call_task");
+    ck_assert_int_eq(as.amount[0], 100000);
+}
+END_TEST
+
 /* ---- work queue ---- */
 
 typedef struct queue {
@@ -1113,6 +1140,7 @@ static Suite *book_suite(void)
     tcase_add_test(tc,
                    promise_broken_when_paid_late_and_next_installment_stands);
     tcase_add_test(tc, dunning_twice_the_same_day_creates_each_action_once);
+    tcase_add_test(tc, dunning_counts_credit_on_account_against_the_past_due);
     tcase_add_test(tc, worklist_orders_by_risk_age_broken_promises_and_limit);
     tcase_add_test(tc,
                    shutout_suspends_undisputed_circuits_and_payment_releases);
