@@ -396,10 +396,19 @@ static int release_due_tx(tl_db *db, void *cls, tl_err *err)
     tl_params_date(&p, ctx->as_of);
     rc = tl_db_select(
         db, "collections_shutout_due",
-        "WITH o AS ("
-        "  SELECT account_id, sum(open_minor - disputed_minor)"
-        "  FILTER (WHERE due_date < $1::date) AS past_due"
-        "  FROM collections.receivable_open($1::date) GROUP BY account_id)"
+        /* paid: nothing undisputed past due beyond the credit on
+         * account (cash received but not applied counts as paid) */
+        "WITH cr AS ("
+        "  SELECT account_id, sum(credit_minor) AS credit"
+        "  FROM collections.credit_on_account($1::date)"
+        "  GROUP BY account_id),"
+        " o AS ("
+        "  SELECT r.account_id, coalesce(sum(r.open_minor"
+        "  - r.disputed_minor) FILTER (WHERE r.due_date < $1::date), 0)"
+        "  - coalesce(max(cr.credit), 0) AS past_due"
+        "  FROM collections.receivable_open($1::date) r"
+        "  LEFT JOIN cr USING (account_id)"
+        "  GROUP BY r.account_id)"
         " SELECT sh.shutout_id,"
         " CASE WHEN coalesce(o.past_due, 0) <= 0 THEN 'paid'"
         " ELSE 'promised' END AS why"

@@ -1103,8 +1103,14 @@ START_TEST(shutout_suspends_undisputed_circuits_and_payment_releases)
                          &released, db, day("2026-12-05"), "test", &err),
                      0);
     ck_assert_int_eq(released, 0);
-    /* the payment of the undisputed 2,000.00 next week releases it */
-    pay("SH-1", 200000, "2026-12-08", "SH-W1");
+    /* a credit of 1,000.00 on account covers half: still not paid */
+    account_doc("adjustment", "SH-1", -100000, "2026-12-06", "SH-ADJ");
+    ck_assert_int_eq(collections_shutout_release_due(
+                         &released, db, day("2026-12-06"), "test", &err),
+                     0);
+    ck_assert_int_eq(released, 0);
+    /* a payment of the other 1,000.00 next week releases it */
+    pay("SH-1", 100000, "2026-12-08", "SH-W1");
     ck_assert_int_eq(
         collections_dunning_run(&run, db, day("2026-12-08"), "dunning", &err),
         0);
