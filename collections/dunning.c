@@ -58,9 +58,8 @@ static int run_tx(tl_db *db, void *cls, tl_err *err)
          * pays toward what is past due: an account it covers is not
          * dunned, one it covers in part is dunned for the rest */
         " cr AS ("
-        "  SELECT account_id, sum(credit_minor) AS credit"
-        "  FROM collections.credit_on_account($1::date)"
-        "  GROUP BY account_id),"
+        "  SELECT account_id, credit_minor AS credit"
+        "  FROM collections.account_credit($1::date)),"
         " acct AS ("
         "  SELECT o.account_id, max(o.currency) AS currency,"
         "  sum(o.und) FILTER (WHERE o.dpd > 0 AND o.und > 0)"

@@ -399,9 +399,8 @@ static int release_due_tx(tl_db *db, void *cls, tl_err *err)
         /* paid: nothing undisputed past due beyond the credit on
          * account (cash received but not applied counts as paid) */
         "WITH cr AS ("
-        "  SELECT account_id, sum(credit_minor) AS credit"
-        "  FROM collections.credit_on_account($1::date)"
-        "  GROUP BY account_id),"
+        "  SELECT account_id, credit_minor AS credit"
+        "  FROM collections.account_credit($1::date)),"
         " o AS ("
         "  SELECT r.account_id, coalesce(sum(r.open_minor"
         "  - r.disputed_minor) FILTER (WHERE r.due_date < $1::date), 0)"

@@ -60,9 +60,8 @@ int collections_worklist(tl_db *db, tl_date as_of, const char *collector,
          * pays toward the past due first, and lowers what is owed
          * against the credit limit */
         " cr AS ("
-        "  SELECT account_id, sum(credit_minor) AS credit"
-        "  FROM collections.credit_on_account($1::date)"
-        "  GROUP BY account_id),"
+        "  SELECT account_id, credit_minor AS credit"
+        "  FROM collections.account_credit($1::date)),"
         " acct AS ("
         "  SELECT o.account_id, max(o.currency) AS currency,"
         "  greatest(coalesce(sum(o.und) FILTER (WHERE o.dpd > 0"
