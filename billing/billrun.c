@@ -2200,8 +2200,8 @@ static void watch_workers(stripe_worker *w, int n, preview_ctx *ctx,
     }
 }
 
-/* Previews stripes [1..n) of the list on threads of their own, each with
- * a connection of its own, the monitor reporting progress; the first
+/* Previews the n stripes listed on threads of their own, each with a
+ * connection of its own, while this thread reports progress; the first
  * failure stops the others after their batch and is returned. */
 static int preview_in_parallel(preview_ctx *ctx, tl_db *db,
                                billing_run_result *out, const int *stripes,
