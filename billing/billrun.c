@@ -1,42 +1,35 @@
 /*
- * Bill run previews (rules in billing.h).
+ * One batch of a bill run's preview (the run itself, its stripes and its
+ * workers are in billrun_run.c).
  *
- * A preview walks the cycle's active accounts in account-id order, a
- * batch at a time. Each batch is one transaction: it locks the run row,
- * reads where the run got to (last_account_id), reads everything it needs
- * for the batch in a few set-based queries (the code spans of every
- * service from its version history, the lines already billed, and the
- * account-level extras), computes the lines in memory, writes every draft
- * invoice and line of the batch in one statement, and moves the cursor.
- * So a batch commits whole or not at all, and a killed run resumes after
- * its last committed batch.
+ * A batch is one transaction on one stripe of the run's accounts: it
+ * reads where the stripe got to, reads everything it needs for the batch
+ * in a few set-based queries (the code spans of every service from its
+ * version history, the lines already billed, and the account-level
+ * extras), computes the lines in memory, writes every draft invoice and
+ * line of the batch by COPY, and moves the stripe's cursor. So a batch
+ * commits whole or not at all, and a killed run resumes after its last
+ * committed batch.
  *
  * Data structure of one batch: three sorted arrays (spans, billed lines,
  * extras), each ordered by account, then service and code; the batch
  * walks them together one account at a time, so every account is
  * computed from its own slices.
  */
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "accounts/accounts.h"
 #include "billing/billing.h"
 #include "billing/billrun_internal.h"
 #include "billing/taxes.h"
-#include "common/audit.h"
 #include "common/copybuf.h"
 #include "contracts/contracts.h"
 
-#define DEFAULT_BATCH 500
-#define MAX_STRIPES 64
 #define MAX_PERIOD_DAYS 31
 
-/* One interval of a service code in force, from the version history. */
 typedef struct span_row {
     int64_t account_id;
     int64_t service_id;
@@ -172,24 +165,20 @@ typedef struct run_data {
     size_t n_codes, cap_codes;
 } run_data;
 
-typedef struct preview_ctx {
-    int64_t run_id;
-    int cycle_day;
-    tl_period period;
-    tl_period next;
-    tl_date issue_date;
-    const char *actor;
-    const billing_preview_opts *opts;
-    int batch_size;
+/* One stripe's batches, one after another: the run's job, the batch
+ * being computed, and the catalog data every batch reads alike, owned by
+ * the context that read it and shared by the workers' contexts. */
+struct billrun_ctx {
+    billrun_job job;
     int stripe;   /* the stripe of accounts this context previews */
-    int own_tx;   /* 1: each batch its own transaction (not joined to the
-                   * caller's, as in an HTTP request) */
     int finished; /* the last batch found the stripe done */
     int accounts_in_batch;
     int invoices_in_batch;
-    run_data run;
+    run_data *run; /* own_run, or the one of the context it was made from */
+    run_data own_run;
     batch b;
-} preview_ctx;
+};
+typedef struct billrun_ctx preview_ctx;
 
 static void batch_reset(batch *b)
 {
@@ -282,9 +271,9 @@ static int read_accounts(preview_ctx *ctx, tl_db *db, const stripe_pos *pos,
     tl_params p;
 
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->cycle_day);
+    tl_params_int64(&p, ctx->job.cycle_day);
     tl_params_int64(&p, pos->cursor);
-    tl_params_int64(&p, ctx->batch_size);
+    tl_params_int64(&p, ctx->job.batch_size);
     if (pos->has_through)
         tl_params_int64(&p, pos->through);
     else
@@ -361,7 +350,7 @@ static int read_spans(preview_ctx *ctx, tl_db *db, const char *ids, tl_err *err)
 
     tl_params_init(&p);
     tl_params_text(&p, ids);
-    tl_params_date(&p, ctx->next.end);
+    tl_params_date(&p, ctx->job.next.end);
     return tl_db_select(
         db, "billing_batch_spans",
         /* the batch's billable services once; the versions' codes and,
@@ -447,7 +436,7 @@ static int read_billed(preview_ctx *ctx, tl_db *db, const char *ids,
 
     tl_params_init(&p);
     tl_params_text(&p, ids);
-    tl_params_int64(&p, ctx->run_id);
+    tl_params_int64(&p, ctx->job.run_id);
     return tl_db_select(
         db, "billing_batch_billed",
         /* account by account (LATERAL, kept apart by OFFSET 0), and each
@@ -534,7 +523,7 @@ static int price_order(const void *pa, const void *pb)
  * same for every batch. */
 static int read_run_data(preview_ctx *ctx, tl_db *db, tl_err *err)
 {
-    run_data *r = &ctx->run;
+    run_data *r = ctx->run;
     int rc;
 
     run_data_free(r);
@@ -783,7 +772,7 @@ static int read_account_facts(preview_ctx *ctx, tl_db *db, tl_err *err)
     }
     if (rc >= 0)
         rc = accounts_po_numbers_in_force(db, ids, b->n_accounts,
-                                          ctx->issue_date, po_cb, b, err);
+                                          ctx->job.issue_date, po_cb, b, err);
     free(ids);
     if (rc < 0)
         return rc;
@@ -844,8 +833,8 @@ static int read_extras(preview_ctx *ctx, tl_db *db, const char *ids,
 
     tl_params_init(&p);
     tl_params_text(&p, ids);
-    tl_params_date(&p, ctx->next.start);
-    tl_params_int64(&p, ctx->run_id);
+    tl_params_date(&p, ctx->job.next.start);
+    tl_params_int64(&p, ctx->job.run_id);
     return tl_db_select(
         db, "billing_batch_extras",
         "WITH billable AS ("
@@ -939,7 +928,7 @@ static int price_on(contracts_price_t *out, preview_ctx *ctx, tl_db *db,
         return rc < 0 ? rc : 0;
     out->source = CONTRACTS_PRICE_LIST;
     if (a != NULL &&
-        list_price(&out->amount, &ctx->run, code, a->currency, on) == 0) {
+        list_price(&out->amount, ctx->run, code, a->currency, on) == 0) {
         out->base_rate = out->amount;
         return 0;
     }
@@ -1199,16 +1188,16 @@ static int mrc_lines(preview_ctx *ctx, tl_db *db, const code_key *k,
     for (i = 0; i < k->n_billed; i++)
         if (k->billed[i].has_period && k->billed[i].period.start < from)
             from = k->billed[i].period.start;
-    if (tl_bill_period_containing(&q, ctx->cycle_day, from) != 0)
+    if (tl_bill_period_containing(&q, ctx->job.cycle_day, from) != 0)
         return tl_err_set(err, TL_ERROR, "internal", "period",
                           "no bill period holds the billing start");
-    while (q.start < ctx->next.end) {
+    while (q.start < ctx->job.next.end) {
         rc = mrc_period(ctx, db, k, &q, &entitled, err);
         if (rc < 0)
             return rc;
-        if (q.start == ctx->next.start)
+        if (q.start == ctx->job.next.start)
             *next_mrc += entitled;
-        if (tl_bill_period_containing(&q, ctx->cycle_day, q.end) != 0)
+        if (tl_bill_period_containing(&q, ctx->job.cycle_day, q.end) != 0)
             return tl_err_set(err, TL_ERROR, "internal", "period",
                               "no bill period follows");
     }
@@ -1257,7 +1246,7 @@ static int extra_line(preview_ctx *ctx, const extra_row *x,
         l.agreement_id = x->ref_id;
         l.amount.minor = x->amount - next_mrc;
         l.has_period = 1;
-        l.period = ctx->next;
+        l.period = ctx->job.next;
     } else {
         return tl_err_set(err, TL_ERROR, "internal", "kind",
                           "unknown extra charge %s", x->kind);
@@ -1295,12 +1284,12 @@ static int taxable_lines(preview_ctx *ctx, const account_row *a, tl_err *err)
         t->amount = l->amount;
         t->quantity = l->quantity;
         copy_str(t->category, sizeof(t->category),
-                 tax_category(&ctx->run, l->code));
+                 tax_category(ctx->run, l->code));
         if (strcmp(l->charge_kind, "MRC") == 0)
             t->date = l->period.start;
         else
             t->date =
-                f->has_billing_start ? f->billing_start : ctx->period.start;
+                f->has_billing_start ? f->billing_start : ctx->job.period.start;
         copy_str(t->jurisdiction, sizeof(t->jurisdiction),
                  jurisdiction_on(b, f, t->date));
     }
@@ -1335,7 +1324,7 @@ static int account_taxes(billing_tax_result *out, preview_ctx *ctx,
     if (rc < 0 || b->n_taxable == 0)
         return rc;
     return billing_taxes_from_rules(out, a->currency, b->taxable, b->n_taxable,
-                                    ctx->run.rules, ctx->run.n_rules, b->ex,
+                                    ctx->run->rules, ctx->run->n_rules, b->ex,
                                     b->n_ex, err);
 }
 
@@ -1424,12 +1413,12 @@ static int queue_invoice(preview_ctx *ctx, const account_row *a, tl_err *err)
     tl_copybuf_int64(&b->inv_rows, a->invoice_id);
     tl_copybuf_text(&b->inv_rows, "draft");
     tl_copybuf_text(&b->inv_rows, "standard");
-    tl_copybuf_int64(&b->inv_rows, ctx->run_id);
-    tl_copybuf_date(&b->inv_rows, 1, ctx->period.start);
-    tl_copybuf_date(&b->inv_rows, 1, ctx->period.end);
-    tl_copybuf_date(&b->inv_rows, 1, ctx->issue_date);
+    tl_copybuf_int64(&b->inv_rows, ctx->job.run_id);
+    tl_copybuf_date(&b->inv_rows, 1, ctx->job.period.start);
+    tl_copybuf_date(&b->inv_rows, 1, ctx->job.period.end);
+    tl_copybuf_date(&b->inv_rows, 1, ctx->job.issue_date);
     tl_copybuf_date(&b->inv_rows, 1,
-                    tl_date_add_days(ctx->issue_date, a->payment_terms_days));
+                    tl_date_add_days(ctx->job.issue_date, a->payment_terms_days));
     tl_copybuf_text(&b->inv_rows, a->currency);
     tl_copybuf_int64(&b->inv_rows, subtotal.minor);
     tl_copybuf_int64(&b->inv_rows, total.minor - subtotal.minor);
@@ -1538,125 +1527,6 @@ static int compute_account(preview_ctx *ctx, tl_db *db, const account_row *a,
     return queue_invoice(ctx, a, err);
 }
 
-/* ---- the run row ---- */
-
-static int read_run(billing_run_result *out, const tl_row *row, tl_err *err)
-{
-    const char *status = NULL;
-
-    if (tl_row_int64(row, "run_id", &out->run_id, err) < 0 ||
-        tl_row_int(row, "cycle_day", &out->cycle_day, err) < 0 ||
-        tl_row_date(row, "period_start", &out->period.start, err) < 0 ||
-        tl_row_date(row, "period_end", &out->period.end, err) < 0 ||
-        tl_row_date(row, "issue_date", &out->issue_date, err) < 0 ||
-        tl_row_text(row, "status", &status, err) < 0 ||
-        tl_row_int(row, "accounts_total", &out->accounts_total, err) < 0 ||
-        tl_row_int(row, "accounts_done", &out->accounts_done, err) < 0 ||
-        tl_row_int(row, "invoice_count", &out->invoice_count, err) < 0 ||
-        tl_row_int64(row, "total_minor", &out->total_minor, err) < 0)
-        return TL_ERROR;
-    copy_str(out->status, sizeof(out->status), status);
-    return 0;
-}
-
-/* While previewing, the run's progress is the sum of its stripes'. */
-#define RUN_PROGRESS_COLUMNS                                                   \
-    "SELECT r.run_id, r.cycle_day, r.period_start, r.period_end,"              \
-    " r.issue_date, r.status, r.accounts_total,"                               \
-    " CASE WHEN r.status = 'previewing' THEN (SELECT"                          \
-    "  coalesce(sum(s.accounts_done), 0) FROM billing.bill_run_stripe s"       \
-    "  WHERE s.run_id = r.run_id) ELSE r.accounts_done END AS accounts_done,"  \
-    " CASE WHEN r.status = 'previewing' THEN (SELECT"                          \
-    "  coalesce(sum(s.invoice_count), 0) FROM billing.bill_run_stripe s"       \
-    "  WHERE s.run_id = r.run_id) ELSE r.invoice_count END AS invoice_count,"
-
-#define RUN_COLUMNS                                                            \
-    RUN_PROGRESS_COLUMNS                                                       \
-    " (SELECT coalesce(sum(i.total_minor), 0) FROM billing.invoice i"          \
-    "  WHERE i.run_id = r.run_id) AS total_minor"                              \
-    " FROM billing.bill_run r"
-
-/* The run's state without its total, which sums its invoices: for the
- * steps between batches, which would otherwise sum a growing run again
- * and again. */
-#define RUN_STATE_COLUMNS                                                      \
-    RUN_PROGRESS_COLUMNS " 0::bigint AS total_minor"                           \
-    " FROM billing.bill_run r"
-
-/* The run's row by one of the two column lists above. */
-static int query_run(billing_run_result *out, tl_db *db, const char *name,
-                     const char *sql, int64_t run_id, tl_err *err)
-{
-    PGresult *res = NULL;
-    tl_params p;
-    tl_row row;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    tl_params_init(&p);
-    tl_params_int64(&p, run_id);
-    rc = tl_db_query_one(db, &res, name, sql, &p, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
-                          "bill run %lld does not exist", (long long)run_id);
-    row.res = res;
-    row.row = 0;
-    rc = read_run(out, &row, err);
-    PQclear(res);
-    return rc;
-}
-
-int billing_run_get(billing_run_result *out, tl_db *db, int64_t run_id,
-                    tl_err *err)
-{
-    return query_run(out, db, "billing_run_get",
-                     RUN_COLUMNS " WHERE r.run_id = $1::bigint", run_id, err);
-}
-
-/* The run's state between batches (total_minor 0). */
-static int run_state(billing_run_result *out, tl_db *db, int64_t run_id,
-                     tl_err *err)
-{
-    return query_run(out, db, "billing_run_state",
-                     RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", run_id,
-                     err);
-}
-
-/* Locks the run row FOR UPDATE, to change the run, and reads its state
- * (total_minor 0). */
-static int lock_run(billing_run_result *out, tl_db *db, int64_t run_id,
-                    tl_err *err)
-{
-    PGresult *res = NULL;
-    tl_params p;
-    tl_row row;
-    int rc;
-
-    tl_params_init(&p);
-    tl_params_int64(&p, run_id);
-    rc = tl_db_exec(db, "billing_run_lock",
-                    "SELECT 1 FROM billing.bill_run WHERE run_id = $1::bigint"
-                    " FOR UPDATE",
-                    &p, err);
-    if (rc < 0)
-        return rc;
-    rc = tl_db_query_one(db, &res, "billing_run_locked",
-                         RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", &p,
-                         err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
-                          "bill run %lld does not exist", (long long)run_id);
-    row.res = res;
-    row.row = 0;
-    rc = read_run(out, &row, err);
-    PQclear(res);
-    return rc;
-}
-
 /* For a batch: whether the run is still previewing, its row locked FOR
  * SHARE so that it is not refreshed or approved under the batch while
  * the batches of other stripes go on. The run's row only: the progress
@@ -1727,74 +1597,9 @@ static int lock_stripe(stripe_pos *out, tl_db *db, int64_t run_id, int stripe,
     return rc;
 }
 
-/* Cuts the run's accounts into stripes of contiguous account ids, as many
- * as the workers asked for but each of at least a batch, replacing any
- * the run had. A run without accounts gets one stripe. */
-static int make_stripes(preview_ctx *ctx, tl_db *db, tl_err *err)
-{
-    int workers = ctx->opts->workers > 0 ? ctx->opts->workers : 1;
-    tl_params p;
-    int rc;
-
-    if (workers > MAX_STRIPES)
-        workers = MAX_STRIPES;
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
-    rc = tl_db_exec(db, "billing_stripes_clear",
-                    "DELETE FROM billing.bill_run_stripe"
-                    " WHERE run_id = $1::bigint",
-                    &p, err);
-    if (rc < 0)
-        return rc;
-    tl_params_int64(&p, ctx->cycle_day);
-    tl_params_int64(&p, workers);
-    tl_params_int64(&p, ctx->batch_size);
-    rc = tl_db_exec(
-        db, "billing_stripes_make",
-        "WITH acc AS ("
-        "  SELECT account_id FROM accounts.billing_account"
-        "  WHERE bill_cycle_day = $2::smallint AND status = 'active'),"
-        " n AS (SELECT least($3::int, greatest(1,"
-        "  ((count(*) + $4::int - 1) / $4::int)::int)) AS stripes FROM acc),"
-        " cut AS (SELECT ntile(n.stripes) OVER (ORDER BY a.account_id) AS k,"
-        "  a.account_id FROM acc a CROSS JOIN n),"
-        " bound AS (SELECT k, max(account_id) AS top FROM cut GROUP BY k),"
-        " stripe AS ("
-        "  SELECT k, coalesce(lag(top) OVER (ORDER BY k), 0) AS after_id,"
-        "   CASE WHEN k = max(k) OVER () THEN NULL ELSE top END AS through_id"
-        "  FROM bound"
-        "  UNION ALL SELECT 1, 0, NULL WHERE NOT EXISTS (SELECT 1 FROM bound))"
-        " INSERT INTO billing.bill_run_stripe (run_id, stripe,"
-        " after_account_id, through_account_id, last_account_id)"
-        " SELECT $1::bigint, k, after_id, through_id, after_id FROM stripe",
-        &p, err);
-    return rc < 0 ? rc : 0;
-}
-
-static int audit_preview(preview_ctx *ctx, tl_db *db,
-                         const billing_run_result *run, tl_err *err)
-{
-    char key[32];
-    json_t *after;
-    int rc;
-
-    snprintf(key, sizeof(key), "%lld", (long long)ctx->run_id);
-    after =
-        json_pack("{s:i, s:s, s:i, s:i, s:I, s:b}", "cycleDay", ctx->cycle_day,
-                  "status", "preview", "accounts", run->accounts_done,
-                  "invoices", run->invoice_count, "totalMinor",
-                  (json_int_t)run->total_minor, "refresh", ctx->opts->refresh);
-    if (after == NULL)
-        return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    rc = tl_audit(db, ctx->actor, "bill.preview", "bill_run", key, 0, NULL,
-                  after, err);
-    json_decref(after);
-    return rc;
-}
-
 /* One batch of the context's stripe: its next accounts after its cursor,
  * or the end of the stripe when none is left. */
-static int batch_tx(tl_db *db, void *cls, tl_err *err)
+int billrun_batch_tx(tl_db *db, void *cls, tl_err *err)
 {
     preview_ctx *ctx = cls;
     int previewing = 0;
@@ -1819,7 +1624,7 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
      * their statistics were last taken, and a plan made from those would
      * read them whole, slower batch after batch. The workers have the
      * processors already: no parallel query helpers for a batch. */
-    if (ctx->own_tx) {
+    if (ctx->job.own_tx) {
         rc = tl_db_exec_script(
             db,
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
@@ -1829,14 +1634,14 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
         if (rc < 0)
             return rc;
     }
-    rc = run_previewing(&previewing, db, ctx->run_id, err);
+    rc = run_previewing(&previewing, db, ctx->job.run_id, err);
     if (rc < 0)
         return rc;
     if (!previewing) {
         ctx->finished = 1;
         return 0;
     }
-    rc = lock_stripe(&pos, db, ctx->run_id, ctx->stripe, err);
+    rc = lock_stripe(&pos, db, ctx->job.run_id, ctx->stripe, err);
     if (rc < 0)
         return rc;
     if (pos.finished) {
@@ -1847,7 +1652,7 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
     if (rc < 0)
         return rc;
     tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
+    tl_params_int64(&p, ctx->job.run_id);
     tl_params_int64(&p, ctx->stripe);
     if (ctx->b.n_accounts == 0) {
         rc = tl_db_exec(db, "billing_stripe_finished",
@@ -1874,8 +1679,8 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
     if (rc < 0)
         return rc;
     for (i = 0; i < ctx->b.n_accounts; i++) {
-        if (ctx->opts->fail_after_accounts > 0 &&
-            (int)i == ctx->opts->fail_after_accounts)
+        if (ctx->job.opts->fail_after_accounts > 0 &&
+            (int)i == ctx->job.opts->fail_after_accounts)
             return tl_err_set(err, TL_ERROR, "killed", "run",
                               "the batch was stopped after %d accounts",
                               (int)i);
@@ -1900,477 +1705,57 @@ static int batch_tx(tl_db *db, void *cls, tl_err *err)
     return rc < 0 ? rc : 0;
 }
 
-/* The preview's end, once every stripe is finished: the run's totals from
- * its stripes, its status preview, and the audit. A stripe still open (a
- * batch limit, a worker that failed) leaves the run previewing. */
-static int finish_tx(tl_db *db, void *cls, tl_err *err)
+/* ---- the context ---- */
+
+int billrun_ctx_open(billrun_ctx **out, const billrun_job *job, tl_db *db,
+                     tl_err *err)
 {
-    preview_ctx *ctx = cls;
-    billing_run_result run;
-    tl_params p;
+    preview_ctx *ctx = calloc(1, sizeof(*ctx));
     int rc;
 
-    rc = lock_run(&run, db, ctx->run_id, err);
-    if (rc < 0)
-        return rc;
-    if (strcmp(run.status, "previewing") != 0)
-        return 0;
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
-    rc = tl_db_exec(db, "billing_run_previewed",
-                    "UPDATE billing.bill_run r SET status = 'preview',"
-                    " completed_at = now(), accounts_done = s.done,"
-                    " accounts_total = greatest(r.accounts_total, s.done),"
-                    " last_account_id = s.last,"
-                    " invoice_count = (SELECT count(*) FROM billing.invoice"
-                    "  WHERE run_id = r.run_id)"
-                    " FROM (SELECT coalesce(sum(accounts_done), 0) AS done,"
-                    "  coalesce(max(last_account_id), 0) AS last"
-                    "  FROM billing.bill_run_stripe"
-                    "  WHERE run_id = $1::bigint) s"
-                    " WHERE r.run_id = $1::bigint AND NOT EXISTS (SELECT 1"
-                    "  FROM billing.bill_run_stripe"
-                    "  WHERE run_id = $1::bigint AND finished_at IS NULL)",
-                    &p, err);
-    if (rc <= 0)
-        return rc;
-    rc = billing_run_get(&run, db, ctx->run_id, err);
-    if (rc < 0)
-        return rc;
-    return audit_preview(ctx, db, &run, err);
-}
-
-/* ---- starting or finding the run ---- */
-
-typedef struct start_ctx {
-    preview_ctx *pctx;
-    billing_run_result *out;
-} start_ctx;
-
-static int start_tx(tl_db *db, void *cls, tl_err *err)
-{
-    start_ctx *s = cls;
-    preview_ctx *ctx = s->pctx;
-    PGresult *res = NULL;
-    tl_params p;
-    tl_row row;
-    int rc;
-
-    s->out->created = 0;
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->cycle_day);
-    tl_params_date(&p, ctx->period.start);
-    tl_params_date(&p, ctx->period.end);
-    tl_params_date(&p, ctx->issue_date);
-    tl_params_text(&p, ctx->actor);
-    rc = tl_db_query(db, &res, "billing_run_insert",
-                     "INSERT INTO billing.bill_run (cycle_day, period_start,"
-                     " period_end, issue_date, status, started_by,"
-                     " accounts_total)"
-                     " SELECT $1::smallint, $2::date, $3::date, $4::date,"
-                     " 'previewing', $5, (SELECT count(*)"
-                     "  FROM accounts.billing_account"
-                     "  WHERE bill_cycle_day = $1::smallint"
-                     "  AND status = 'active')"
-                     " ON CONFLICT (cycle_day, period_start) DO NOTHING"
-                     " RETURNING run_id",
-                     &p, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 1) {
-        row.res = res;
-        row.row = 0;
-        rc = tl_row_int64(&row, "run_id", &ctx->run_id, err);
-        PQclear(res);
-        if (rc < 0)
-            return rc;
-        s->out->created = 1;
-    } else {
-        PQclear(res);
-        rc = billing_run_find(&ctx->run_id, db, ctx->cycle_day,
-                              ctx->period.start, err);
-        if (rc < 0)
-            return rc;
-    }
-    /* one open run per cycle */
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->cycle_day);
-    tl_params_int64(&p, ctx->run_id);
-    rc = tl_db_query(db, &res, "billing_run_open_other",
-                     "SELECT period_start FROM billing.bill_run"
-                     " WHERE cycle_day = $1::smallint"
-                     " AND run_id <> $2::bigint AND status <> 'approved'"
-                     " ORDER BY period_start LIMIT 1",
-                     &p, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 1) {
-        char other[16];
-        tl_date d = 0;
-
-        row.res = res;
-        row.row = 0;
-        rc = tl_row_date(&row, "period_start", &d, err);
-        PQclear(res);
-        if (rc < 0)
-            return rc;
-        tl_date_format(other, sizeof(other), d);
-        return tl_err_set(err, TL_ECONFLICT, "earlier_run_open", "period",
-                          "the run of cycle %d for the period from %s is "
-                          "not approved yet: approve it first",
-                          ctx->cycle_day, other);
-    }
-    PQclear(res);
-    rc = lock_run(s->out, db, ctx->run_id, err);
-    if (rc < 0)
-        return rc;
-    if (s->out->created)
-        return make_stripes(ctx, db, err);
-    if (ctx->opts->refresh) {
-        if (strcmp(s->out->status, "approved") == 0)
-            return tl_err_set(err, TL_ECONFLICT, "run_approved", "run",
-                              "bill run %lld is approved: its invoices are "
-                              "final",
-                              (long long)ctx->run_id);
-        tl_params_init(&p);
-        tl_params_int64(&p, ctx->run_id);
-        rc = tl_db_exec(db, "billing_run_refresh_tax_lines",
-                        "DELETE FROM billing.invoice_tax_line t"
-                        " USING billing.invoice i"
-                        " WHERE i.account_id = t.account_id"
-                        " AND i.invoice_id = t.invoice_id"
-                        " AND i.run_id = $1::bigint AND i.status = 'draft'",
-                        &p, err);
-        if (rc >= 0)
-            rc = tl_db_exec(db, "billing_run_refresh_lines",
-                            "DELETE FROM billing.invoice_line l"
-                            " USING billing.invoice i"
-                            " WHERE i.account_id = l.account_id"
-                            " AND i.invoice_id = l.invoice_id"
-                            " AND i.run_id = $1::bigint"
-                            " AND i.status = 'draft'",
-                            &p, err);
-        if (rc >= 0)
-            rc = tl_db_exec(db, "billing_run_refresh_invoices",
-                            "DELETE FROM billing.invoice"
-                            " WHERE run_id = $1::bigint AND status = 'draft'",
-                            &p, err);
-        if (rc >= 0)
-            rc = tl_db_exec(db, "billing_run_refresh",
-                            "UPDATE billing.bill_run SET status = 'previewing',"
-                            " last_account_id = 0, accounts_done = 0,"
-                            " invoice_count = 0, completed_at = NULL,"
-                            " accounts_total = (SELECT count(*)"
-                            "  FROM accounts.billing_account"
-                            "  WHERE bill_cycle_day = cycle_day"
-                            "  AND status = 'active')"
-                            " WHERE run_id = $1::bigint",
-                            &p, err);
-        if (rc >= 0)
-            rc = make_stripes(ctx, db, err);
-        if (rc < 0)
-            return rc;
-        s->out->created = 1;
-        copy_str(s->out->status, sizeof(s->out->status), "previewing");
-    } else if (strcmp(s->out->status, "previewing") == 0) {
-        s->out->created = 1;
-    }
-    return 0;
-}
-
-/* ---- workers ---- */
-
-/* After a batch: the run's progress to the caller's callback. */
-static int report_progress(preview_ctx *ctx, tl_db *db, billing_run_result *out,
-                           tl_err *err)
-{
-    int rc;
-
-    if (ctx->opts->progress == NULL)
-        return 0;
-    rc = run_state(out, db, ctx->run_id, err);
-    if (rc < 0)
-        return rc;
-    ctx->opts->progress(out->accounts_done, out->accounts_total,
-                        ctx->opts->progress_cls);
-    return 0;
-}
-
-/* Previews the context's stripe batch by batch until it is finished, the
- * options' batch limit is reached, or (stop set) another worker failed.
- * out, when not NULL, gets the progress after each batch. */
-static int preview_stripe(preview_ctx *ctx, tl_db *db, billing_run_result *out,
-                          atomic_int *stop, tl_err *err)
-{
-    int batches = 0;
-    int rc;
-
-    for (;;) {
-        if (stop != NULL && atomic_load(stop))
-            return 0;
-        if (ctx->opts->max_batches > 0 && batches >= ctx->opts->max_batches)
-            return 0;
-        rc = tl_db_run_tx(db, "billing_preview_batch", batch_tx, ctx, err);
-        if (rc < 0)
-            return rc;
-        batches++;
-        if (out != NULL) {
-            rc = report_progress(ctx, db, out, err);
-            if (rc < 0)
-                return rc;
-        }
-        if (ctx->finished)
-            return 0;
-    }
-}
-
-/* A worker previewing one stripe on a connection of its own. */
-typedef struct stripe_worker {
-    preview_ctx ctx; /* a copy: its own batch, the run's data shared */
-    tl_db *db;
-    tl_err err;
-    int rc;
-    atomic_int *stop; /* set by the first worker to fail */
-    atomic_int done;
-    int started;
-    pthread_t thread;
-} stripe_worker;
-
-static void *stripe_thread(void *arg)
-{
-    stripe_worker *w = arg;
-
-    w->rc = preview_stripe(&w->ctx, w->db, NULL, w->stop, &w->err);
-    if (w->rc < 0)
-        atomic_store(w->stop, 1);
-    atomic_store(&w->done, 1);
-    return NULL;
-}
-
-/* The stripes of the run still open, in order; *n of them. */
-static int open_stripes(int *stripes, int *n, preview_ctx *ctx, tl_db *db,
-                        tl_err *err)
-{
-    PGresult *res = NULL;
-    tl_params p;
-    tl_row row;
-    int rc;
-    int i;
-
-    *n = 0;
-    tl_params_init(&p);
-    tl_params_int64(&p, ctx->run_id);
-    tl_params_int64(&p, MAX_STRIPES);
-    rc = tl_db_query(db, &res, "billing_stripes_open",
-                     "SELECT stripe FROM billing.bill_run_stripe"
-                     " WHERE run_id = $1::bigint AND finished_at IS NULL"
-                     " ORDER BY stripe LIMIT $2::int",
-                     &p, err);
-    if (rc < 0)
-        return rc;
-    row.res = res;
-    for (i = 0; i < rc; i++) {
-        row.row = i;
-        if (tl_row_int(&row, "stripe", &stripes[i], err) < 0) {
-            PQclear(res);
-            return TL_ERROR;
-        }
-    }
-    *n = rc;
-    PQclear(res);
-    return 0;
-}
-
-/* While the workers run: their progress every fifth of a second. */
-static void watch_workers(stripe_worker *w, int n, preview_ctx *ctx,
-                          tl_db *db, billing_run_result *out)
-{
-    const struct timespec pause = {0, 200 * 1000 * 1000};
-    tl_err ignored = TL_ERR_INIT;
-    int running = n;
-    int i;
-
-    while (running > 0) {
-        nanosleep(&pause, NULL);
-        for (running = 0, i = 0; i < n; i++)
-            running += w[i].started && !atomic_load(&w[i].done);
-        /* progress is for the eye: a failed read of it stops nothing */
-        (void)report_progress(ctx, db, out, &ignored);
-        tl_err_clear(&ignored);
-    }
-}
-
-/* Previews the n stripes listed on threads of their own, each with a
- * connection of its own, while this thread reports progress; the first
- * failure stops the others after their batch and is returned. */
-static int preview_in_parallel(preview_ctx *ctx, tl_db *db,
-                               billing_run_result *out, const int *stripes,
-                               int n, tl_err *err)
-{
-    stripe_worker *w = calloc((size_t)n, sizeof(*w));
-    atomic_int stop = 0;
-    int rc = 0;
-    int i;
-
-    if (w == NULL)
+    *out = NULL;
+    if (ctx == NULL)
         return tl_err_set(err, TL_ERROR, "internal", "", "out of memory");
-    for (i = 0; i < n && rc == 0; i++) {
-        w[i].ctx = *ctx;
-        memset(&w[i].ctx.b, 0, sizeof(w[i].ctx.b));
-        w[i].ctx.stripe = stripes[i];
-        w[i].stop = &stop;
-        tl_err_init(&w[i].err);
-        atomic_init(&w[i].done, 0);
-        rc = tl_db_connect_again(&w[i].db, db, err);
-        if (rc == 0 && pthread_create(&w[i].thread, NULL, stripe_thread,
-                                      &w[i]) != 0)
-            rc = tl_err_set(err, TL_ERROR, "internal", "",
-                            "cannot start a bill run worker");
-        w[i].started = rc == 0;
-    }
-    if (rc < 0)
-        atomic_store(&stop, 1);
-    watch_workers(w, n, ctx, db, out);
-    for (i = 0; i < n; i++) {
-        if (w[i].started)
-            pthread_join(w[i].thread, NULL);
-        if (rc == 0 && w[i].rc < 0) {
-            rc = w[i].rc;
-            if (err != NULL)
-                tl_err_copy(err, &w[i].err);
-        }
-        tl_err_clear(&w[i].err);
-        batch_free(&w[i].ctx.b);
-        tl_db_close(w[i].db);
-    }
-    free(w);
-    return rc;
-}
-
-/* Previews every open stripe of the run: one on this connection, several
- * on workers of their own. */
-static int preview_stripes(preview_ctx *ctx, tl_db *db, billing_run_result *out,
-                           tl_err *err)
-{
-    int stripes[MAX_STRIPES];
-    int n = 0;
-    int rc = open_stripes(stripes, &n, ctx, db, err);
-    int i;
-
-    if (rc < 0 || n == 0)
-        return rc;
-    /* inside the caller's transaction, which holds the run's row, the
-     * stripes go one after the other on its connection */
-    if (n == 1 || !ctx->own_tx) {
-        for (i = 0; i < n && rc == 0; i++) {
-            ctx->stripe = stripes[i];
-            rc = preview_stripe(ctx, db, out, NULL, err);
-        }
+    ctx->job = *job;
+    ctx->stripe = 1;
+    ctx->run = &ctx->own_run;
+    rc = read_run_data(ctx, db, err);
+    if (rc < 0) {
+        billrun_ctx_free(ctx);
         return rc;
     }
-    return preview_in_parallel(ctx, db, out, stripes, n, err);
-}
-
-int billing_run_preview(billing_run_result *out, tl_db *db, int cycle_day,
-                        int year, int month, tl_date issue_date,
-                        const billing_preview_opts *opts, const char *actor,
-                        tl_err *err)
-{
-    static const billing_preview_opts defaults;
-    preview_ctx ctx;
-    start_ctx start;
-    int ny = month == 12 ? year + 1 : year;
-    int nm = month == 12 ? 1 : month + 1;
-    int created;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    memset(&ctx, 0, sizeof(ctx));
-    if (tl_bill_period(&ctx.period, cycle_day, year, month) != 0 ||
-        tl_bill_period(&ctx.next, cycle_day, ny, nm) != 0)
-        return tl_err_add(err, "invalid_period", "period",
-                          "cycle day %d and period %04d-%02d do not make a "
-                          "bill period",
-                          cycle_day, year, month);
-    ctx.opts = opts != NULL ? opts : &defaults;
-    ctx.batch_size =
-        ctx.opts->batch_size > 0 ? ctx.opts->batch_size : DEFAULT_BATCH;
-    ctx.cycle_day = cycle_day;
-    ctx.issue_date = issue_date;
-    ctx.actor = actor;
-    ctx.own_tx = !tl_db_in_tx(db);
-    start.pctx = &ctx;
-    start.out = out;
-    rc = tl_db_run_tx(db, "billing_preview_start", start_tx, &start, err);
-    if (rc < 0)
-        return rc;
-    created = out->created;
-    /* a run continued keeps the issue date of its first preview */
-    ctx.issue_date = out->issue_date;
-    if (strcmp(out->status, "previewing") == 0) {
-        rc = read_run_data(&ctx, db, err);
-        if (rc >= 0)
-            rc = preview_stripes(&ctx, db, out, err);
-        if (rc >= 0)
-            rc = tl_db_run_tx(db, "billing_preview_finish", finish_tx, &ctx,
-                              err);
-        if (rc < 0)
-            goto done;
-    }
-    rc = billing_run_get(out, db, ctx.run_id, err);
-done:
-    out->created = created;
-    batch_free(&ctx.b);
-    run_data_free(&ctx.run);
-    return rc;
-}
-
-int billing_run(billing_run_result *out, tl_db *db, int cycle_day, int year,
-                int month, tl_date issue_date, const char *actor, tl_err *err)
-{
-    billing_run_result approved;
-    int created;
-    int rc;
-
-    rc = billing_run_preview(out, db, cycle_day, year, month, issue_date, NULL,
-                             actor, err);
-    if (rc < 0)
-        return rc;
-    created = out->created;
-    rc = billing_run_approve(&approved, db, out->run_id, actor, err);
-    if (rc < 0)
-        return rc;
-    *out = approved;
-    out->created = created;
+    *out = ctx;
     return 0;
 }
 
-int billing_run_find(int64_t *run_id, tl_db *db, int cycle_day,
-                     tl_date period_start, tl_err *err)
+billrun_ctx *billrun_ctx_for_stripe(const billrun_ctx *base, int stripe)
 {
-    PGresult *res = NULL;
-    tl_params p;
-    tl_row row;
-    int rc;
+    preview_ctx *ctx = calloc(1, sizeof(*ctx));
 
-    *run_id = 0;
-    tl_params_init(&p);
-    tl_params_int64(&p, cycle_day);
-    tl_params_date(&p, period_start);
-    rc = tl_db_query_one(db, &res, "billing_run_find",
-                         "SELECT run_id FROM billing.bill_run"
-                         " WHERE cycle_day = $1::smallint"
-                         " AND period_start = $2::date",
-                         &p, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "period",
-                          "cycle %d has not been run for that period",
-                          cycle_day);
-    row.res = res;
-    row.row = 0;
-    rc = tl_row_int64(&row, "run_id", run_id, err);
-    PQclear(res);
-    return rc;
+    if (ctx == NULL)
+        return NULL;
+    ctx->job = base->job;
+    ctx->stripe = stripe;
+    ctx->run = base->run;
+    return ctx;
+}
+
+void billrun_ctx_set_stripe(billrun_ctx *ctx, int stripe)
+{
+    ctx->stripe = stripe;
+    ctx->finished = 0;
+}
+
+int billrun_ctx_finished(const billrun_ctx *ctx)
+{
+    return ctx->finished;
+}
+
+void billrun_ctx_free(billrun_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    batch_free(&ctx->b);
+    run_data_free(&ctx->own_run);
+    free(ctx);
 }
