@@ -360,10 +360,10 @@ tl_db *tl_test_db_open(void)
     return db;
 }
 
-/* The invoice and payment positions collections keeps by trigger must
- * still equal their recomputation from the ledger after whatever the test
- * did. A connection the test left unusable is not judged here. */
-static void assert_positions_kept(tl_db *db)
+/* Fails the test when query, which names a broken invariant, returns a
+ * row: the message is broken, then the row's one column. A connection the
+ * test left unusable is not judged here. */
+static void assert_no_row(tl_db *db, const char *query, const char *broken)
 {
     PGconn *conn = tl_db_pgconn(db);
     PGresult *res;
@@ -371,41 +371,34 @@ static void assert_positions_kept(tl_db *db)
     if (PQstatus(conn) != CONNECTION_OK ||
         PQtransactionStatus(conn) != PQTRANS_IDLE)
         return;
-    res = PQexec(conn, "SELECT kind || ' ' || item_id || ': kept '"
-                       " || coalesce(kept_minor::text, 'none') || ', ledger '"
-                       " || coalesce(actual_minor::text, 'none')"
-                       " FROM collections.position_drift() LIMIT 1");
+    res = PQexec(conn, query);
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
         char what[256];
         snprintf(what, sizeof(what), "%s", PQgetvalue(res, 0, 0));
         PQclear(res);
-        ck_abort_msg("a collections position drifted from the ledger: %s",
-                     what);
+        ck_abort_msg("%s: %s", broken, what);
     }
     PQclear(res);
 }
 
-/* Every charge and tax line must still name an invoice and a service code
- * that exist: the statement-level checks of migration 0105 stand in for
- * foreign keys there, and this is their proof on every test database. */
-static void assert_line_references_kept(tl_db *db)
+/* The invoice and payment positions collections keeps by trigger must
+ * still equal their recomputation from the ledger after whatever the test
+ * did; and every charge and tax line must still name an invoice and a
+ * service code that exist (the statement-level checks of migration 0105
+ * stand in for foreign keys there). */
+static void assert_invariants_kept(tl_db *db)
 {
-    PGconn *conn = tl_db_pgconn(db);
-    PGresult *res;
-
-    if (PQstatus(conn) != CONNECTION_OK ||
-        PQtransactionStatus(conn) != PQTRANS_IDLE)
-        return;
-    res = PQexec(conn, "SELECT line_table || ' ' || account_id || '/'"
-                       " || invoice_id || '/' || line_no || ': ' || problem"
-                       " FROM billing.line_reference_gaps() LIMIT 1");
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
-        char what[256];
-        snprintf(what, sizeof(what), "%s", PQgetvalue(res, 0, 0));
-        PQclear(res);
-        ck_abort_msg("an invoice line names what does not exist: %s", what);
-    }
-    PQclear(res);
+    assert_no_row(db,
+                  "SELECT kind || ' ' || item_id || ': kept '"
+                  " || coalesce(kept_minor::text, 'none') || ', ledger '"
+                  " || coalesce(actual_minor::text, 'none')"
+                  " FROM collections.position_drift() LIMIT 1",
+                  "a collections position drifted from the ledger");
+    assert_no_row(db,
+                  "SELECT line_table || ' ' || account_id || '/'"
+                  " || invoice_id || '/' || line_no || ': ' || problem"
+                  " FROM billing.line_reference_gaps() LIMIT 1",
+                  "an invoice line names what does not exist");
 }
 
 void tl_test_db_close(tl_db *db)
@@ -418,8 +411,7 @@ void tl_test_db_close(tl_db *db)
     if (db == NULL)
         return;
     snprintf(name, sizeof(name), "%s", PQdb(tl_db_pgconn(db)));
-    assert_positions_kept(db);
-    assert_line_references_kept(db);
+    assert_invariants_kept(db);
     tl_db_close(db);
     /* Only ever drop what tl_test_db_open made. */
     if (strncmp(name, "tl_test_", 8) != 0)
