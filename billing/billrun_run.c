@@ -115,9 +115,7 @@ static int run_state(billing_run_result *out, tl_db *db, int64_t run_id,
 static int lock_run(billing_run_result *out, tl_db *db, int64_t run_id,
                     tl_err *err)
 {
-    PGresult *res = NULL;
     tl_params p;
-    tl_row row;
     int rc;
 
     tl_params_init(&p);
@@ -128,19 +126,7 @@ static int lock_run(billing_run_result *out, tl_db *db, int64_t run_id,
                     &p, err);
     if (rc < 0)
         return rc;
-    rc = tl_db_query_one(db, &res, "billing_run_locked",
-                         RUN_STATE_COLUMNS " WHERE r.run_id = $1::bigint", &p,
-                         err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return tl_err_set(err, TL_ENOTFOUND, "unknown_run", "run",
-                          "bill run %lld does not exist", (long long)run_id);
-    row.res = res;
-    row.row = 0;
-    rc = read_run(out, &row, err);
-    PQclear(res);
-    return rc;
+    return run_state(out, db, run_id, err);
 }
 
 /* Cuts the run's accounts into stripes of contiguous account ids, as many
@@ -262,6 +248,7 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
     PGresult *res = NULL;
     tl_params p;
     tl_row row;
+    int created = 0;
     int rc;
 
     s->out->created = 0;
@@ -292,7 +279,7 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
         PQclear(res);
         if (rc < 0)
             return rc;
-        s->out->created = 1;
+        created = 1;
     } else {
         PQclear(res);
         rc = billing_run_find(&job->run_id, db, job->cycle_day,
@@ -332,7 +319,8 @@ static int start_tx(tl_db *db, void *cls, tl_err *err)
     rc = lock_run(s->out, db, job->run_id, err);
     if (rc < 0)
         return rc;
-    if (s->out->created)
+    s->out->created = created;
+    if (created)
         return make_stripes(job, db, err);
     if (job->opts->refresh) {
         if (strcmp(s->out->status, "approved") == 0)
